@@ -1,0 +1,176 @@
+// cowcheck check: the random engine against one or more implementations.
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "checker/cli/commands.h"
+#include "checker/cow_file.h"
+#include "checker/random_engine.h"
+#include "checker/registry.h"
+
+namespace cow::cli {
+
+namespace {
+
+struct CheckArgs {
+  std::vector<std::string> impls{"model"};
+  CheckOptions options;
+  std::string out_dir = "counterexamples";
+  bool json = false;
+  bool expect_violation = false;
+};
+
+struct ImplReport {
+  std::string impl;
+  CheckResult result;
+  std::string file;  // the .cow written, if any
+};
+
+CowFile to_cow_file(const ImplReport& r, const CheckArgs& args) {
+  const Finding& f = *r.result.finding;
+  CowFile file;
+  file.impl = r.impl;
+  file.config = args.options.config;
+  file.invariant = f.violation.id;
+  file.ops = f.ops;
+  file.notes.push_back(fmt::format("found by: cowcheck check --impl {} --seed {} --runs {} --max-ops {}",
+                                   r.impl, args.options.seed, args.options.runs,
+                                   args.options.max_ops));
+  file.notes.push_back(fmt::format("violation at op {}: {}", f.ops.size(), to_string(f.violation)));
+  if (!f.reproduced)
+    file.notes.push_back("warning: the minimized sequence did not fail again on a fresh run");
+  for (std::size_t i = 0; i < f.ops.size(); ++i)
+    file.op_comments.push_back(i < f.outcomes.size() ? to_string(f.outcomes[i]) : "");
+  return file;
+}
+
+void print_progress(const std::string& impl, const CheckProgress& p) {
+  fmt::print(stderr, "  {}: {} {}/{} runs, {} ops, {:.1f} s\n", impl,
+             p.shrinking ? "shrinking," : "", p.runs_done, p.runs_total, p.ops, p.seconds);
+}
+
+double ops_per_second(const CheckResult& r) { return r.seconds > 0 ? r.ops / r.seconds : 0; }
+
+void print_one(const ImplReport& r) {
+  const CheckResult& c = r.result;
+  if (!c.finding) {
+    fmt::print("check {}: {} runs, {} ops in {:.2f} s ({:.0f} ops/s): no violation\n", r.impl,
+               c.runs, c.ops, c.seconds, ops_per_second(c));
+    return;
+  }
+  const Finding& f = *c.finding;
+  fmt::print("check {}: VIOLATION of {} in run {} ({} ops, shrunk to {} in {:.2f} s)\n", r.impl,
+             invariant_name(f.violation.id), c.runs, c.found_length, f.ops.size(),
+             c.shrink_seconds);
+  fmt::print("  {}\n", to_string(f.violation));
+  for (std::size_t i = 0; i < f.ops.size(); ++i)
+    fmt::print("  {:>2}. {:<16} {}\n", i + 1, to_string(f.ops[i]),
+               i < f.outcomes.size() ? to_string(f.outcomes[i]) : "crashed");
+  fmt::print("  counterexample: {}\n", r.file);
+  fmt::print("  {} runs, {} ops in {:.2f} s ({:.0f} ops/s)\n", c.runs, c.ops, c.seconds,
+             ops_per_second(c));
+}
+
+void print_table(const std::vector<ImplReport>& reports) {
+  fmt::print("\n{:<30} {:<9} {:<9} {:>4} {:>8}  {}\n", "implementation", "result", "invariant",
+             "ops", "seconds", "counterexample");
+  for (const ImplReport& r : reports) {
+    const auto& f = r.result.finding;
+    fmt::print("{:<30} {:<9} {:<9} {:>4} {:>8.2f}  {}\n", r.impl, f ? "caught" : "pass",
+               f ? invariant_name(f->violation.id) : "-",
+               f ? fmt::format("{}", f->ops.size()) : "-", r.result.seconds,
+               r.file.empty() ? "-" : r.file);
+  }
+}
+
+nlohmann::json to_json(const ImplReport& r) {
+  const CheckResult& c = r.result;
+  nlohmann::json j = {{"impl", r.impl},       {"violation", c.finding.has_value()},
+                      {"runs", c.runs},       {"ops", c.ops},
+                      {"seconds", c.seconds}, {"ops_per_second", ops_per_second(c)}};
+  if (c.finding) {
+    const Finding& f = *c.finding;
+    j["invariant"] = invariant_name(f.violation.id);
+    j["detail"] = to_string(f.violation);
+    j["found_ops"] = c.found_length;
+    j["counterexample_ops"] = f.ops.size();
+    j["shrink_seconds"] = c.shrink_seconds;
+    j["file"] = r.file;
+    nlohmann::json ops = nlohmann::json::array();
+    for (const Op& op : f.ops) ops.push_back(to_string(op));
+    j["ops_list"] = ops;
+  }
+  return j;
+}
+
+int run_check(const CheckArgs& args) {
+  validate_config(args.options.config);
+  std::vector<std::string> names = expand_impl_names(args.impls);
+  for (const std::string& name : names)
+    if (!known_implementation(name))
+      throw UsageError(fmt::format("unknown implementation '{}' (cowcheck impls lists them)", name));
+
+  std::vector<ImplReport> reports;
+  for (const std::string& name : names) {
+    CheckOptions options = args.options;
+    if (!args.json) options.on_progress = [&name](const CheckProgress& p) { print_progress(name, p); };
+    Config config = options.config;
+    ImplFactory make = [&name, config] { return make_implementation(name, config); };
+    ImplReport report{name, check_random(make, options), ""};
+    if (!report.result.error.empty())
+      throw std::runtime_error(fmt::format("{}: {}", name, report.result.error));
+    if (report.result.finding) {
+      // Written before anything is reported: a finding is never lost.
+      std::filesystem::path path = std::filesystem::path(args.out_dir) / cow_file_name(name);
+      write_cow_atomic(path, to_cow_file(report, args));
+      report.file = path.string();
+    }
+    if (!args.json) print_one(report);
+    reports.push_back(std::move(report));
+  }
+
+  if (args.json) {
+    nlohmann::json results = nlohmann::json::array();
+    for (const ImplReport& r : reports) results.push_back(to_json(r));
+    fmt::print("{}\n", nlohmann::json{{"command", "check"}, {"results", results}}.dump(2));
+  } else if (reports.size() > 1) {
+    print_table(reports);
+  }
+  std::size_t caught = 0;
+  for (const ImplReport& r : reports) caught += r.result.finding ? 1 : 0;
+  if (args.expect_violation) {
+    if (caught == reports.size()) return kExitOk;
+    if (!args.json)
+      fmt::print("{} of {} implementations were expected to fail and passed\n",
+                 reports.size() - caught, reports.size());
+    return kExitViolation;
+  }
+  return caught ? kExitViolation : kExitOk;
+}
+
+}  // namespace
+
+Command add_check(CLI::App& app) {
+  auto args = std::make_shared<CheckArgs>();
+  app.add_option("--impl", args->impls,
+                 "implementation(s) to check; a trailing * matches many ('mutant:*')")
+      ->capture_default_str();
+  app.add_option("--seed", args->options.seed, "RapidCheck seed: the same seed, the same file")
+      ->capture_default_str();
+  app.add_option("--runs", args->options.runs, "sequences to generate")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-ops", args->options.max_ops, "longest generated sequence")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--out", args->out_dir, "folder for .cow files")->capture_default_str();
+  app.add_flag("--json", args->json, "print one JSON object");
+  app.add_flag("--expect-violation", args->expect_violation,
+               "exit 0 only if every implementation is caught (for checking mutants)");
+  add_config_options(app, args->options.config);
+  return [args] { return run_check(*args); };
+}
+
+}  // namespace cow::cli

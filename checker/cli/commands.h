@@ -1,0 +1,36 @@
+// The cowcheck subcommands. Each registers its options on the CLI11 app and
+// returns the process exit status: 0 no violation, 1 a violation found or
+// reproduced, 2 bad input or usage.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "spec/types.h"
+
+namespace cow::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitViolation = 1;
+inline constexpr int kExitUsage = 2;
+
+// Bad input found after parsing (an unknown implementation, a bad config):
+// main prints what() and exits with kExitUsage.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using Command = std::function<int()>;
+
+// --pages/--frames/--procs, shared by every command that builds a machine.
+void add_config_options(CLI::App& app, Config& config);
+void validate_config(const Config& config);
+
+Command add_check(CLI::App& app);
+Command add_replay(CLI::App& app);
+Command add_impls(CLI::App& app);
+
+}  // namespace cow::cli

@@ -1,0 +1,68 @@
+// cowcheck: an oracle for copy-on-write fork().
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "checker/cli/commands.h"
+#include "checker/cow_file.h"
+
+namespace cow::cli {
+
+void add_config_options(CLI::App& app, Config& config) {
+  app.add_option("--pages", config.pages, "pages in every address space")->capture_default_str();
+  app.add_option("--frames", config.frames, "physical frames")->capture_default_str();
+  app.add_option("--procs", config.procs, "most processes live at once")->capture_default_str();
+  app.add_option("--words", config.words, "words in a page (1-4)")->capture_default_str();
+}
+
+void validate_config(const Config& config) {
+  if (const char* error = config_error(config); *error)
+    throw UsageError(fmt::format("bad configuration: {}", error));
+}
+
+}  // namespace cow::cli
+
+int main(int argc, char** argv) {
+  using namespace cow::cli;
+  CLI::App app{"cowcheck: an oracle for copy-on-write fork()", "cowcheck"};
+  app.set_version_flag("--version", "cowcheck 0.1.0");
+  app.require_subcommand(1);
+  std::map<CLI::App*, Command> commands;
+  auto add = [&](const char* name, const char* help, Command (*add_fn)(CLI::App&)) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    commands[sub] = add_fn(*sub);
+  };
+  add("check", "generate op sequences, check every invariant, shrink a failure to a .cow file",
+      add_check);
+  add("replay", "run .cow files and report whether their violation reproduces", add_replay);
+  add("impls", "list the implementations the oracle can check", add_impls);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  try {
+    for (auto& [sub, run] : commands)
+      if (sub->parsed()) return run();
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "cowcheck: {}\n", e.what());
+    return kExitUsage;
+  } catch (const cow::CowParseError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "cowcheck: error: {}\n", e.what());
+    return kExitUsage;
+  }
+  return kExitUsage;
+}

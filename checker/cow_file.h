@@ -1,0 +1,59 @@
+// Counterexample files (.cow): plain text, one op a line, '#' comments, a
+// version header, the configuration, the implementation and the invariant.
+//
+//   cowcheck 1
+//   # found by: cowcheck check --impl mutant:parent-left-writable --seed 1
+//   impl mutant:parent-left-writable
+//   config pages=4 frames=16 procs=8
+//   invariant WP
+//   fork 1          # ok child=2
+//   write 1 0 1     # ok
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spec/invariants.h"
+#include "spec/op.h"
+#include "spec/types.h"
+
+namespace cow {
+
+inline constexpr int kCowFileVersion = 1;
+
+struct CowFile {
+  std::string impl = "model";
+  Config config;
+  std::optional<InvariantId> invariant;  // nullopt: "none", the ops must pass
+  std::vector<Op> ops;
+  std::vector<std::string> notes;        // comment lines under the header
+  std::vector<std::string> op_comments;  // empty, or one per op (may be "")
+  int impl_line = 0;                     // where `impl` was read, for messages
+};
+
+// A file that cannot be read as a .cow file; what() is "file:line: reason".
+class CowParseError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string format_cow(const CowFile& file);
+
+// Parses `text`; `filename` only names the place in error messages.
+CowFile parse_cow(std::string_view text, std::string_view filename);
+
+// Reads and parses a file; a file that cannot be opened is a CowParseError.
+CowFile read_cow(const std::filesystem::path& path);
+
+// Writes through a temporary file and a rename, so a reader never sees half
+// a counterexample and a crash never loses the previous one.
+void write_cow_atomic(const std::filesystem::path& path, const CowFile& file);
+
+// "mutant:parent-left-writable" -> "mutant-parent-left-writable.cow"
+std::string cow_file_name(std::string_view impl);
+
+}  // namespace cow

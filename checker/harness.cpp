@@ -1,0 +1,61 @@
+#include "checker/harness.h"
+
+#include <exception>
+
+#include <fmt/format.h>
+
+namespace cow {
+
+Harness::Harness(std::unique_ptr<Implementation> impl, const Config& config)
+    : impl_(std::move(impl)), semantics_(config), snapshot_(impl_->snapshot()) {}
+
+std::optional<Violation> Harness::step(const Op& op) {
+  Outcome expected = semantics_.expect(op);
+  std::optional<Snapshot> before = std::move(snapshot_);
+  try {
+    last_outcome_ = impl_->apply(op);
+    snapshot_ = impl_->snapshot();
+  } catch (const std::exception& e) {
+    snapshot_ = std::move(before);
+    return Violation{InvariantId::CRASH, op.pid, std::nullopt, kNoFrame,
+                     fmt::format("{} threw: {}", to_string(op), e.what())};
+  }
+  semantics_.apply(op, last_outcome_);
+  Step step{op,
+            expected,
+            last_outcome_,
+            semantics_,
+            before ? &*before : nullptr,
+            snapshot_ ? &*snapshot_ : nullptr};
+  return check_step(step);
+}
+
+RunResult run_ops(std::unique_ptr<Implementation> impl, const Config& config,
+                  const std::vector<Op>& ops) {
+  Harness harness(std::move(impl), config);
+  RunResult result;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    ++result.ops_run;
+    if (auto v = harness.step(ops[i])) {
+      result.violation = std::move(v);
+      result.failed_at = i;
+      break;
+    }
+  }
+  return result;
+}
+
+Trace trace_ops(std::unique_ptr<Implementation> impl, const Config& config,
+                const std::vector<Op>& ops, bool keep_snapshots) {
+  Harness harness(std::move(impl), config);
+  Trace trace;
+  for (const Op& op : ops) {
+    trace.violation = harness.step(op);
+    TraceStep& step = trace.steps.emplace_back(TraceStep{op, harness.last_outcome(), {}});
+    if (keep_snapshots) step.after = harness.snapshot();
+    if (trace.violation) break;
+  }
+  return trace;
+}
+
+}  // namespace cow

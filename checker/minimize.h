@@ -1,0 +1,21 @@
+// A last, concrete shrinking pass after RapidCheck's: drop single ops while
+// the sequence still breaks the same invariant, until none can go.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "spec/implementation.h"
+#include "spec/invariants.h"
+
+namespace cow {
+
+using ImplFactory = std::function<std::unique_ptr<Implementation>()>;
+
+// `ops` must break `id` when run on a fresh implementation from `make`; the
+// result does too, is no longer, and ends at the failing op.
+std::vector<Op> minimize_ops(const ImplFactory& make, const Config& config, std::vector<Op> ops,
+                             InvariantId id);
+
+}  // namespace cow

@@ -1,0 +1,35 @@
+// Generated op sequences for the random engine. An op names its process
+// relative to the live ones ("the youngest", "the one before it"), not by
+// pid, so that every shrink of a sequence is still a meaningful sequence.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <rapidcheck.h>
+
+#include "spec/op.h"
+#include "spec/semantics.h"
+
+namespace cow {
+
+struct GenOp {
+  OpKind kind = OpKind::Fork;
+  std::uint8_t who = 0;  // 0: the youngest live process, 1: the one before, ...
+  std::uint8_t vpn = 0;
+  std::uint8_t value = 1;
+  std::uint8_t word = 0;
+};
+
+// The concrete op `g` stands for in the state `sem`; nullopt when no process
+// is left to do it.
+std::optional<Op> resolve(const GenOp& g, const Semantics& sem);
+
+// Biased toward what breaks COW: forks of the youngest process (deep chains),
+// exits of older ones (orphans left as sole owners), and writes to the few
+// low pages that forks have shared.
+rc::Gen<GenOp> gen_op(const Config& config);
+rc::Gen<std::vector<GenOp>> gen_ops(const Config& config);
+
+}  // namespace cow

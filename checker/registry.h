@@ -1,0 +1,33 @@
+// Every implementation the oracle can drive, by name: "model", then
+// "mutant:NAME" for each built-in mutant (and, as they are added, others).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spec/implementation.h"
+#include "spec/types.h"
+
+namespace cow {
+
+struct ImplInfo {
+  std::string name;
+  std::string description;
+  bool is_mutant = false;  // expected to be caught, not to pass
+};
+
+// In the order `cowcheck impls` lists them.
+const std::vector<ImplInfo>& implementations();
+
+// Null when no implementation has that name.
+std::unique_ptr<Implementation> make_implementation(std::string_view name, const Config& config);
+
+bool known_implementation(std::string_view name);
+
+// Expands "mutant:*"-style patterns (a trailing '*' matches any suffix) and
+// plain names; unknown names come back unchanged so the caller can report.
+std::vector<std::string> expand_impl_names(const std::vector<std::string>& patterns);
+
+}  // namespace cow

@@ -1,0 +1,16 @@
+// The individual invariant checks behind invariant_table(). Each takes one
+// step and returns its first violation, located as precisely as it can.
+#pragma once
+
+#include <optional>
+
+#include "spec/invariants.h"
+
+namespace cow {
+
+std::optional<Violation> check_iso(const Step& step);
+std::optional<Violation> check_wp(const Step& step);
+std::optional<Violation> check_reuse(const Step& step);
+std::optional<Violation> check_rc(const Step& step);
+
+}  // namespace cow

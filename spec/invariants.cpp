@@ -1,0 +1,71 @@
+#include "spec/invariants.h"
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "spec/checks.h"
+
+namespace cow {
+
+namespace {
+
+constexpr std::array kNames = {
+    std::pair{InvariantId::ISO, std::string_view{"ISO"}},
+    std::pair{InvariantId::WP, std::string_view{"WP"}},
+    std::pair{InvariantId::REUSE, std::string_view{"REUSE"}},
+    std::pair{InvariantId::RC, std::string_view{"RC"}},
+    std::pair{InvariantId::DIFF, std::string_view{"DIFF"}},
+    std::pair{InvariantId::CRASH, std::string_view{"CRASH"}},
+};
+
+constexpr std::array<Invariant, 4> kTable = {{
+    {InvariantId::ISO,
+     "every op returns what the eager-copy semantics says, and every page of every live process "
+     "holds its semantic value: no process sees another's write made after their fork",
+     check_iso},
+    {InvariantId::WP,
+     "a PTE is writable only if its frame has one reference and one mapping; a frame mapped by "
+     "two PTEs is read-only with the cow bit set in each",
+     check_wp},
+    {InvariantId::REUSE,
+     "a write fault on a frame with refcount 1 reuses it (no new frame, no copy); a copy happens "
+     "only for a shared frame; after a served write the PTE is writable and not cow",
+     check_reuse},
+    {InvariantId::RC,
+     "each frame's refcount equals the PTEs of live processes that map it; free frames are "
+     "mapped by nothing and the free list holds exactly them; OOM only when it is empty",
+     check_rc},
+}};
+
+}  // namespace
+
+std::string_view invariant_name(InvariantId id) {
+  for (auto [known, name] : kNames)
+    if (known == id) return name;
+  return "?";
+}
+
+std::optional<InvariantId> invariant_from_name(std::string_view name) {
+  for (auto [id, known] : kNames)
+    if (known == name) return id;
+  return std::nullopt;
+}
+
+std::string to_string(const Violation& v) {
+  std::string where;
+  if (v.pid != 0) where += fmt::format(" pid {}", v.pid);
+  if (v.vpn) where += fmt::format(" vpn {}", *v.vpn);
+  if (v.frame != kNoFrame) where += fmt::format(" frame {}", v.frame);
+  return fmt::format("{}{}: {}", invariant_name(v.id), where, v.detail);
+}
+
+std::span<const Invariant> invariant_table() { return kTable; }
+
+std::optional<Violation> check_step(const Step& step) {
+  for (const Invariant& inv : kTable)
+    if (auto v = inv.check(step)) return v;
+  return std::nullopt;
+}
+
+}  // namespace cow

@@ -1,0 +1,60 @@
+// The invariants as a table: an id used in messages, docs and .cow files,
+// a one-line meaning, and a check that returns a located violation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "spec/op.h"
+#include "spec/outcome.h"
+#include "spec/semantics.h"
+#include "spec/snapshot.h"
+
+namespace cow {
+
+// ISO, WP, REUSE and RC are checks of one implementation (the table below);
+// DIFF compares two; CRASH is an implementation that stopped (threw,
+// panicked, crashed or hung) instead of returning an outcome.
+enum class InvariantId : std::uint8_t { ISO, WP, REUSE, RC, DIFF, CRASH };
+
+std::string_view invariant_name(InvariantId id);
+std::optional<InvariantId> invariant_from_name(std::string_view name);
+
+struct Violation {
+  InvariantId id = InvariantId::ISO;
+  Pid pid = 0;                // 0: not about one process
+  std::optional<Vpn> vpn;     // set when about one page
+  Pfn frame = kNoFrame;       // set when about one frame
+  std::string detail;
+};
+
+// "ISO pid 2 vpn 0: reads 7, the semantics says 0 ..."
+std::string to_string(const Violation& v);
+
+// Everything a check may look at for one step. The snapshots are null for a
+// black-box implementation; the semantics is the state after the step.
+struct Step {
+  const Op& op;
+  const Outcome& expected;
+  const Outcome& actual;
+  const Semantics& after;
+  const Snapshot* snap_before;
+  const Snapshot* snap_after;
+};
+
+struct Invariant {
+  InvariantId id;
+  std::string_view description;
+  std::optional<Violation> (*check)(const Step& step);
+};
+
+// ISO, WP, REUSE, RC, in the order check_step runs them.
+std::span<const Invariant> invariant_table();
+
+// The first violation of any invariant in table order, if any.
+std::optional<Violation> check_step(const Step& step);
+
+}  // namespace cow
