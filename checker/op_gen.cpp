@@ -6,7 +6,7 @@ namespace cow {
 
 std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
   const auto& spaces = sem.spaces();
-  if (spaces.empty()) return std::nullopt;
+  if (spaces.empty() || (g.kind == OpKind::Exit && spaces.size() == 1)) return std::nullopt;
   // std::map is ordered by pid, and pids grow with age: the youngest is last.
   std::size_t from_youngest = g.who % spaces.size();
   auto it = std::prev(spaces.end(), static_cast<std::ptrdiff_t>(from_youngest) + 1);
@@ -39,7 +39,7 @@ rc::Gen<GenOp> gen_op(const Config& config) {
 }
 
 rc::Gen<std::vector<GenOp>> gen_ops(const Config& config) {
-  return rc::gen::container<std::vector<GenOp>>(gen_op(config));
+  return rc::gen::scale(2.0, rc::gen::container<std::vector<GenOp>>(gen_op(config)));
 }
 
 }  // namespace cow

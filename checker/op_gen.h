@@ -22,14 +22,17 @@ struct GenOp {
   std::uint8_t word = 0;
 };
 
-// The concrete op `g` stands for in the state `sem`; nullopt when no process
-// is left to do it.
+// The concrete op `g` stands for in the state `sem`; nullopt to skip it: the
+// last live process never exits, so a sequence never ends early with
+// nothing left to check (properties_test covers exiting everything).
 std::optional<Op> resolve(const GenOp& g, const Semantics& sem);
 
 // Biased toward what breaks COW: forks of the youngest process (deep chains),
 // exits of older ones (orphans left as sole owners), and writes to the few
 // low pages that forks have shared.
 rc::Gen<GenOp> gen_op(const Config& config);
+// Lengths up to twice the RapidCheck size, so most sequences of a campaign
+// are long; callers stop at their own max_ops.
 rc::Gen<std::vector<GenOp>> gen_ops(const Config& config);
 
 }  // namespace cow

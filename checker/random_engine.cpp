@@ -52,8 +52,9 @@ struct Campaign {
     Harness harness(make(), options.config);
     std::vector<Op> ops;
     for (const GenOp& g : generated) {
+      if (ops.size() == static_cast<std::size_t>(options.max_ops)) break;
       std::optional<Op> op = resolve(g, harness.semantics());
-      if (!op) break;
+      if (!op) continue;
       ops.push_back(*op);
       ++this->ops;
       if (std::optional<Violation> v = harness.step(*op)) {

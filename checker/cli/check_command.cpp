@@ -47,8 +47,8 @@ CowFile to_cow_file(const ImplReport& r, const CheckArgs& args) {
 }
 
 void print_progress(const std::string& impl, const CheckProgress& p) {
-  fmt::print(stderr, "  {}: {} {}/{} runs, {} ops, {:.1f} s\n", impl,
-             p.shrinking ? "shrinking," : "", p.runs_done, p.runs_total, p.ops, p.seconds);
+  fmt::print(stderr, "  {}: {}{}/{} runs, {} ops, {:.1f} s\n", impl, p.shrinking ? "shrinking, " : "",
+             p.runs_done, p.runs_total, p.ops, p.seconds);
 }
 
 double ops_per_second(const CheckResult& r) { return r.seconds > 0 ? r.ops / r.seconds : 0; }

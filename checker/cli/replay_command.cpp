@@ -6,6 +6,7 @@
 #include "checker/cli/commands.h"
 #include "checker/cow_file.h"
 #include "checker/harness.h"
+#include "checker/replay.h"
 #include "checker/registry.h"
 
 namespace cow::cli {
@@ -91,8 +92,7 @@ int run_replay(const ReplayArgs& args) {
   bool any_violation = false;
   nlohmann::json results = nlohmann::json::array();
   for (const Loaded& l : loaded) {
-    Trace trace = trace_ops(make_implementation(l.impl, l.file.config), l.file.config, l.file.ops,
-                            args.show);
+    Trace trace = *replay_cow(l.file, l.impl, args.show);  // load_all checked the name
     any_violation |= trace.violation.has_value();
     if (args.json) results.push_back(to_json(l, trace));
     else print_trace(l, trace, args.show);

@@ -1,0 +1,117 @@
+#include "checker/cow_file.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+namespace cow {
+namespace {
+
+CowFile sample() {
+  CowFile f;
+  f.impl = "mutant:parent-left-writable";
+  f.config = Config{.pages = 3, .frames = 9, .procs = 5, .words = 2};
+  f.invariant = InvariantId::WP;
+  f.ops = {Op::fork(1), Op::write(1, 2, 7, 1), Op::read(2, 0), Op::exit(2)};
+  f.notes = {"found by: a test"};
+  f.op_comments = {"ok child=2", "ok", "", "ok"};
+  return f;
+}
+
+TEST(CowFile, FormatThenParseRoundTrips) {
+  std::string text = format_cow(sample());
+  CowFile back = parse_cow(text, "sample.cow");
+  EXPECT_EQ(back.impl, sample().impl);
+  EXPECT_EQ(back.config, sample().config);
+  EXPECT_EQ(back.invariant, InvariantId::WP);
+  EXPECT_EQ(back.ops, sample().ops);
+  EXPECT_EQ(back.impl_line, 3);
+  EXPECT_EQ(format_cow(back), text);
+}
+
+TEST(CowFile, TheHeaderSaysVersionAndTheBodyOneOpALine) {
+  std::string text = format_cow(sample());
+  EXPECT_EQ(text.rfind("cowcheck 1\n", 0), 0u);
+  EXPECT_NE(text.find("\nwrite 1 2 7 1   # ok\n"), std::string::npos);
+  EXPECT_NE(text.find("\ninvariant WP\n"), std::string::npos);
+}
+
+TEST(CowFile, DefaultsAndCommentsAreAccepted) {
+  CowFile f = parse_cow("# a hand-written scenario\ncowcheck 1\n\nimpl model\n  fork 1 # the child\n"
+                        "write 2 0 5\t\r\n",
+                        "hand.cow");
+  EXPECT_EQ(f.config, Config{});
+  EXPECT_EQ(f.invariant, std::nullopt);
+  ASSERT_EQ(f.ops.size(), 2u);
+  EXPECT_EQ(f.ops[1], Op::write(2, 0, 5));
+}
+
+struct Malformed {
+  const char* text;
+  const char* error;  // "file:line: ..." prefix and a fragment of the reason
+};
+
+class CowFileErrors : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(CowFileErrors, NameTheFileTheLineAndTheReason) {
+  try {
+    parse_cow(GetParam().text, "bad.cow");
+    FAIL() << "parsed: " << GetParam().text;
+  } catch (const CowParseError& e) {
+    EXPECT_NE(std::string(e.what()).find(GetParam().error), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Parser, CowFileErrors,
+    ::testing::Values(
+        Malformed{"", "bad.cow:1: empty file"},
+        Malformed{"fork 1\n", "bad.cow:1: expected the header"},
+        Malformed{"cowcheck 2\nimpl model\n", "bad.cow:1: unsupported .cow version 2"},
+        Malformed{"cowcheck 1\nfork 1\n", "missing 'impl NAME'"},
+        Malformed{"cowcheck 1\nimpl model\nfrok 1\n", "bad.cow:3: unknown op or directive 'frok'"},
+        Malformed{"cowcheck 1\nimpl model\nwrite 1 0\n", "bad.cow:3: 'write' takes 3 arguments"},
+        Malformed{"cowcheck 1\nimpl model\nfork 1 2\n", "bad.cow:3: 'fork' takes 1 argument"},
+        Malformed{"cowcheck 1\nimpl model\nread 1 x\n", "bad.cow:3: vpn 'x' is not a non-negative"},
+        Malformed{"cowcheck 1\nimpl model\nread -1 0\n", "bad.cow:3: pid '-1' is not"},
+        Malformed{"cowcheck 1\nimpl model\nfork 99999999999\n", "bad.cow:3: pid '99999999999' is out of range"},
+        Malformed{"cowcheck 1\nimpl model\nimpl model\n", "bad.cow:3: 'impl' given twice"},
+        Malformed{"cowcheck 1\nimpl model\nfork 1\nconfig pages=2\n", "bad.cow:4: 'config' must come before"},
+        Malformed{"cowcheck 1\nimpl model\nconfig pages=2 colour=3\n", "bad.cow:3: unknown config key 'colour'"},
+        Malformed{"cowcheck 1\nimpl model\nconfig pages\n", "bad.cow:3: config item 'pages' is not KEY=VALUE"},
+        Malformed{"cowcheck 1\nimpl model\nconfig pages=8 frames=4\n", "bad.cow:3: bad config: frames must be at least pages"},
+        Malformed{"cowcheck 1\nimpl model\ninvariant XYZ\n", "bad.cow:3: unknown invariant 'XYZ'"},
+        Malformed{"cowcheck 1\nimpl\n", "bad.cow:2: 'impl' takes 1 argument"}));
+
+TEST(CowFile, ReadingAMissingFileIsAParseErrorNotACrash) {
+  EXPECT_THROW(read_cow("/nonexistent/x.cow"), CowParseError);
+}
+
+RC_GTEST_PROP(CowFile, AnyTextEitherParsesOrIsRejectedCleanly, (const std::string& body)) {
+  for (const std::string& text : {body, "cowcheck 1\nimpl model\n" + body}) {
+    try {
+      parse_cow(text, "fuzz.cow");
+    } catch (const CowParseError& e) {
+      RC_ASSERT(std::string(e.what()).rfind("fuzz.cow:", 0) == 0);
+    }
+  }
+}
+
+TEST(CowFile, WriteIsAtomicAndLeavesNoTemporary) {
+  auto dir = std::filesystem::temp_directory_path() / "cowcheck-cow-file-test";
+  std::filesystem::remove_all(dir);
+  auto path = dir / "nested" / cow_file_name("mutant:x");
+  write_cow_atomic(path, sample());
+  write_cow_atomic(path, sample());
+  EXPECT_EQ(read_cow(path).ops, sample().ops);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(path.parent_path()),
+                          std::filesystem::directory_iterator{}),
+            1);
+  EXPECT_EQ(path.filename(), "mutant-x.cow");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cow

@@ -1,0 +1,145 @@
+// Each invariant is shown to pass a correct step and to fail a step built to
+// break it: a check that cannot fail would be no check.
+#include "spec/invariants.h"
+
+#include <gtest/gtest.h>
+
+namespace cow {
+namespace {
+
+const Config kConfig{.pages = 1, .frames = 4, .procs = 4, .words = 2};
+
+// pid 1 and pid 2 share frame 0 copy-on-write (the state right after fork).
+Snapshot after_fork() {
+  Snapshot s;
+  s.total_frames = 4;
+  s.free_frames = 3;
+  s.ptes = {{1, 0, true, false, true, 0}, {2, 0, true, false, true, 0}};
+  s.frames = {{0, 2, {}}};
+  return s;
+}
+
+// pid 1 wrote 7 and got a private copy in frame 1.
+Snapshot after_parent_copy() {
+  Snapshot s;
+  s.total_frames = 4;
+  s.free_frames = 2;
+  s.ptes = {{1, 0, true, true, false, 1}, {2, 0, true, false, true, 0}};
+  s.frames = {{0, 1, {}}, {1, 1, {7, 0, 0, 0}}};
+  return s;
+}
+
+// The semantics after fork 1, and optionally after the parent wrote 7.
+struct World {
+  Semantics sem{kConfig};
+  explicit World(bool parent_wrote = false) {
+    do_op(Op::fork(1));
+    if (parent_wrote) do_op(Op::write(1, 0, 7));
+  }
+  void do_op(const Op& op) { sem.apply(op, sem.expect(op)); }
+};
+
+std::optional<InvariantId> failing(const Op& op, const Outcome& actual, const Snapshot* before,
+                                   const Snapshot* after, World& w) {
+  Outcome expected = w.sem.expect(op);
+  w.sem.apply(op, actual);
+  Step step{op, expected, actual, w.sem, before, after};
+  auto v = check_step(step);
+  return v ? std::optional(v->id) : std::nullopt;
+}
+
+TEST(Invariants, ACorrectCopyPassesEveryCheck) {
+  World w;
+  Snapshot before = after_fork(), after = after_parent_copy();
+  EXPECT_EQ(failing(Op::write(1, 0, 7), Outcome::wrote(Fault::CowCopy), &before, &after, w),
+            std::nullopt);
+}
+
+TEST(Invariants, IsoCatchesAChildSeeingItsParentsLaterWrite) {
+  World w;
+  Snapshot before = after_fork(), after = after_fork();
+  after.frames[0].contents[0] = 7;  // written in place: both see 7
+  auto v = failing(Op::write(1, 0, 7), Outcome::wrote(Fault::None), &before, &after, w);
+  EXPECT_EQ(v, InvariantId::ISO);
+}
+
+TEST(Invariants, IsoCatchesAWrongReadOnABlackBox) {
+  World w;
+  auto v = failing(Op::read(2, 0), Outcome::read(7), nullptr, nullptr, w);
+  EXPECT_EQ(v, InvariantId::ISO);
+}
+
+TEST(Invariants, IsoAllowsOutOfMemoryOnAWriteButNotOnARead) {
+  World w;
+  EXPECT_EQ(failing(Op::write(1, 0, 7), Outcome::error(Status::OutOfMemory), nullptr, nullptr, w),
+            std::nullopt);
+  EXPECT_EQ(failing(Op::read(1, 0), Outcome::error(Status::OutOfMemory), nullptr, nullptr, w),
+            InvariantId::ISO);
+}
+
+TEST(Invariants, WpCatchesAWritableSharedFrame) {
+  World w;
+  Snapshot before = after_fork(), after = after_fork();
+  after.ptes[0].writable = true;
+  after.ptes[0].cow = false;
+  EXPECT_EQ(failing(Op::read(1, 0), Outcome::read(0), &before, &after, w), InvariantId::WP);
+}
+
+TEST(Invariants, WpCatchesASharedFrameWithoutCowBit) {
+  World w;
+  Snapshot before = after_fork(), after = after_fork();
+  after.ptes[1].cow = false;
+  EXPECT_EQ(failing(Op::read(1, 0), Outcome::read(0), &before, &after, w), InvariantId::WP);
+}
+
+TEST(Invariants, ReuseCatchesACopyBySoleOwner) {
+  World w(true);
+  Snapshot before = after_parent_copy(), after = after_parent_copy();
+  // pid 2 is now sole owner of frame 0, but the "fault" moved it to frame 2.
+  after.ptes[1] = {2, 0, true, true, false, 2};
+  after.frames = {{1, 1, {7, 0, 0, 0}}, {2, 1, {3, 0, 0, 0}}};
+  after.free_frames = 2;
+  EXPECT_EQ(failing(Op::write(2, 0, 3), Outcome::wrote(Fault::CowCopy), &before, &after, w),
+            InvariantId::REUSE);
+}
+
+TEST(Invariants, ReuseCatchesAWriteThatLeavesThePteReadOnly) {
+  World w(true);
+  Snapshot before = after_parent_copy(), after = after_parent_copy();
+  after.frames[0].contents[0] = 3;  // written, but the PTE stayed read-only + cow
+  EXPECT_EQ(failing(Op::write(2, 0, 3), Outcome::wrote(Fault::CowReuse), &before, &after, w),
+            InvariantId::REUSE);
+}
+
+TEST(Invariants, RcCatchesALeakedReference) {
+  World w;
+  Snapshot before = after_fork(), after = after_parent_copy();
+  after.frames[0].refcount = 2;  // the copy forgot to drop the old frame
+  EXPECT_EQ(failing(Op::write(1, 0, 7), Outcome::wrote(Fault::CowCopy), &before, &after, w),
+            InvariantId::RC);
+}
+
+TEST(Invariants, RcCatchesAFreeListThatDisagrees) {
+  World w;
+  Snapshot before = after_fork(), after = after_fork();
+  after.free_frames = 2;
+  EXPECT_EQ(failing(Op::read(1, 0), Outcome::read(0), &before, &after, w), InvariantId::RC);
+}
+
+TEST(Invariants, RcCatchesOutOfMemoryWithFreeFrames) {
+  World w;
+  Snapshot before = after_fork(), after = after_fork();
+  EXPECT_EQ(failing(Op::write(1, 0, 7), Outcome::error(Status::OutOfMemory), &before, &after, w),
+            InvariantId::RC);
+}
+
+TEST(Invariants, NamesRoundTrip) {
+  for (InvariantId id : {InvariantId::ISO, InvariantId::WP, InvariantId::REUSE, InvariantId::RC,
+                         InvariantId::DIFF, InvariantId::CRASH})
+    EXPECT_EQ(invariant_from_name(invariant_name(id)), id);
+  EXPECT_EQ(invariant_from_name("iso"), std::nullopt);
+  EXPECT_EQ(invariant_table().size(), 4u);
+}
+
+}  // namespace
+}  // namespace cow
