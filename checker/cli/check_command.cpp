@@ -105,6 +105,21 @@ nlohmann::json to_json(const ImplReport& r) {
   return j;
 }
 
+// Written before anything is reported, and printed whole if it cannot be
+// written: a finding is never lost.
+void save_finding(ImplReport& report, const CheckArgs& args) {
+  std::filesystem::path path = std::filesystem::path(args.out_dir) / cow_file_name(report.impl);
+  CowFile file = to_cow_file(report, args);
+  try {
+    write_cow_atomic(path, file);
+    report.file = path.string();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "cowcheck: cannot write the counterexample: {}\n{}", e.what(),
+               format_cow(file));
+    report.file = "(not written: printed on stderr)";
+  }
+}
+
 int run_check(const CheckArgs& args) {
   validate_config(args.options.config);
   std::vector<std::string> names = expand_impl_names(args.impls);
@@ -121,12 +136,7 @@ int run_check(const CheckArgs& args) {
     ImplReport report{name, check_random(make, options), ""};
     if (!report.result.error.empty())
       throw std::runtime_error(fmt::format("{}: {}", name, report.result.error));
-    if (report.result.finding) {
-      // Written before anything is reported: a finding is never lost.
-      std::filesystem::path path = std::filesystem::path(args.out_dir) / cow_file_name(name);
-      write_cow_atomic(path, to_cow_file(report, args));
-      report.file = path.string();
-    }
+    if (report.result.finding) save_finding(report, args);
     if (!args.json) print_one(report);
     reports.push_back(std::move(report));
   }

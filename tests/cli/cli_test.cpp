@@ -75,6 +75,14 @@ TEST_F(Cli, CheckOnAMutantWritesTheFileAndExitsOne) {
   EXPECT_EQ(cowcheck("check --impl model --runs 50 --expect-violation").status, 1);
 }
 
+TEST_F(Cli, AFindingThatCannotBeWrittenIsPrintedNotLost) {
+  write("blocker", "a file where the output folder should be");
+  Result r = cowcheck("check --impl mutant:exit-leaks --out blocker/sub");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cannot write the counterexample"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\ninvariant RC\n"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, TheSameSeedWritesAByteIdenticalFile) {
   cowcheck("check --impl mutant:copy-always --seed 7 --out a");
   cowcheck("check --impl mutant:copy-always --seed 7 --out b");
