@@ -53,7 +53,8 @@ CowFile read_cow(const std::filesystem::path& path);
 // a counterexample and a crash never loses the previous one.
 void write_cow_atomic(const std::filesystem::path& path, const CowFile& file);
 
-// "mutant:parent-left-writable" -> "mutant-parent-left-writable.cow"
+// "mutant:parent-left-writable" -> "mutant-parent-left-writable.cow",
+// "plugin:/some/where/libmine.so" -> "plugin-libmine.cow"
 std::string cow_file_name(std::string_view impl);
 
 }  // namespace cow

@@ -1,4 +1,5 @@
 // Writing .cow files.
+#include <filesystem>
 #include <fstream>
 #include <system_error>
 
@@ -45,6 +46,9 @@ void write_cow_atomic(const std::filesystem::path& path, const CowFile& file) {
 }
 
 std::string cow_file_name(std::string_view impl) {
+  // A plug-in is named by its library, not by where it happens to be built.
+  if (impl.starts_with("plugin:"))
+    return "plugin-" + std::filesystem::path(impl.substr(7)).stem().string() + ".cow";
   std::string name;
   for (char c : impl) name += (c == ':' || c == '/' || c == ' ') ? '-' : c;
   return name + ".cow";

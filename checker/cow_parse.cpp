@@ -145,7 +145,8 @@ class Parser {
     if (name == "none") return;
     auto id = invariant_from_name(name);
     if (!id)
-      fail(fmt::format("unknown invariant '{}' (expected ISO, WP, REUSE, RC, DIFF, CRASH or none)",
+      fail(fmt::format("unknown invariant '{}' (expected ISO, WP, REUSE, RC, DIFF, CRASH, HANG, OOM, "
+                       "EXIT or none)",
                        name));
     file_.invariant = id;
   }

@@ -6,15 +6,44 @@
 
 namespace cow {
 
+namespace {
+
+InvariantId stopped_id(ImplementationStopped::Kind kind) {
+  switch (kind) {
+    case ImplementationStopped::Kind::Crash: return InvariantId::CRASH;
+    case ImplementationStopped::Kind::Hang: return InvariantId::HANG;
+    case ImplementationStopped::Kind::OutOfMemory: return InvariantId::OOM;
+    case ImplementationStopped::Kind::Exit: return InvariantId::EXIT;
+  }
+  return InvariantId::CRASH;
+}
+
+}  // namespace
+
 Harness::Harness(std::unique_ptr<Implementation> impl, const Config& config)
-    : impl_(std::move(impl)), semantics_(config), snapshot_(impl_->snapshot()) {}
+    : impl_(std::move(impl)), semantics_(config) {
+  try {
+    snapshot_ = impl_->snapshot();
+  } catch (const ImplementationStopped& e) {
+    stopped_at_start_ = Violation{stopped_id(e.kind()), 0, std::nullopt, kNoFrame,
+                                  fmt::format("before the first op: {}", e.what())};
+  } catch (const std::exception& e) {
+    stopped_at_start_ = Violation{InvariantId::CRASH, 0, std::nullopt, kNoFrame,
+                                  fmt::format("before the first op: {}", e.what())};
+  }
+}
 
 std::optional<Violation> Harness::step(const Op& op) {
+  if (stopped_at_start_) return stopped_at_start_;
   Outcome expected = semantics_.expect(op);
   std::optional<Snapshot> before = std::move(snapshot_);
   try {
     last_outcome_ = impl_->apply(op);
     snapshot_ = impl_->snapshot();
+  } catch (const ImplementationStopped& e) {
+    snapshot_ = std::move(before);
+    return Violation{stopped_id(e.kind()), op.pid, std::nullopt, kNoFrame,
+                     fmt::format("{}: {}", to_string(op), e.what())};
   } catch (const std::exception& e) {
     snapshot_ = std::move(before);
     return Violation{InvariantId::CRASH, op.pid, std::nullopt, kNoFrame,

@@ -28,6 +28,7 @@ class Harness {
 
  private:
   std::unique_ptr<Implementation> impl_;
+  std::optional<Violation> stopped_at_start_;  // the first snapshot already failed
   Semantics semantics_;
   std::optional<Snapshot> snapshot_;
   Outcome last_outcome_;

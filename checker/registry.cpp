@@ -1,5 +1,10 @@
 #include "checker/registry.h"
 
+#include <algorithm>
+#include <filesystem>
+
+#include "impl/fast/fast.h"
+#include "impl/plugin/plugin_impl.h"
 #include "model/cow_model.h"
 #include "model/mutants/mutants.h"
 
@@ -8,6 +13,29 @@ namespace cow {
 namespace {
 
 constexpr std::string_view kMutantPrefix = "mutant:";
+constexpr std::string_view kPluginPrefix = "plugin:";
+constexpr std::string_view kZooPrefix = "zoo:";
+
+// The plug-in zoo is built beside the worker: build/plugins/libcowzoo-NAME.so.
+std::filesystem::path plugin_dir() {
+  return std::filesystem::path(plugin::default_worker_path()).parent_path() / "plugins";
+}
+
+std::string zoo_library(std::string_view name) {
+  return (plugin_dir() / ("libcowzoo-" + std::string(name) + ".so")).string();
+}
+
+std::vector<std::string> zoo_names() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(plugin_dir(), ec)) {
+    std::string file = entry.path().filename().string();
+    if (file.starts_with("libcowzoo-") && file.ends_with(".so"))
+      names.push_back(file.substr(10, file.size() - 13));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 }  // namespace
 
@@ -17,6 +45,11 @@ const std::vector<ImplInfo>& implementations() {
     list.push_back({"model", "the reference model: textbook COW fork", false});
     for (const model::MutantInfo& m : model::builtin_mutants())
       list.push_back({std::string(kMutantPrefix) + std::string(m.name), std::string(m.bug), true});
+    for (const fast::FastVariant& v : fast::fast_variants())
+      list.push_back({std::string(v.name), std::string(v.description), v.is_mutant});
+    for (const std::string& name : zoo_names())
+      list.push_back({std::string(kZooPrefix) + name, "plug-in mutant from the zoo (tests/mutants)",
+                      true});
     return list;
   }();
   return all;
@@ -24,15 +57,24 @@ const std::vector<ImplInfo>& implementations() {
 
 std::unique_ptr<Implementation> make_implementation(std::string_view name, const Config& config) {
   if (name == "model") return std::make_unique<model::CowModel>(config);
+  if (name.starts_with(kPluginPrefix))
+    return std::make_unique<plugin::PluginImplementation>(
+        std::string(name.substr(kPluginPrefix.size())), config);
+  if (name.starts_with(kZooPrefix))
+    return std::make_unique<plugin::PluginImplementation>(
+        zoo_library(name.substr(kZooPrefix.size())), config);
   if (name.starts_with(kMutantPrefix)) {
     std::string_view bug = name.substr(kMutantPrefix.size());
     for (const model::MutantInfo& m : model::builtin_mutants())
       if (m.name == bug) return m.make(config);
   }
+  for (const fast::FastVariant& v : fast::fast_variants())
+    if (v.name == name) return fast::make_fast(config, v.options);
   return nullptr;
 }
 
 bool known_implementation(std::string_view name) {
+  if (name.starts_with(kPluginPrefix)) return name.size() > kPluginPrefix.size();
   for (const ImplInfo& info : implementations())
     if (info.name == name) return true;
   return false;
@@ -52,6 +94,19 @@ std::vector<std::string> expand_impl_names(const std::vector<std::string>& patte
     if (names.size() == before) names.push_back(pattern);
   }
   return names;
+}
+
+std::string implementation_error(std::string_view name, const Config& config) {
+  if (!known_implementation(name))
+    return "unknown implementation '" + std::string(name) + "' (cowcheck impls lists them)";
+  try {
+    make_implementation(name, config);
+  } catch (const plugin::PluginLoadError& e) {
+    return e.what();
+  } catch (const std::exception&) {
+    // It loads but dies on creation: a finding for the engine, not bad input.
+  }
+  return "";
 }
 
 }  // namespace cow

@@ -26,6 +26,10 @@ std::unique_ptr<Implementation> make_implementation(std::string_view name, const
 
 bool known_implementation(std::string_view name);
 
+// Why `name` cannot be used at all (unknown, or a plug-in that will not
+// load), or empty. Starting one that then crashes is a finding, not this.
+std::string implementation_error(std::string_view name, const Config& config);
+
 // Expands "mutant:*"-style patterns (a trailing '*' matches any suffix) and
 // plain names; unknown names come back unchanged so the caller can report.
 std::vector<std::string> expand_impl_names(const std::vector<std::string>& patterns);

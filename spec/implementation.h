@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "spec/op.h"
@@ -11,6 +12,20 @@
 #include "spec/snapshot.h"
 
 namespace cow {
+
+// Thrown by an implementation that stopped instead of answering an op: it
+// crashed, hung, hit its memory limit or exited. The harness turns it into
+// a finding of that kind; any other exception counts as a crash.
+class ImplementationStopped : public std::runtime_error {
+ public:
+  enum class Kind { Crash, Hang, OutOfMemory, Exit };
+  ImplementationStopped(Kind kind, const std::string& what)
+      : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
 
 class Implementation {
  public:

@@ -17,6 +17,9 @@ constexpr std::array kNames = {
     std::pair{InvariantId::RC, std::string_view{"RC"}},
     std::pair{InvariantId::DIFF, std::string_view{"DIFF"}},
     std::pair{InvariantId::CRASH, std::string_view{"CRASH"}},
+    std::pair{InvariantId::HANG, std::string_view{"HANG"}},
+    std::pair{InvariantId::OOM, std::string_view{"OOM"}},
+    std::pair{InvariantId::EXIT, std::string_view{"EXIT"}},
 };
 
 constexpr std::array<Invariant, 4> kTable = {{
@@ -44,6 +47,11 @@ std::string_view invariant_name(InvariantId id) {
   for (auto [known, name] : kNames)
     if (known == id) return name;
   return "?";
+}
+
+bool is_stop(InvariantId id) {
+  return id == InvariantId::CRASH || id == InvariantId::HANG || id == InvariantId::OOM ||
+         id == InvariantId::EXIT;
 }
 
 std::optional<InvariantId> invariant_from_name(std::string_view name) {

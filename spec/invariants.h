@@ -16,11 +16,15 @@
 namespace cow {
 
 // ISO, WP, REUSE and RC are checks of one implementation (the table below);
-// DIFF compares two; CRASH is an implementation that stopped (threw,
-// panicked, crashed or hung) instead of returning an outcome.
-enum class InvariantId : std::uint8_t { ISO, WP, REUSE, RC, DIFF, CRASH };
+// DIFF compares two. The rest are an implementation that stopped instead of
+// returning an outcome: CRASH (a signal, a panic, an exception), HANG (no
+// answer in time), OOM (killed at its memory limit), EXIT (called exit()).
+enum class InvariantId : std::uint8_t { ISO, WP, REUSE, RC, DIFF, CRASH, HANG, OOM, EXIT };
 
 std::string_view invariant_name(InvariantId id);
+
+// CRASH, HANG, OOM, EXIT: the failing op returned no outcome at all.
+bool is_stop(InvariantId id);
 std::optional<InvariantId> invariant_from_name(std::string_view name);
 
 struct Violation {

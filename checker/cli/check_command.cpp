@@ -28,6 +28,14 @@ struct ImplReport {
   std::string file;  // the .cow written, if any
 };
 
+// What op `i` of a finding returned; the op that stopped the implementation
+// returned nothing.
+std::string step_text(const Finding& f, std::size_t i) {
+  bool last = i + 1 == f.ops.size();
+  if (last && is_stop(f.violation.id)) return std::string(invariant_name(f.violation.id));
+  return i < f.outcomes.size() ? to_string(f.outcomes[i]) : "";
+}
+
 CowFile to_cow_file(const ImplReport& r, const CheckArgs& args) {
   const Finding& f = *r.result.finding;
   CowFile file;
@@ -42,7 +50,7 @@ CowFile to_cow_file(const ImplReport& r, const CheckArgs& args) {
   if (!f.reproduced)
     file.notes.push_back("warning: the minimized sequence did not fail again on a fresh run");
   for (std::size_t i = 0; i < f.ops.size(); ++i)
-    file.op_comments.push_back(i < f.outcomes.size() ? to_string(f.outcomes[i]) : "");
+    file.op_comments.push_back(step_text(f, i));
   return file;
 }
 
@@ -66,8 +74,7 @@ void print_one(const ImplReport& r) {
              c.shrink_seconds);
   fmt::print("  {}\n", to_string(f.violation));
   for (std::size_t i = 0; i < f.ops.size(); ++i)
-    fmt::print("  {:>2}. {:<16} {}\n", i + 1, to_string(f.ops[i]),
-               i < f.outcomes.size() ? to_string(f.outcomes[i]) : "crashed");
+    fmt::print("  {:>2}. {:<16} {}\n", i + 1, to_string(f.ops[i]), step_text(f, i));
   fmt::print("  counterexample: {}\n", r.file);
   fmt::print("  {} runs, {} ops in {:.2f} s ({:.0f} ops/s)\n", c.runs, c.ops, c.seconds,
              ops_per_second(c));
@@ -124,8 +131,8 @@ int run_check(const CheckArgs& args) {
   validate_config(args.options.config);
   std::vector<std::string> names = expand_impl_names(args.impls);
   for (const std::string& name : names)
-    if (!known_implementation(name))
-      throw UsageError(fmt::format("unknown implementation '{}' (cowcheck impls lists them)", name));
+    if (std::string error = implementation_error(name, args.options.config); !error.empty())
+      throw UsageError(error);
 
   std::vector<ImplReport> reports;
   for (const std::string& name : names) {

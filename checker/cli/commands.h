@@ -32,5 +32,6 @@ void validate_config(const Config& config);
 Command add_check(CLI::App& app);
 Command add_replay(CLI::App& app);
 Command add_impls(CLI::App& app);
+Command add_diff(CLI::App& app);
 
 }  // namespace cow::cli

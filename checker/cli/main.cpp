@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
       add_check);
   add("replay", "run .cow files and report whether their violation reproduces", add_replay);
   add("impls", "list the implementations the oracle can check", add_impls);
+  add("diff", "run the model and an implementation in lock step, shrink a difference to a .cow file", add_diff);
 
   try {
     app.parse(argc, argv);

@@ -33,11 +33,9 @@ std::vector<Loaded> load_all(const ReplayArgs& args) {
   for (const std::string& path : args.files) {
     CowFile file = read_cow(path);
     std::string impl = args.impl.empty() ? file.impl : args.impl;
-    if (!known_implementation(impl)) {
-      if (args.impl.empty())
-        throw CowParseError(fmt::format("{}:{}: unknown implementation '{}'", path,
-                                        file.impl_line, impl));
-      throw UsageError(fmt::format("unknown implementation '{}' (cowcheck impls lists them)", impl));
+    if (std::string error = implementation_error(impl, file.config); !error.empty()) {
+      if (args.impl.empty()) throw CowParseError(fmt::format("{}:{}: {}", path, file.impl_line, error));
+      throw UsageError(error);
     }
     loaded.push_back({path, std::move(file), std::move(impl)});
   }
@@ -62,7 +60,8 @@ void print_trace(const Loaded& l, const Trace& t, bool show) {
     const TraceStep& s = t.steps[i];
     bool failing = t.violation && i + 1 == t.steps.size();
     fmt::print("  {:>3}. {:<16} {}{}\n", i + 1, to_string(s.op),
-               failing && t.violation->id == InvariantId::CRASH ? "crashed" : to_string(s.outcome),
+               failing && is_stop(t.violation->id) ? std::string(invariant_name(t.violation->id))
+                                                   : to_string(s.outcome),
                failing ? "   <-- " + std::string(invariant_name(t.violation->id)) : "");
     if (show && s.after) fmt::print("{}", to_string(*s.after));
   }

@@ -135,7 +135,8 @@ TEST(Invariants, RcCatchesOutOfMemoryWithFreeFrames) {
 
 TEST(Invariants, NamesRoundTrip) {
   for (InvariantId id : {InvariantId::ISO, InvariantId::WP, InvariantId::REUSE, InvariantId::RC,
-                         InvariantId::DIFF, InvariantId::CRASH})
+                         InvariantId::DIFF, InvariantId::CRASH, InvariantId::HANG,
+                         InvariantId::OOM, InvariantId::EXIT})
     EXPECT_EQ(invariant_from_name(invariant_name(id)), id);
   EXPECT_EQ(invariant_from_name("iso"), std::nullopt);
   EXPECT_EQ(invariant_table().size(), 4u);

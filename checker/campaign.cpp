@@ -1,0 +1,115 @@
+#include "checker/campaign.h"
+
+#include <chrono>
+#include <iostream>
+
+#include <rapidcheck.h>
+#include <rapidcheck/detail/TestListenerAdapter.h>
+
+#include "checker/op_gen.h"
+
+namespace cow {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Everything the property shares with the engine between RapidCheck calls.
+struct Campaign {
+  Campaign(const CheckOptions& o, const StepperFactory& m) : options(o), make_stepper(m) {}
+
+  const CheckOptions& options;
+  const StepperFactory& make_stepper;
+  Clock::time_point start = Clock::now();
+  Clock::time_point last_report = Clock::now();
+  std::optional<Clock::time_point> first_failure;
+  CampaignResult result;
+
+  void report() {
+    if (!options.on_progress || since(last_report) < 1.0) return;
+    last_report = Clock::now();
+    options.on_progress(
+        {result.runs, options.runs, result.ops, since(start), first_failure.has_value()});
+  }
+
+  void fail(std::vector<Op> ops, const Violation& v) {
+    if (!first_failure) {
+      first_failure = Clock::now();
+      result.found_length = ops.size();
+    }
+    // Once RapidCheck stops shrinking, the last failure seen is the minimal
+    // one: every later candidate passed.
+    result.failing = std::move(ops);
+    result.violation = v;
+    RC_FAIL(to_string(v));
+  }
+
+  void run_property() {
+    std::vector<GenOp> generated = *gen_ops(options.config);
+    if (!first_failure) ++result.runs;
+    std::unique_ptr<Stepper> stepper = make_stepper();
+    std::vector<Op> ops;
+    for (const GenOp& g : generated) {
+      if (ops.size() == static_cast<std::size_t>(options.max_ops)) break;
+      std::optional<Op> op = resolve(g, stepper->semantics());
+      if (!op) continue;
+      ops.push_back(*op);
+      ++result.ops;
+      if (std::optional<Violation> v = stepper->step(*op)) fail(std::move(ops), *v);
+    }
+    if (std::optional<Violation> v = stepper->finish()) fail(std::move(ops), *v);
+    report();
+  }
+};
+
+}  // namespace
+
+CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& make_stepper) {
+  Campaign campaign(options, make_stepper);
+  rc::detail::TestParams params;
+  params.seed = options.seed;
+  params.maxSuccess = options.runs;
+  params.maxSize = options.max_ops;
+  params.maxDiscardRatio = 10;
+  rc::detail::TestListenerAdapter quiet;
+  rc::detail::TestMetadata metadata{"cowcheck", "cowcheck campaign"};
+  // RapidCheck announces its global configuration on std::cerr the first
+  // time it loads it; our seed is explicit, so that line only misleads.
+  std::streambuf* cerr_buf = std::cerr.rdbuf(nullptr);
+  rc::detail::TestResult outcome = rc::detail::checkTestable(
+      [&campaign] { campaign.run_property(); }, metadata, params, quiet);
+  std::cerr.rdbuf(cerr_buf);
+  std::cerr.clear();
+
+  CampaignResult result = std::move(campaign.result);
+  if (rc::detail::Error error; outcome.match(error)) result.error = error.description;
+  if (rc::detail::GaveUpResult gave_up; outcome.match(gave_up)) result.error = gave_up.description;
+  if (campaign.first_failure) result.shrink_seconds = since(*campaign.first_failure);
+  result.seconds = since(campaign.start);
+  return result;
+}
+
+std::vector<Op> shrink_ops(std::vector<Op> ops, const FailingPrefix& failing_prefix) {
+  if (std::optional<std::size_t> n = failing_prefix(ops)) ops.resize(*n);
+  bool shrunk = true;
+  while (shrunk) {
+    shrunk = false;
+    for (std::size_t i = ops.size(); i-- > 0;) {
+      std::vector<Op> candidate = ops;
+      candidate.erase(candidate.begin() + static_cast<std::ptrdiff_t>(i));
+      if (std::optional<std::size_t> n = failing_prefix(candidate)) {
+        candidate.resize(*n);
+        ops = std::move(candidate);
+        shrunk = true;
+        break;
+      }
+    }
+  }
+  return ops;
+}
+
+}  // namespace cow

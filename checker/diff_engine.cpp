@@ -1,0 +1,124 @@
+#include "checker/diff_engine.h"
+
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "checker/snapshot_diff.h"
+
+namespace cow {
+
+DiffHarness::DiffHarness(std::unique_ptr<Implementation> reference,
+                         std::unique_ptr<Implementation> impl, const Config& config,
+                         int snapshot_every)
+    : reference_(std::move(reference)),
+      impl_(std::move(impl)),
+      semantics_(config),
+      snapshot_every_(snapshot_every < 1 ? 1 : snapshot_every) {}
+
+std::optional<Violation> DiffHarness::step(const Op& op) {
+  Outcome want;
+  try {
+    want = reference_->apply(op);
+  } catch (const std::exception& e) {
+    return Violation{InvariantId::CRASH, op.pid, std::nullopt, kNoFrame,
+                     fmt::format("{} threw in the reference: {}", to_string(op), e.what())};
+  }
+  try {
+    last_outcome_ = impl_->apply(op);
+  } catch (const std::exception& e) {
+    return Violation{InvariantId::CRASH, op.pid, std::nullopt, kNoFrame,
+                     fmt::format("{} threw: {}", to_string(op), e.what())};
+  }
+  semantics_.apply(op, want);
+  if (!(last_outcome_ == want)) {
+    Violation v{InvariantId::DIFF, op.pid, std::nullopt, kNoFrame,
+                fmt::format("{} returned {}, the model returned {}", to_string(op),
+                            to_string(last_outcome_), to_string(want))};
+    if (op.kind == OpKind::Write || op.kind == OpKind::Read) v.vpn = op.vpn;
+    return v;
+  }
+  if (++steps_since_compare_ < snapshot_every_) return std::nullopt;
+  return compare_snapshots();
+}
+
+std::optional<Violation> DiffHarness::finish() {
+  if (steps_since_compare_ == 0) return std::nullopt;
+  return compare_snapshots();
+}
+
+std::optional<Violation> DiffHarness::compare_snapshots() {
+  steps_since_compare_ = 0;
+  std::optional<Snapshot> want = reference_->snapshot();
+  std::optional<Snapshot> got;
+  try {
+    got = impl_->snapshot();
+  } catch (const std::exception& e) {
+    return Violation{InvariantId::CRASH, 0, std::nullopt, kNoFrame,
+                     fmt::format("snapshot threw: {}", e.what())};
+  }
+  if (!want || !got) return std::nullopt;  // a black box is compared on outcomes only
+  std::optional<Violation> v = snapshot_difference(canonicalize(*want), canonicalize(*got));
+  if (v) v->detail += " (frames numbered canonically)";
+  return v;
+}
+
+Trace trace_diff(const ImplFactory& reference, const ImplFactory& impl, const Config& config,
+                 const std::vector<Op>& ops, bool keep_snapshots) {
+  Trace trace;
+  std::unique_ptr<Implementation> instance;
+  try {
+    instance = impl();
+  } catch (const std::exception& e) {
+    trace.violation = Violation{InvariantId::CRASH, 0, std::nullopt, kNoFrame,
+                                fmt::format("the implementation could not start: {}", e.what())};
+    return trace;
+  }
+  DiffHarness harness(reference(), std::move(instance), config, 1);
+  trace.violation = harness.compare_snapshots();
+  if (trace.violation) return trace;
+  for (const Op& op : ops) {
+    trace.violation = harness.step(op);
+    TraceStep& step = trace.steps.emplace_back(TraceStep{op, harness.last_outcome(), {}});
+    if (keep_snapshots) step.after = harness.impl().snapshot();
+    if (trace.violation) break;
+  }
+  return trace;
+}
+
+CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
+                        const DiffOptions& options) {
+  const Config& config = options.check.config;
+  CampaignResult campaign = run_campaign(options.check, [&] {
+    return std::make_unique<DiffHarness>(reference(), make(), config, options.snapshot_every);
+  });
+  CheckResult out;
+  out.runs = campaign.runs;
+  out.ops = campaign.ops;
+  out.found_length = campaign.found_length;
+  out.error = campaign.error;
+  if (campaign.failing && out.error.empty()) {
+    // Compared after every op, the same sequence may differ earlier, and so
+    // for another reason: shrink toward what the replay will see.
+    Trace first = trace_diff(reference, make, config, *campaign.failing, false);
+    InvariantId id = first.violation ? first.violation->id : campaign.violation.id;
+    auto failing_prefix = [&](const std::vector<Op>& ops) -> std::optional<std::size_t> {
+      Trace t = trace_diff(reference, make, config, ops, false);
+      if (!t.violation || t.violation->id != id) return std::nullopt;
+      return t.steps.size();
+    };
+    Finding finding;
+    finding.ops = failing_prefix(*campaign.failing) ? shrink_ops(*campaign.failing, failing_prefix)
+                                                    : *campaign.failing;
+    Trace trace = trace_diff(reference, make, config, finding.ops, false);
+    finding.reproduced = trace.violation.has_value();
+    finding.violation = trace.violation.value_or(campaign.violation);
+    for (const TraceStep& step : trace.steps) finding.outcomes.push_back(step.outcome);
+    out.finding = std::move(finding);
+  }
+  out.shrink_seconds = campaign.shrink_seconds;
+  out.seconds = campaign.seconds;
+  return out;
+}
+
+}  // namespace cow

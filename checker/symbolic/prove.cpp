@@ -1,0 +1,99 @@
+#include "checker/symbolic/prove.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "checker/cow_file.h"
+#include "checker/harness.h"
+#include "checker/registry.h"
+
+namespace cow::symbolic {
+
+namespace {
+
+SymConfig config_of(const ProveOptions& o) {
+  std::optional<Bug> bug = bug_of(o.impl);
+  if (!bug)
+    throw std::invalid_argument(fmt::format(
+        "prove encodes the model and its built-in mutants only, not '{}'", o.impl));
+  if (const char* error = config_error(o.machine); *error)
+    throw std::invalid_argument(fmt::format("bad configuration: {}", error));
+  if (o.machine.procs > 16 || o.machine.pages > 16 || o.machine.frames > 64)
+    throw std::invalid_argument("prove encodes at most 16 procs, 16 pages and 64 frames");
+  if (o.values < 1 || o.values > 1000) throw std::invalid_argument("values must be 1..1000");
+  if (o.depth < 1 || o.depth > 1000) throw std::invalid_argument("depth must be 1..1000");
+  return SymConfig{o.machine, o.values, *bug, o.depth};
+}
+
+// Replays Z3's ops on the real implementation: they must break the same
+// invariant at the last step and nothing before it.
+void replay(ProveResult& r, const ProveOptions& o) {
+  Trace trace = trace_ops(make_implementation(o.impl, o.machine), o.machine, r.ops, false);
+  if (trace.violation) {
+    r.replayed = trace.violation;
+    r.replay_failed_at = trace.steps.size();
+  }
+  if (!trace.violation)
+    r.encoding_bug = fmt::format("Z3 says step {} breaks {}, but the replay breaks nothing",
+                                 r.ops.size(), invariant_name(r.invariant));
+  else if (trace.steps.size() != r.ops.size() || trace.violation->id != r.invariant)
+    r.encoding_bug = fmt::format("Z3 says step {} breaks {} first, but the replay breaks {} at step {}",
+                                 r.ops.size(), invariant_name(r.invariant),
+                                 invariant_name(trace.violation->id), trace.steps.size());
+  r.verdict = r.encoding_bug.empty() ? Verdict::Violation : Verdict::EncodingBug;
+}
+
+void write_file(ProveResult& r, const ProveOptions& o) {
+  if (o.out_dir.empty()) return;
+  CowFile file;
+  file.impl = o.impl;
+  file.config = o.machine;
+  file.invariant = r.replayed ? r.replayed->id : r.invariant;
+  file.ops = r.ops;
+  if (!o.found_by.empty()) file.notes.push_back(fmt::format("found by: {}", o.found_by));
+  file.notes.push_back(fmt::format("shortest: Z3 (QF_BV) found no violation in {} ops or fewer "
+                                   "(values 1..{})",
+                                   r.ops.size() - 1, o.values));
+  if (r.replayed)
+    file.notes.push_back(fmt::format("violation at op {}: {}", r.replay_failed_at,
+                                     to_string(*r.replayed)));
+  if (!r.encoding_bug.empty()) file.notes.push_back("ENCODING BUG: " + r.encoding_bug);
+  Trace trace = trace_ops(make_implementation(o.impl, o.machine), o.machine, r.ops, false);
+  for (const TraceStep& step : trace.steps) file.op_comments.push_back(to_string(step.outcome));
+  std::filesystem::path path = o.out_dir / prove_file_name(o.impl);
+  write_cow_atomic(path, file);
+  r.file = path.string();
+}
+
+}  // namespace
+
+std::string prove_file_name(const std::string& impl) { return "prove-" + cow_file_name(impl); }
+
+ProveResult prove(const ProveOptions& o) {
+  ProveResult r;
+  r.config = config_of(o);
+  Deadline deadline(o.timeout_seconds);
+  z3::context ctx;
+  TransitionSystem ts(ctx, r.config);
+  r.bmc = run_bmc(ts, o.depth, deadline, o.on_depth);
+  if (const auto& cex = r.bmc.counterexample) {
+    r.invariant = cex->invariant;
+    try {
+      r.ops = to_ops(cex->trace);
+      replay(r, o);
+    } catch (const std::logic_error& e) {
+      r.verdict = Verdict::EncodingBug;
+      r.encoding_bug = e.what();
+    }
+    // Written before anything is reported, even a suspect one: nothing found is lost.
+    if (!r.ops.empty()) write_file(r, o);
+  } else if (o.induction && r.bmc.clean_depth > 0) {
+    r.induction = run_k_induction(ts, o.depth, r.bmc.clean_depth, deadline);
+    if (r.induction->proved) r.verdict = Verdict::Proved;
+  }
+  r.seconds = deadline.elapsed();
+  return r;
+}
+
+}  // namespace cow::symbolic

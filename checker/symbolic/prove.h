@@ -1,0 +1,64 @@
+// cowcheck prove, as a library: BMC to a depth, a counterexample turned into
+// a .cow file and replayed concretely, and optionally k-induction. What it
+// claims is exactly what Z3 answered: "no violation up to depth K" from
+// BMC, "proved for all depths" only from a closed induction, "unknown" on a
+// timeout — and an ENCODING BUG when a counterexample does not replay.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/symbolic/bmc.h"
+#include "checker/symbolic/kinduction.h"
+#include "checker/symbolic/sym_state.h"
+#include "spec/invariants.h"
+
+namespace cow::symbolic {
+
+struct ProveOptions {
+  std::string impl = "model";  // "model" or "mutant:NAME"
+  Config machine{2, 6, 3, 2};  // pages, frames, procs, words
+  std::uint32_t values = 2;
+  std::uint32_t depth = 8;
+  bool induction = false;
+  double timeout_seconds = 60;
+  // Where the counterexample goes; empty: not written (tests).
+  std::filesystem::path out_dir = "counterexamples";
+  std::string found_by;  // the command line, for the file's notes
+  std::function<void(const DepthReport&)> on_depth;
+};
+
+enum class Verdict : std::uint8_t {
+  Clean,        // no violation up to depth clean_depth (the asked depth, or less on a timeout)
+  Proved,       // k-induction closed: no violation at any depth
+  Violation,    // a counterexample that replays
+  EncodingBug,  // Z3's counterexample did not replay as encoded
+};
+
+struct ProveResult {
+  Verdict verdict = Verdict::Clean;
+  SymConfig config;
+  BmcResult bmc;
+  std::optional<InductionResult> induction;
+  // For Violation and EncodingBug:
+  std::vector<Op> ops;
+  InvariantId invariant = InvariantId::ISO;  // what Z3 said fails first
+  std::optional<Violation> replayed;         // what the replay reported
+  std::size_t replay_failed_at = 0;          // its step, from 1
+  std::string encoding_bug;                  // why the replay disagrees
+  std::string file;                          // the .cow written, if any
+  double seconds = 0;
+};
+
+// Throws std::invalid_argument for an implementation the encoding does not
+// cover or a configuration it cannot encode.
+ProveResult prove(const ProveOptions& options);
+
+// "prove-mutant-copy-always.cow"
+std::string prove_file_name(const std::string& impl);
+
+}  // namespace cow::symbolic

@@ -1,0 +1,42 @@
+// Reading a variable at a symbolic index without arrays: an if-then-else
+// chain over the few concrete indices. With a handful of slots, pages and
+// frames this is what keeps the encoding in pure QF_BV.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <z3++.h>
+
+#include "checker/symbolic/sym_state.h"
+
+namespace cow::symbolic {
+
+// items[index]; the last item when index is past the end (valid ops and
+// well-typed states never are).
+z3::expr pick(const std::vector<z3::expr>& items, const z3::expr& index);
+
+// The PTE of (slot, vpn) in `state`.
+SymPte pte_at(const SymState& state, const z3::expr& slot, const z3::expr& vpn);
+
+// state.semantics[slot][vpn][word].
+z3::expr semantic_word(const SymState& state, const z3::expr& slot, const z3::expr& vpn,
+                       const z3::expr& word);
+
+// contents[frame][word] for a fixed stored word.
+z3::expr frame_word(const SymState& state, const z3::expr& frame, std::uint32_t word);
+
+// How many of `conditions` hold, as a bit-vector of `width` bits.
+z3::expr count_true(z3::context& ctx, const std::vector<z3::expr>& conditions, unsigned width);
+
+// For each frame, the PTEs of live slots that map it: what check_rc and
+// check_wp call "refs" and "mappers".
+std::vector<z3::expr> mappings(z3::context& ctx, const SymState& state, unsigned width);
+
+// The frames whose refcount is 0: FrameTable's free list.
+z3::expr free_frames(z3::context& ctx, const SymState& state, unsigned width);
+
+z3::expr any_of(z3::context& ctx, const std::vector<z3::expr>& conditions);
+z3::expr all_of(z3::context& ctx, const std::vector<z3::expr>& conditions);
+
+}  // namespace cow::symbolic

@@ -1,0 +1,72 @@
+#include "impl/fast/frame_arena.h"
+
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include <sys/mman.h>
+
+namespace cow::fast {
+
+namespace {
+
+// Below this the heap is faster than a fresh mapping (the differential
+// engine builds thousands of small machines a second); above it the host's
+// zero-filled, lazily backed pages make a 1 GiB arena free until touched.
+constexpr std::size_t kMapThreshold = std::size_t{1} << 20;
+constexpr std::align_val_t kFrameAlign{4096};
+
+}  // namespace
+
+void FrameArena::panic(const char* function, const char* reason, Pfn frame) {
+  throw std::logic_error(std::string(function) + ": " + reason + " (frame " +
+                         std::to_string(frame) + ")");
+}
+
+FrameArena::FrameArena(std::uint32_t frames, std::size_t frame_size)
+    : frame_size_(frame_size), refcount_(frames, 0) {
+  allocate();
+  free_.reserve(frames);
+  // Highest first onto the stack, so the first allocations take low frames.
+  for (Pfn f = frames; f-- > 0;) free_.push_back(f);
+}
+
+FrameArena::FrameArena(const FrameArena& other)
+    : frame_size_(other.frame_size_), refcount_(other.refcount_), free_(other.free_) {
+  allocate();
+  for (Pfn f = 0; f < size(); ++f)
+    if (refcount_[f] != 0) frame_copy_from(other, f);
+}
+
+void FrameArena::frame_copy_from(const FrameArena& other, Pfn frame) {
+  std::memcpy(bytes(frame), other.bytes(frame), frame_size_);
+}
+
+void FrameArena::allocate() {
+  std::size_t bytes = std::size_t{size()} * frame_size_;
+  if (bytes == 0) return;
+  if (bytes >= kMapThreshold) {
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                     -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    base_ = static_cast<std::byte*>(p);
+    mapped_ = true;
+  } else {
+    base_ = static_cast<std::byte*>(::operator new(bytes, kFrameAlign));
+  }
+}
+
+FrameArena::~FrameArena() {
+  if (!base_) return;
+  if (mapped_) ::munmap(base_, std::size_t{size()} * frame_size_);
+  else ::operator delete(base_, kFrameAlign);
+}
+
+void FrameArena::frame_free(Pfn frame) {
+  // Only the words are observable; poisoning them is what makes a read
+  // through a stale mapping visible, without paying for 4 KiB of stores.
+  for (std::uint32_t w = 0; w < kMaxWords; ++w) write_word(frame, w, kFramePoison);
+  free_.push_back(frame);
+}
+
+}  // namespace cow::fast

@@ -1,0 +1,72 @@
+#include "impl/fast/table_pool.h"
+
+#include <algorithm>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace cow::fast {
+
+namespace {
+
+constexpr std::align_val_t kTableAlign{4096};
+
+[[noreturn]] void panic(const char* function, const char* reason, TableId table) {
+  throw std::logic_error(std::string(function) + ": " + reason + " (table " +
+                         std::to_string(table) + ")");
+}
+
+}  // namespace
+
+void TablePool::ChunkDelete::operator()(Pte* p) const { ::operator delete(p, kTableAlign); }
+
+TablePool::TablePool(std::uint32_t entries) : entries_(entries) {}
+
+TablePool::TablePool(const TablePool& other)
+    : entries_(other.entries_), refcount_(other.refcount_), free_(other.free_) {
+  std::size_t chunk_entries = std::size_t{kTablesPerChunk} * entries_;
+  for (const Chunk& chunk : other.chunks_) {
+    chunks_.push_back(new_chunk());
+    std::copy_n(chunk.get(), chunk_entries, chunks_.back().get());
+  }
+}
+
+TablePool::Chunk TablePool::new_chunk() const {
+  std::size_t count = std::size_t{kTablesPerChunk} * entries_;
+  auto* p = static_cast<Pte*>(::operator new(count * sizeof(Pte), kTableAlign));
+  std::fill_n(p, count, Pte{0});
+  return Chunk(p);
+}
+
+TableId TablePool::table_alloc() {
+  if (free_.empty()) {
+    auto first = static_cast<TableId>(refcount_.size());
+    chunks_.push_back(new_chunk());
+    refcount_.resize(refcount_.size() + kTablesPerChunk, 0);
+    for (TableId t = first + kTablesPerChunk; t-- > first;) free_.push_back(t);
+  }
+  TableId table = free_.back();
+  free_.pop_back();
+  refcount_[table] = 1;
+  return table;
+}
+
+void TablePool::table_get(TableId table) {
+  if (refcount_[table] == 0) panic("table_get", "table is free", table);
+  ++refcount_[table];
+}
+
+std::uint32_t TablePool::table_put(TableId table) {
+  if (refcount_[table] == 0) panic("table_put", "refcount underflow", table);
+  return --refcount_[table];
+}
+
+void TablePool::table_free(TableId table) {
+  if (refcount_[table] != 0) panic("table_free", "table is still referenced", table);
+  const Pte* e = entries(table);
+  if (std::any_of(e, e + entries_, [](Pte pte) { return pte != 0; }))
+    panic("table_free", "table still has entries", table);
+  free_.push_back(table);
+}
+
+}  // namespace cow::fast

@@ -1,0 +1,64 @@
+// Page-table pages: 4 KiB tables of 512 PTEs, handed out by number from
+// chunks that never move, each with a refcount (how many upper-level entries
+// point at it: above 1 only for a leaf table shared by fork) and a free list.
+// Tables are not data frames and do not count against Config::frames.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "impl/fast/pte_bits.h"
+
+namespace cow::fast {
+
+using TableId = std::uint32_t;
+
+class TablePool {
+ public:
+  explicit TablePool(std::uint32_t entries);
+  TablePool(const TablePool& other);
+  TablePool& operator=(const TablePool&) = delete;
+
+  // A table of all-empty entries with refcount 1, in O(1) (amortized).
+  TableId table_alloc();
+  // Another upper-level entry now points at `table`.
+  void table_get(TableId table);
+  // One fewer entry points at `table`; the caller frees it at 0. Returns the
+  // refcount left.
+  std::uint32_t table_put(TableId table);
+  // Returns a table whose refcount reached 0 and whose entries are all empty
+  // to the free list, so table_alloc never has to clear 4 KiB.
+  void table_free(TableId table);
+
+  Pte* entries(TableId table) {
+    return chunks_[table / kTablesPerChunk].get() + std::size_t{table % kTablesPerChunk} * entries_;
+  }
+  const Pte* entries(TableId table) const {
+    return chunks_[table / kTablesPerChunk].get() + std::size_t{table % kTablesPerChunk} * entries_;
+  }
+  std::uint32_t refcount(TableId table) const { return refcount_[table]; }
+  std::uint32_t entries_per_table() const { return entries_; }
+  std::uint32_t tables_in_use() const {
+    return static_cast<std::uint32_t>(refcount_.size() - free_.size());
+  }
+  std::uint32_t tables_reserved() const { return static_cast<std::uint32_t>(refcount_.size()); }
+  std::size_t table_bytes() const { return std::size_t{entries_} * sizeof(Pte); }
+
+ private:
+  struct ChunkDelete {
+    void operator()(Pte* p) const;
+  };
+  using Chunk = std::unique_ptr<Pte[], ChunkDelete>;
+  static constexpr std::uint32_t kTablesPerChunk = 16;  // 64 KiB at a time
+
+  Chunk new_chunk() const;
+
+  std::uint32_t entries_;
+  std::vector<Chunk> chunks_;
+  std::vector<std::uint32_t> refcount_;  // one per table ever reserved
+  std::vector<TableId> free_;
+};
+
+}  // namespace cow::fast

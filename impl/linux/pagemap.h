@@ -1,0 +1,30 @@
+// /proc/self/pagemap, the one place its bits are spelled out
+// (Documentation/admin-guide/mm/pagemap.rst): one 64-bit entry per virtual
+// page. Nothing else in impl/linux shifts pagemap bits by hand.
+#pragma once
+
+#include <cstdint>
+
+namespace cow::linux_host {
+
+inline constexpr std::uint64_t kPageBytes = 4096;
+
+// Bits 0-54: the page frame number, when present; 0 unless the reader has
+// CAP_SYS_ADMIN (since 4.2 an unprivileged reader sees the entry, not the PFN).
+inline constexpr std::uint64_t kPagemapPfnMask = (std::uint64_t{1} << 55) - 1;
+// Bit 56: the page is mapped exactly once (by this PTE alone).
+inline constexpr std::uint64_t kPagemapExclusive = std::uint64_t{1} << 56;
+inline constexpr std::uint64_t kPagemapSwapped = std::uint64_t{1} << 62;
+inline constexpr std::uint64_t kPagemapPresent = std::uint64_t{1} << 63;
+
+inline std::uint64_t pagemap_pfn(std::uint64_t entry) {
+  return (entry & kPagemapPresent) ? entry & kPagemapPfnMask : 0;
+}
+inline bool pagemap_exclusive(std::uint64_t entry) { return (entry & kPagemapExclusive) != 0; }
+inline bool pagemap_present(std::uint64_t entry) { return (entry & kPagemapPresent) != 0; }
+
+// The entry for the page holding `address` from an open pagemap file; 0 when
+// it cannot be read. Async-signal-safe: it runs in the forked servers.
+std::uint64_t pagemap_read(int pagemap_fd, const volatile void* address);
+
+}  // namespace cow::linux_host
