@@ -36,14 +36,14 @@ struct Campaign {
         {result.runs, options.runs, result.ops, since(start), first_failure.has_value()});
   }
 
-  void fail(std::vector<Op> ops, const Violation& v) {
+  void fail(const std::vector<Op>& ops, const Violation& v) {
     if (!first_failure) {
       first_failure = Clock::now();
       result.found_length = ops.size();
     }
     // Once RapidCheck stops shrinking, the last failure seen is the minimal
     // one: every later candidate passed.
-    result.failing = std::move(ops);
+    result.failing = ops;
     result.violation = v;
     RC_FAIL(to_string(v));
   }
@@ -59,9 +59,9 @@ struct Campaign {
       if (!op) continue;
       ops.push_back(*op);
       ++result.ops;
-      if (std::optional<Violation> v = stepper->step(*op)) fail(std::move(ops), *v);
+      if (std::optional<Violation> v = stepper->step(*op)) fail(ops, *v);
     }
-    if (std::optional<Violation> v = stepper->finish()) fail(std::move(ops), *v);
+    if (std::optional<Violation> v = stepper->finish()) fail(ops, *v);
     report();
   }
 };

@@ -12,14 +12,17 @@
 #include "checker/harness.h"
 #include "checker/minimize.h"
 #include "checker/random_engine.h"
+#include "checker/snapshot_diff.h"
 
 namespace cow {
 
 class DiffHarness : public Stepper {
  public:
-  // `snapshot_every` 1 compares the states after every op.
+  // `snapshot_every` 1 compares the states after every op. `scratch`, when
+  // given, is comparison space reused across harnesses (a campaign runs
+  // thousands); it must outlive this one.
   DiffHarness(std::unique_ptr<Implementation> reference, std::unique_ptr<Implementation> impl,
-              const Config& config, int snapshot_every);
+              const Config& config, int snapshot_every, CanonicalComparer* scratch = nullptr);
 
   // Applies `op` to both. DIFF when the outcomes differ or (at the interval)
   // the snapshots do; CRASH when the implementation throws.
@@ -40,6 +43,8 @@ class DiffHarness : public Stepper {
   int snapshot_every_;
   int steps_since_compare_ = 0;
   Outcome last_outcome_;
+  std::unique_ptr<CanonicalComparer> own_comparer_;
+  CanonicalComparer* comparer_;
 };
 
 // Runs `ops` in lock step, comparing the states before the first op and

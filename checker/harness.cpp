@@ -22,6 +22,7 @@ InvariantId stopped_id(ImplementationStopped::Kind kind) {
 
 Harness::Harness(std::unique_ptr<Implementation> impl, const Config& config)
     : impl_(std::move(impl)), semantics_(config) {
+  audit_ = dynamic_cast<const StepAudit*>(impl_.get());
   try {
     snapshot_ = impl_->snapshot();
   } catch (const ImplementationStopped& e) {
@@ -56,7 +57,8 @@ std::optional<Violation> Harness::step(const Op& op) {
             semantics_,
             before ? &*before : nullptr,
             snapshot_ ? &*snapshot_ : nullptr};
-  return check_step(step);
+  if (std::optional<Violation> v = check_step(step)) return v;
+  return audit_ ? audit_->audit_last_step() : std::nullopt;
 }
 
 RunResult run_ops(std::unique_ptr<Implementation> impl, const Config& config,
@@ -78,6 +80,7 @@ Trace trace_ops(std::unique_ptr<Implementation> impl, const Config& config,
                 const std::vector<Op>& ops, bool keep_snapshots) {
   Harness harness(std::move(impl), config);
   Trace trace;
+  if (keep_snapshots) trace.initial = harness.snapshot();
   for (const Op& op : ops) {
     trace.violation = harness.step(op);
     TraceStep& step = trace.steps.emplace_back(TraceStep{op, harness.last_outcome(), {}});

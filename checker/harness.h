@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "checker/step_audit.h"
 #include "spec/implementation.h"
 #include "spec/invariants.h"
 #include "spec/semantics.h"
@@ -32,6 +33,8 @@ class Harness {
   Semantics semantics_;
   std::optional<Snapshot> snapshot_;
   Outcome last_outcome_;
+  // Set when the implementation audits itself (checker/step_audit.h).
+  const StepAudit* audit_ = nullptr;
 };
 
 // The result of running a whole sequence: where it first failed, if it did.
@@ -53,7 +56,8 @@ struct TraceStep {
 };
 
 struct Trace {
-  std::vector<TraceStep> steps;  // up to and including the failing one
+  std::optional<Snapshot> initial;  // before the first op, when snapshots are kept
+  std::vector<TraceStep> steps;     // up to and including the failing one
   std::optional<Violation> violation;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "checker/linux_check.h"
 #include "impl/fast/fast.h"
 #include "impl/plugin/plugin_impl.h"
 #include "model/cow_model.h"
@@ -11,6 +12,9 @@
 namespace cow {
 
 namespace {
+
+// Set once from the command line, before any plug-in starts.
+plugin::WorkerLimits plugin_limits;
 
 constexpr std::string_view kMutantPrefix = "mutant:";
 constexpr std::string_view kPluginPrefix = "plugin:";
@@ -43,6 +47,10 @@ const std::vector<ImplInfo>& implementations() {
   static const std::vector<ImplInfo> all = [] {
     std::vector<ImplInfo> list;
     list.push_back({"model", "the reference model: textbook COW fork", false});
+    list.push_back({"linux",
+                    "the live host kernel: real fork()ed processes; write faults read from "
+                    "/proc/self/pagemap (root) and compared with the model",
+                    false});
     for (const model::MutantInfo& m : model::builtin_mutants())
       list.push_back({std::string(kMutantPrefix) + std::string(m.name), std::string(m.bug), true});
     for (const fast::FastVariant& v : fast::fast_variants())
@@ -57,12 +65,13 @@ const std::vector<ImplInfo>& implementations() {
 
 std::unique_ptr<Implementation> make_implementation(std::string_view name, const Config& config) {
   if (name == "model") return std::make_unique<model::CowModel>(config);
+  if (name == "linux") return std::make_unique<LinuxChecked>(config);
   if (name.starts_with(kPluginPrefix))
     return std::make_unique<plugin::PluginImplementation>(
-        std::string(name.substr(kPluginPrefix.size())), config);
+        std::string(name.substr(kPluginPrefix.size())), config, plugin_limits);
   if (name.starts_with(kZooPrefix))
     return std::make_unique<plugin::PluginImplementation>(
-        zoo_library(name.substr(kZooPrefix.size())), config);
+        zoo_library(name.substr(kZooPrefix.size())), config, plugin_limits);
   if (name.starts_with(kMutantPrefix)) {
     std::string_view bug = name.substr(kMutantPrefix.size());
     for (const model::MutantInfo& m : model::builtin_mutants())
@@ -94,6 +103,11 @@ std::vector<std::string> expand_impl_names(const std::vector<std::string>& patte
     if (names.size() == before) names.push_back(pattern);
   }
   return names;
+}
+
+void set_plugin_limits(std::chrono::milliseconds op_timeout, std::size_t memory_bytes) {
+  plugin_limits.op_timeout = op_timeout;
+  plugin_limits.memory_bytes = memory_bytes;
 }
 
 std::string implementation_error(std::string_view name, const Config& config) {

@@ -2,6 +2,8 @@
 // "mutant:NAME" for each built-in mutant (and, as they are added, others).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +27,10 @@ const std::vector<ImplInfo>& implementations();
 std::unique_ptr<Implementation> make_implementation(std::string_view name, const Config& config);
 
 bool known_implementation(std::string_view name);
+
+// Limits for every plug-in worker started from now on: an op that takes
+// longer is a HANG, a worker that needs more address space an OOM.
+void set_plugin_limits(std::chrono::milliseconds op_timeout, std::size_t memory_bytes);
 
 // Why `name` cannot be used at all (unknown, or a plug-in that will not
 // load), or empty. Starting one that then crashes is a finding, not this.

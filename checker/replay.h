@@ -1,5 +1,6 @@
 // Replaying a .cow file: its ops on an implementation (its own unless one
-// is named), with every invariant checked after every op.
+// is named), with every invariant checked after every op; a DIFF file runs
+// the implementation beside the model in lock step instead.
 #pragma once
 
 #include <string>

@@ -55,10 +55,19 @@ std::optional<Violation> frame_difference(const Snapshot& want, const Snapshot& 
       return diff(0, std::nullopt, std::min(w.frame, g.frame),
                   fmt::format("frame {} is in use only in the {}", std::min(w.frame, g.frame),
                               w.frame < g.frame ? "model" : "implementation"));
-    if (!(w == g))
-      return diff(0, std::nullopt, w.frame,
-                  fmt::format("the model's frame has {}, the implementation's has {}",
-                              describe(w), describe(g)));
+    if (!(w == g)) {
+      Violation v = diff(0, std::nullopt, w.frame,
+                         fmt::format("the model's frame has {}, the implementation's has {}",
+                                     describe(w), describe(g)));
+      // Name a page that sees the frame: that is where a program notices.
+      for (const PteView& p : want.ptes)
+        if (p.present && p.frame == w.frame) {
+          v.pid = p.pid;
+          v.vpn = p.vpn;
+          break;
+        }
+      return v;
+    }
   }
   if (want.frames.size() != got.frames.size()) {
     bool model = want.frames.size() > n;
@@ -81,6 +90,63 @@ std::optional<Violation> snapshot_difference(const Snapshot& want, const Snapsho
                             want.free_frames, want.total_frames, got.free_frames,
                             got.total_frames));
   return std::nullopt;
+}
+
+Pfn CanonicalComparer::Side::rename(Pfn old) {
+  if (name[old] == kNoFrame) {
+    name[old] = static_cast<Pfn>(named.size());
+    named.push_back(old);
+  }
+  return name[old];
+}
+
+void CanonicalComparer::Side::reset() {
+  for (Pfn old : named) name[old] = kNoFrame;
+  named.clear();
+  frames.clear();
+}
+
+// The same renaming as canonicalize(): PTEs in order first, then the frames
+// in use that no PTE maps, in their own order.
+bool CanonicalComparer::Side::build(const Snapshot& s) {
+  reset();
+  Pfn limit = s.total_frames;
+  for (const PteView& p : s.ptes)
+    if (p.frame != kNoFrame) limit = std::max(limit, p.frame + 1);
+  for (const FrameView& f : s.frames) limit = std::max(limit, f.frame + 1);
+  if (limit > (1u << 24)) return false;
+  if (name.size() < limit) name.resize(limit, kNoFrame);
+  for (const PteView& p : s.ptes)
+    if (p.frame != kNoFrame) rename(p.frame);
+  for (const FrameView& f : s.frames) rename(f.frame);
+  frames.assign(named.size(), nullptr);
+  for (const FrameView& f : s.frames) frames[name[f.frame]] = &f;
+  return true;
+}
+
+bool CanonicalComparer::equal(const Snapshot& a, const Snapshot& b) {
+  if (a.ptes.size() != b.ptes.size() || a.frames.size() != b.frames.size() ||
+      a.free_frames != b.free_frames || a.total_frames != b.total_frames)
+    return false;
+  if (!a_.build(a) || !b_.build(b)) return canonicalize(a) == canonicalize(b);
+  for (std::size_t i = 0; i < a.ptes.size(); ++i) {
+    PteView pa = a.ptes[i];
+    PteView pb = b.ptes[i];
+    if (pa.frame != kNoFrame) pa.frame = a_.name[pa.frame];
+    if (pb.frame != kNoFrame) pb.frame = b_.name[pb.frame];
+    if (!(pa == pb)) return false;
+  }
+  if (a_.frames.size() != b_.frames.size()) return false;
+  for (std::size_t i = 0; i < a_.frames.size(); ++i) {
+    const FrameView* fa = a_.frames[i];
+    const FrameView* fb = b_.frames[i];
+    if (!fa || !fb) {
+      if (fa != fb) return false;
+      continue;
+    }
+    if (fa->refcount != fb->refcount || fa->contents != fb->contents) return false;
+  }
+  return true;
 }
 
 }  // namespace cow

@@ -187,6 +187,7 @@ Command add_check(CLI::App& app) {
   app.add_flag("--expect-violation", args->expect_violation,
                "exit 0 only if every implementation is caught (for checking mutants)");
   add_config_options(app, args->options.config);
+  add_plugin_options(app);
   return [args] { return run_check(*args); };
 }
 

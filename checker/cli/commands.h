@@ -28,10 +28,15 @@ using Command = std::function<int()>;
 // --pages/--frames/--procs, shared by every command that builds a machine.
 void add_config_options(CLI::App& app, Config& config);
 void validate_config(const Config& config);
+// --op-timeout/--plugin-memory, for commands that may start plug-ins.
+void add_plugin_options(CLI::App& app);
 
 Command add_check(CLI::App& app);
 Command add_replay(CLI::App& app);
 Command add_impls(CLI::App& app);
 Command add_diff(CLI::App& app);
+Command add_prove(CLI::App& app);
+Command add_explore(CLI::App& app);
+Command add_bench(CLI::App& app);
 
 }  // namespace cow::cli

@@ -37,9 +37,13 @@ CowFile to_cow_file(const ImplReport& r, const DiffArgs& args) {
   file.config = o.config;
   file.invariant = f.violation.id;
   file.ops = f.ops;
+  std::string machine;
+  if (!(o.config == Config{}))
+    machine = fmt::format(" --pages {} --frames {} --procs {} --words {}", o.config.pages,
+                          o.config.frames, o.config.procs, o.config.words);
   file.notes.push_back(fmt::format(
-      "found by: cowcheck diff --impl {} --seed {} --runs {} --max-ops {} --snapshot-every {}",
-      r.impl, o.seed, o.runs, o.max_ops, args.options.snapshot_every));
+      "found by: cowcheck diff --impl {} --seed {} --runs {} --max-ops {} --snapshot-every {}{}",
+      r.impl, o.seed, o.runs, o.max_ops, args.options.snapshot_every, machine));
   file.notes.push_back("replays as a differential run: the model and the implementation in lock "
                        "step, states compared after every op");
   file.notes.push_back(fmt::format("difference at op {}: {}", f.ops.size(), to_string(f.violation)));

@@ -7,6 +7,7 @@
 
 #include "checker/cli/commands.h"
 #include "checker/cow_file.h"
+#include "checker/registry.h"
 
 namespace cow::cli {
 
@@ -15,6 +16,21 @@ void add_config_options(CLI::App& app, Config& config) {
   app.add_option("--frames", config.frames, "physical frames")->capture_default_str();
   app.add_option("--procs", config.procs, "most processes live at once")->capture_default_str();
   app.add_option("--words", config.words, "words in a page (1-4)")->capture_default_str();
+}
+
+void add_plugin_options(CLI::App& app) {
+  auto timeout_ms = std::make_shared<int>(500);
+  auto memory_mib = std::make_shared<int>(256);
+  app.add_option("--op-timeout", *timeout_ms, "plug-ins: milliseconds an op may take (else HANG)")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
+  app.add_option("--plugin-memory", *memory_mib, "plug-ins: MiB of address space (else OOM)")
+      ->check(CLI::Range(16, 1 << 20))
+      ->capture_default_str();
+  app.callback([timeout_ms, memory_mib] {
+    set_plugin_limits(std::chrono::milliseconds(*timeout_ms),
+                      static_cast<std::size_t>(*memory_mib) << 20);
+  });
 }
 
 void validate_config(const Config& config) {
@@ -39,6 +55,9 @@ int main(int argc, char** argv) {
   add("replay", "run .cow files and report whether their violation reproduces", add_replay);
   add("impls", "list the implementations the oracle can check", add_impls);
   add("diff", "run the model and an implementation in lock step, shrink a difference to a .cow file", add_diff);
+  add("prove", "Z3 bounded model checking to --depth, and k-induction with --induction", add_prove);
+  add("explore", "exhaustive breadth-first search of a small machine, up to symmetry", add_explore);
+  add("bench", "measure host fork() against the fast implementation, faults, and throughput", add_bench);
 
   try {
     app.parse(argc, argv);

@@ -1,11 +1,14 @@
 // cowcheck replay: run .cow files step by step and report whether the
 // violation they record reproduces.
+#include <fstream>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "checker/cli/commands.h"
 #include "checker/cow_file.h"
 #include "checker/harness.h"
+#include "checker/picture.h"
 #include "checker/replay.h"
 #include "checker/registry.h"
 
@@ -18,6 +21,8 @@ struct ReplayArgs {
   std::string impl;  // overrides the file's
   bool show = false;
   bool json = false;
+  std::string dot_out;  // write a DOT picture of the (single) file's replay
+  std::string svg_out;  // the same rendered to SVG by graphviz
 };
 
 struct Loaded {
@@ -55,7 +60,8 @@ std::string verdict(const Loaded& l, const Trace& t) {
 
 void print_trace(const Loaded& l, const Trace& t, bool show) {
   fmt::print("replay {} on {}\n", l.path, l.impl);
-  if (show) fmt::print("initial state:\n{}", to_string(*make_implementation(l.impl, l.file.config)->snapshot()));
+  if (show && t.initial) fmt::print("initial state:\n{}", to_string(*t.initial));
+  if (show && !t.initial) fmt::print("(a black box: outcomes only, no page tables to show)\n");
   for (std::size_t i = 0; i < t.steps.size(); ++i) {
     const TraceStep& s = t.steps[i];
     bool failing = t.violation && i + 1 == t.steps.size();
@@ -86,12 +92,30 @@ nlohmann::json to_json(const Loaded& l, const Trace& t) {
   return j;
 }
 
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw UsageError(fmt::format("cannot write {}", path));
+}
+
+void draw(const ReplayArgs& args, const Trace& trace) {
+  if (!trace.initial)
+    throw UsageError("a black-box implementation has no page tables to draw");
+  std::string dot = trace_to_dot(trace.initial, trace);
+  if (!args.dot_out.empty()) write_text(args.dot_out, dot);
+  if (!args.svg_out.empty()) write_text(args.svg_out, dot_to_svg(dot));
+}
+
 int run_replay(const ReplayArgs& args) {
+  if ((!args.dot_out.empty() || !args.svg_out.empty()) && args.files.size() != 1)
+    throw UsageError("--dot and --svg draw one file at a time");
   std::vector<Loaded> loaded = load_all(args);
   bool any_violation = false;
   nlohmann::json results = nlohmann::json::array();
   for (const Loaded& l : loaded) {
-    Trace trace = *replay_cow(l.file, l.impl, args.show);  // load_all checked the name
+    bool pictures = !args.dot_out.empty() || !args.svg_out.empty();
+    Trace trace = *replay_cow(l.file, l.impl, args.show || pictures);  // load_all checked the name
+    if (pictures) draw(args, trace);
     any_violation |= trace.violation.has_value();
     if (args.json) results.push_back(to_json(l, trace));
     else print_trace(l, trace, args.show);
@@ -108,6 +132,9 @@ Command add_replay(CLI::App& app) {
   app.add_option("--impl", args->impl, "run on this implementation instead of the file's");
   app.add_flag("--show", args->show, "print the page tables and frames after every step");
   app.add_flag("--json", args->json, "print one JSON object");
+  add_plugin_options(app);
+  app.add_option("--dot", args->dot_out, "write the page tables and frames after every step as DOT");
+  app.add_option("--svg", args->svg_out, "the same, rendered to SVG with graphviz");
   return [args] { return run_replay(*args); };
 }
 

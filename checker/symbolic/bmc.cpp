@@ -2,46 +2,29 @@
 
 namespace cow::symbolic {
 
-std::string_view answer_name(Answer a) {
-  switch (a) {
-    case Answer::Unsat: return "unsat";
-    case Answer::Sat: return "sat";
-    case Answer::Unknown: return "unknown";
-  }
-  return "?";
-}
-
 namespace {
 
-Answer answer_of(z3::check_result r) {
-  return r == z3::sat ? Answer::Sat : r == z3::unsat ? Answer::Unsat : Answer::Unknown;
+std::vector<z3::expr> all_atoms(const SymViolations& v) {
+  std::vector<z3::expr> atoms;
+  for (const auto& list : v.atoms) atoms.insert(atoms.end(), list.begin(), list.end());
+  return atoms;
 }
 
-// One query under push/pop; the model is kept when it is SAT.
-Answer ask(z3::solver& solver, const z3::expr& goal, const Deadline& deadline,
-           std::optional<z3::model>* model, std::string* why) {
-  if (deadline.expired()) {
-    *why = "timeout";
-    return Answer::Unknown;
-  }
-  solver.set("timeout", deadline.remaining_ms());
-  solver.push();
-  solver.add(goal);
-  Answer a = answer_of(solver.check());
-  if (a == Answer::Sat && model) model->emplace(solver.get_model());
-  if (a == Answer::Unknown) *why = solver.reason_unknown();
-  solver.pop();
-  return a;
+// The invariant check_step would report for the run in `model`: the first
+// in table order that the last step breaks.
+InvariantId reported(const z3::model& model, const SymViolations& v) {
+  for (InvariantId id : kCheckedInvariants)
+    if (model.eval(v.of(id), true).is_true()) return id;
+  return kCheckedInvariants.front();  // unreachable: some atom held
 }
 
 }  // namespace
 
 BmcResult run_bmc(const TransitionSystem& ts, std::uint32_t max_depth, const Deadline& deadline,
                   const std::function<void(const DepthReport&)>& on_depth) {
-  z3::context& ctx = ts.ctx();
   // QF_BV: bit-blasting to SAT, orders of magnitude faster here than the
   // default solver.
-  z3::solver solver(ctx, "QF_BV");
+  z3::solver solver(ts.ctx(), "QF_BV");
   Unroller u(ts, "");
   solver.add(ts.init(u.state(0)));
   BmcResult result;
@@ -49,35 +32,35 @@ BmcResult run_bmc(const TransitionSystem& ts, std::uint32_t max_depth, const Dea
     Deadline::Clock::time_point start = Deadline::Clock::now();
     solver.add(u.step(d).relation);
     const SymViolations& v = u.violations(d);
+    Search search = find_any(solver, all_atoms(v), deadline);
     DepthReport report{d, {}, 0};
-    std::string why;
-    // One query for all four first: at a clean depth that is all it takes.
-    Answer any = ask(solver, v.any(), deadline, nullptr, &why);
-    std::optional<z3::model> model;
-    std::optional<InvariantId> found;
-    for (std::size_t i = 0; i < kCheckedInvariants.size(); ++i) {
-      InvariantId id = kCheckedInvariants[i];
-      Answer a = any;
-      if (any != Answer::Unsat)
-        a = ask(solver, v.first(id), deadline, found ? nullptr : &model, &why);
-      report.first_violation[i] = a;
-      if (a == Answer::Sat && !found) found = id;
+    report.first_violation.fill(search.answer);
+    if (search.answer == Answer::Sat) {
+      // Which invariants can be the one reported at this depth, for the
+      // record; the counterexample is the run Z3 found first.
+      InvariantId found = reported(*search.model, v);
+      for (std::size_t i = 0; i < kCheckedInvariants.size(); ++i) {
+        InvariantId id = kCheckedInvariants[i];
+        if (id == found) continue;
+        Search one = find_any(solver, {v.first(id)}, deadline);
+        report.first_violation[i] = one.answer;
+      }
+      BmcCounterexample cex{found, d, read_trace(*search.model, u, d), {}};
+      for (std::uint32_t t = 0; t <= d; ++t) cex.states.push_back(describe_state(*search.model, u, t));
+      result.counterexample = std::move(cex);
     }
     report.seconds = std::chrono::duration<double>(Deadline::Clock::now() - start).count();
     result.depths.push_back(report);
     if (on_depth) on_depth(report);
-    if (found) {
-      BmcCounterexample cex{*found, d, read_trace(*model, u, d), {}};
-      for (std::uint32_t t = 0; t <= d; ++t) cex.states.push_back(describe_state(*model, u, t));
-      result.counterexample = std::move(cex);
-      return result;
-    }
-    if (any != Answer::Unsat) {
-      result.unknown = why.empty() ? "unknown" : why;
+    if (search.answer == Answer::Sat) return result;
+    if (search.answer == Answer::Unknown) {
+      result.unknown = search.why.empty() ? "unknown" : search.why;
       return result;
     }
     result.clean_depth = d;
-    solver.add(!v.any());  // later depths extend runs that broke nothing
+    // Later depths extend only runs that broke nothing, as the harness stops
+    // at the first violation.
+    for (const z3::expr& atom : all_atoms(v)) solver.add(!atom);
   }
   return result;
 }

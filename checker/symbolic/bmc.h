@@ -11,14 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "checker/symbolic/deadline.h"
+#include "checker/symbolic/query.h"
 #include "checker/symbolic/witness.h"
 #include "spec/invariants.h"
 
 namespace cow::symbolic {
-
-enum class Answer : std::uint8_t { Unsat, Sat, Unknown };
-std::string_view answer_name(Answer a);  // "unsat", "sat", "unknown"
 
 // One depth: for each invariant in table order, can it be the first
 // violation reported at this step?

@@ -39,10 +39,12 @@ class StepEncoder {
   }
 
   SymOutcome encode() {
+    start_frames();
     do_fork();
     do_write();
     do_read();
     do_exit();
+    finish_frames();
     return outcome_;
   }
   const SymState& next() const { return next_; }
@@ -200,7 +202,6 @@ class StepEncoder {
     }
   }
 
- public:
   // Refcounts and contents last, once every get and put is known:
   // FrameTable frees (and poisons) a frame when its last reference goes,
   // and the write lands after the copy, as in do_write.
@@ -227,7 +228,6 @@ class StepEncoder {
     }
   }
 
- private:
   // FrameTable::frame_alloc: the lowest free frame, and whether there is one.
   std::pair<z3::expr, z3::expr> frame_alloc() const {
     z3::expr frame = ts_.frame_val(m_.frames - 1);
@@ -291,9 +291,7 @@ z3::expr equal_states(z3::context& ctx, const SymState& a, const SymState& b) {
 SymStep TransitionSystem::step(const SymState& before, const SymOp& op,
                                const SymState& after) const {
   StepEncoder encoder(*this, before, op);
-  encoder.start_frames();
   SymOutcome outcome = encoder.encode();
-  encoder.finish_frames();
   return SymStep{&before, &op, &after, outcome,
                  encoder.valid() && equal_states(ctx_, after, encoder.next())};
 }

@@ -13,39 +13,43 @@ double seconds_since(Deadline::Clock::time_point start) {
   return std::chrono::duration<double>(Deadline::Clock::now() - start).count();
 }
 
-Answer check(z3::solver& solver, const Deadline& deadline, std::string* why) {
-  if (deadline.expired()) {
-    *why = "timeout";
-    return Answer::Unknown;
-  }
-  solver.set("timeout", deadline.remaining_ms());
-  z3::check_result r = solver.check();
-  if (r == z3::unknown) *why = solver.reason_unknown();
-  return r == z3::sat ? Answer::Sat : r == z3::unsat ? Answer::Unsat : Answer::Unknown;
-}
+struct Goal {
+  z3::expr bad;
+  std::string what;  // "ISO", "lemma shared-is-cow"
+};
 
-// Names what the last step of a CTI broke: an invariant, or a lemma.
-std::string what_broke(const z3::model& m, Unroller& u, std::uint32_t t, bool strengthened) {
+// What the step into state t must not do: break an invariant, or (when
+// strengthened) leave a state where a lemma fails.
+std::vector<Goal> goals_at(Unroller& u, std::uint32_t t, bool strengthened) {
+  std::vector<Goal> goals;
   const SymViolations& v = u.violations(t);
-  for (InvariantId id : kCheckedInvariants)
-    if (m.eval(v.first(id), true).is_true()) return std::string(invariant_name(id));
+  for (std::size_t i = 0; i < kCheckedInvariants.size(); ++i)
+    for (const z3::expr& atom : v.atoms[i])
+      goals.push_back({atom, std::string(invariant_name(kCheckedInvariants[i]))});
   if (strengthened)
     for (const Lemma& l : strengthening(u.system(), u.state(t)))
-      if (m.eval(l.holds, true).is_false()) return fmt::format("lemma {}", l.name);
-  return "?";
+      for (const z3::expr& atom : l.atoms) goals.push_back({!atom, fmt::format("lemma {}", l.name)});
+  return goals;
 }
 
-std::string describe_cti(const z3::model& m, Unroller& u, std::uint32_t k, bool strengthened) {
+Search search_goals(z3::solver& solver, const std::vector<Goal>& goals, const Deadline& deadline) {
+  std::vector<z3::expr> bad;
+  for (const Goal& g : goals) bad.push_back(g.bad);
+  return find_any(solver, bad, deadline);
+}
+
+std::string describe_cti(const z3::model& m, Unroller& u, std::uint32_t k, const std::string& broke) {
   std::string text = fmt::format("  from this state (reachable or not):\n{}", describe_state(m, u, 0));
   SlotTrace trace = read_trace(m, u, k + 1);
   for (std::uint32_t t = 1; t <= k + 1; ++t)
     text += fmt::format("  step {}: {}{}\n", t, to_string(trace.ops[t - 1]),
-                        t == k + 1 ? fmt::format("   <-- {}", what_broke(m, u, t, strengthened)) : "");
+                        t == k + 1 ? "   <-- " + broke : "");
   text += fmt::format("  leads to:\n{}", describe_state(m, u, k + 1));
   return text;
 }
 
-// The step case for one k.
+// The step case for one k: from any well-typed state (satisfying the
+// strengthening, if asked), k steps that break nothing, then one more.
 InductionAttempt step_case(const TransitionSystem& ts, std::uint32_t k, bool strengthened,
                            const Deadline& deadline, std::string* why) {
   auto start = Deadline::Clock::now();
@@ -59,18 +63,18 @@ InductionAttempt step_case(const TransitionSystem& ts, std::uint32_t k, bool str
     solver.add(!u.violations(t).any());
   }
   solver.add(u.step(k + 1).relation);
-  z3::expr bad = u.violations(k + 1).any();
-  if (strengthened) bad = bad || !strengthening_holds(ts, u.state(k + 1));
-  solver.add(bad);
-  InductionAttempt attempt{k, strengthened, check(solver, deadline, why), "", 0};
-  if (attempt.answer == Answer::Sat)
-    attempt.cti = describe_cti(solver.get_model(), u, k, strengthened);
+  std::vector<Goal> goals = goals_at(u, k + 1, strengthened);
+  Search search = search_goals(solver, goals, deadline);
+  InductionAttempt attempt{k, strengthened, search.answer, "", 0};
+  if (search.answer == Answer::Sat)
+    attempt.cti = describe_cti(*search.model, u, k, goals[search.goal].what);
+  if (search.answer == Answer::Unknown) *why = search.why;
   attempt.seconds = seconds_since(start);
   return attempt;
 }
 
 // The strengthening's base case: it holds in every state reachable in up
-// to k steps (steps that break nothing, which BMC already showed).
+// to k steps that break nothing. A lemma a real run breaks is a wrong lemma.
 Answer lemmas_reachable(const TransitionSystem& ts, std::uint32_t k, const Deadline& deadline,
                         std::string* why, std::string* broken) {
   z3::solver solver(ts.ctx(), "QF_BV");
@@ -78,18 +82,15 @@ Answer lemmas_reachable(const TransitionSystem& ts, std::uint32_t k, const Deadl
   solver.add(ts.init(u.state(0)));
   for (std::uint32_t t = 0; t <= k; ++t) {
     if (t > 0) solver.add(u.step(t).relation);
-    solver.push();
-    solver.add(!strengthening_holds(ts, u.state(t)));
-    Answer a = check(solver, deadline, why);
-    if (a == Answer::Sat) {
-      z3::model m = solver.get_model();
-      for (const Lemma& l : strengthening(ts, u.state(t)))
-        if (m.eval(l.holds, true).is_false())
-          *broken = fmt::format("lemma {} fails after {} steps:\n{}", l.name, t,
-                                describe_state(m, u, t));
-    }
-    solver.pop();
-    if (a != Answer::Unsat) return a;
+    std::vector<Goal> goals;
+    for (const Lemma& l : strengthening(ts, u.state(t)))
+      for (const z3::expr& atom : l.atoms) goals.push_back({!atom, std::string(l.name)});
+    Search search = search_goals(solver, goals, deadline);
+    if (search.answer == Answer::Sat)
+      *broken = fmt::format("lemma {} fails in a state reached in {} steps:\n{}",
+                            goals[search.goal].what, t, describe_state(*search.model, u, t));
+    if (search.answer == Answer::Unknown) *why = search.why;
+    if (search.answer != Answer::Unsat) return search.answer;
     if (t > 0) solver.add(!u.violations(t).any());
   }
   return Answer::Unsat;
@@ -107,12 +108,9 @@ InductionResult run_k_induction(const TransitionSystem& ts, std::uint32_t max_k,
       if (attempt.answer == Answer::Unsat && strengthened) {
         std::string broken;
         Answer base = lemmas_reachable(ts, k, deadline, &why, &broken);
-        if (base == Answer::Sat) {
-          // A lemma that a real run breaks is wrong, not the model: say so.
-          attempt.answer = Answer::Sat;
+        if (base != Answer::Unsat) {
+          attempt.answer = base;
           attempt.cti = broken;
-        } else if (base == Answer::Unknown) {
-          attempt.answer = Answer::Unknown;
         }
       }
       result.attempts.push_back(attempt);
@@ -128,7 +126,7 @@ InductionResult run_k_induction(const TransitionSystem& ts, std::uint32_t max_k,
       }
     }
   }
-  if (result.attempts.empty()) result.unknown = "no depth to induct from: BMC found nothing clean";
+  if (result.attempts.empty()) result.unknown = "BMC found no clean depth to induct from";
   return result;
 }
 

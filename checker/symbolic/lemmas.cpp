@@ -28,23 +28,25 @@ std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& s) 
     }
   return {
       {"refcount-counts-mappings", "each frame's refcount is the live PTEs that map it (RC)",
-       all_of(ctx, counted)},
+       counted},
       {"writable-is-exclusive", "a writable PTE's frame has one reference and one mapping (WP)",
-       all_of(ctx, exclusive)},
+       exclusive},
       {"shared-is-cow", "a frame mapped twice is cow in every PTE mapping it (WP)",
-       all_of(ctx, shared_cow)},
+       shared_cow},
       {"pages-hold-semantics", "every live page's frame holds its eager-copy contents (ISO)",
-       all_of(ctx, holds_semantics)},
+       holds_semantics},
       {"writable-xor-cow",
        "a live PTE is either writable or cow, never both nor neither: pte_write_protect and "
        "pte_make_writable are the only writers of the two bits",
-       all_of(ctx, one_of)},
+       one_of},
   };
 }
 
+z3::expr Lemma::holds() const { return all_of(atoms.front().ctx(), atoms); }
+
 z3::expr strengthening_holds(const TransitionSystem& ts, const SymState& s) {
   std::vector<z3::expr> all;
-  for (const Lemma& l : strengthening(ts, s)) all.push_back(l.holds);
+  for (const Lemma& l : strengthening(ts, s)) all.insert(all.end(), l.atoms.begin(), l.atoms.end());
   return all_of(ts.ctx(), all);
 }
 

@@ -15,10 +15,14 @@
 
 namespace cow::symbolic {
 
+// One fact about a state, as conjuncts (one per frame or PTE): Z3 is asked
+// about each alone, for the reason SymViolations keeps atoms.
 struct Lemma {
   std::string_view name;
   std::string_view meaning;
-  z3::expr holds;  // over one state
+  std::vector<z3::expr> atoms;
+
+  z3::expr holds() const;
 };
 
 std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& state);

@@ -52,9 +52,9 @@ void write_file(ProveResult& r, const ProveOptions& o) {
   file.invariant = r.replayed ? r.replayed->id : r.invariant;
   file.ops = r.ops;
   if (!o.found_by.empty()) file.notes.push_back(fmt::format("found by: {}", o.found_by));
-  file.notes.push_back(fmt::format("shortest: Z3 (QF_BV) found no violation in {} ops or fewer "
-                                   "(values 1..{})",
-                                   r.ops.size() - 1, o.values));
+  file.notes.push_back(fmt::format("shortest: Z3 (QF_BV) showed that no sequence of fewer than {} "
+                                   "ops breaks an invariant (values 1..{})",
+                                   r.ops.size(), o.values));
   if (r.replayed)
     file.notes.push_back(fmt::format("violation at op {}: {}", r.replay_failed_at,
                                      to_string(*r.replayed)));
@@ -88,7 +88,9 @@ ProveResult prove(const ProveOptions& o) {
     }
     // Written before anything is reported, even a suspect one: nothing found is lost.
     if (!r.ops.empty()) write_file(r, o);
-  } else if (o.induction && r.bmc.clean_depth > 0) {
+  } else if (r.bmc.clean_depth < o.depth) {
+    r.verdict = Verdict::Unknown;
+  } else if (o.induction) {
     r.induction = run_k_induction(ts, o.depth, r.bmc.clean_depth, deadline);
     if (r.induction->proved) r.verdict = Verdict::Proved;
   }

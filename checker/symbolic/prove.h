@@ -33,7 +33,8 @@ struct ProveOptions {
 };
 
 enum class Verdict : std::uint8_t {
-  Clean,        // no violation up to depth clean_depth (the asked depth, or less on a timeout)
+  Clean,        // no violation up to the asked depth
+  Unknown,      // Z3 gave no answer (timeout) at depth clean_depth + 1: clean up to clean_depth only
   Proved,       // k-induction closed: no violation at any depth
   Violation,    // a counterexample that replays
   EncodingBug,  // Z3's counterexample did not replay as encoded

@@ -1,5 +1,7 @@
 #include "checker/symbolic/violations.h"
 
+#include <stdexcept>
+
 #include "checker/symbolic/sym_select.h"
 
 namespace cow::symbolic {
@@ -8,8 +10,7 @@ namespace {
 
 // check_iso: the outcome equals the semantics' (OOM excepted), and every
 // page of every live process holds its semantic value, every word of it.
-z3::expr check_iso(const TransitionSystem& ts, const SymStep& st) {
-  z3::context& ctx = ts.ctx();
+std::vector<z3::expr> check_iso(const TransitionSystem& ts, const SymStep& st) {
   const SymState& a = *st.after;
   const Widths& w = ts.widths();
   std::vector<z3::expr> bad;
@@ -26,12 +27,12 @@ z3::expr check_iso(const TransitionSystem& ts, const SymStep& st) {
         z3::expr want = word < a.semantics[s][v].size() ? a.semantics[s][v][word] : ts.value_val(0);
         bad.push_back(a.live[s] && frame_word(a, a.pte[s][v].frame, word) != want);
       }
-  return any_of(ctx, bad);
+  return bad;
 }
 
 // check_wp: writable only with one reference and one mapping; a frame
 // mapped twice has the cow bit in every PTE that maps it.
-z3::expr check_wp(const TransitionSystem& ts, const SymStep& st) {
+std::vector<z3::expr> check_wp(const TransitionSystem& ts, const SymStep& st) {
   z3::context& ctx = ts.ctx();
   const SymState& a = *st.after;
   std::vector<z3::expr> maps = mappings(ctx, a, ts.widths().count);
@@ -44,13 +45,13 @@ z3::expr check_wp(const TransitionSystem& ts, const SymStep& st) {
                     (refs != ts.count_val(1) || mappers != ts.count_val(1)));
       bad.push_back(a.live[s] && z3::ugt(mappers, ts.count_val(1)) && !p.cow);
     }
-  return any_of(ctx, bad);
+  return bad;
 }
 
 // check_reuse: after a served write the PTE is writable and not cow; a
 // writable PTE takes no fault; refcount 1 reuses in place; a shared frame
 // is copied to exactly one new frame.
-z3::expr check_reuse(const TransitionSystem& ts, const SymStep& st) {
+std::vector<z3::expr> check_reuse(const TransitionSystem& ts, const SymStep& st) {
   z3::context& ctx = ts.ctx();
   const SymState& b = *st.before;
   const SymState& a = *st.after;
@@ -71,14 +72,15 @@ z3::expr check_reuse(const TransitionSystem& ts, const SymStep& st) {
                          (!o.cow_reuse || !same_frame || free_after != free_before);
   z3::expr shared_reused = !before.writable && refs != ts.count_val(1) &&
                            (!o.cow_copy || same_frame || free_after + ts.count_val(1) != free_before);
-  return served && (not_served || writable_faulted || sole_copied || shared_reused);
+  return {served && not_served, served && writable_faulted, served && sole_copied,
+          served && shared_reused};
 }
 
 // check_rc: every frame's refcount is the number of live PTEs mapping it
 // (which also makes a mapped frame never free, and in-use plus free the
 // total); OOM only with no free frame. An OOM step changes no state by
 // construction of the step, so that half of check_oom needs no formula.
-z3::expr check_rc(const TransitionSystem& ts, const SymStep& st) {
+std::vector<z3::expr> check_rc(const TransitionSystem& ts, const SymStep& st) {
   z3::context& ctx = ts.ctx();
   const SymState& a = *st.after;
   unsigned width = ts.widths().count;
@@ -86,18 +88,21 @@ z3::expr check_rc(const TransitionSystem& ts, const SymStep& st) {
   std::vector<z3::expr> bad;
   bad.push_back(st.outcome.out_of_memory && free_frames(ctx, *st.before, width) != ts.count_val(0));
   for (std::size_t f = 0; f < a.refcount.size(); ++f) bad.push_back(a.refcount[f] != maps[f]);
-  return any_of(ctx, bad);
+  return bad;
 }
 
 }  // namespace
 
-const z3::expr& SymViolations::of(InvariantId id) const {
-  switch (id) {
-    case InvariantId::WP: return wp;
-    case InvariantId::REUSE: return reuse;
-    case InvariantId::RC: return rc;
-    default: return iso;
-  }
+z3::expr SymViolations::of(InvariantId id) const {
+  for (std::size_t i = 0; i < kCheckedInvariants.size(); ++i)
+    if (kCheckedInvariants[i] == id) return any_of(atoms[i].front().ctx(), atoms[i]);
+  throw std::logic_error("SymViolations::of: not a checked invariant");
+}
+
+z3::expr SymViolations::any() const {
+  std::vector<z3::expr> all;
+  for (const auto& list : atoms) all.insert(all.end(), list.begin(), list.end());
+  return any_of(all.front().ctx(), all);
 }
 
 z3::expr SymViolations::first(InvariantId id) const {
@@ -110,8 +115,8 @@ z3::expr SymViolations::first(InvariantId id) const {
 }
 
 SymViolations check_step(const TransitionSystem& ts, const SymStep& step) {
-  return SymViolations{check_iso(ts, step), check_wp(ts, step), check_reuse(ts, step),
-                       check_rc(ts, step)};
+  return SymViolations{{check_iso(ts, step), check_wp(ts, step), check_reuse(ts, step),
+                        check_rc(ts, step)}};
 }
 
 }  // namespace cow::symbolic

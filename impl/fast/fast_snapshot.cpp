@@ -29,8 +29,10 @@ std::optional<Snapshot> FastCow::snapshot() const {
   snap.total_frames = frames_.size();
   snap.free_frames = frames_.free_count();
   std::vector<bool> mapped(frames_.size(), false);
-  std::vector<bool> table_seen(tables_.tables_reserved(), false);
-  std::vector<std::uint32_t> shared_refs(frames_.size(), 0);
+  // Only shared tables add references; eager mode never has one, so these
+  // stay empty and cost nothing.
+  std::vector<bool> table_seen;
+  std::vector<std::uint32_t> shared_refs;
   snap.ptes.reserve(processes_.size() * config_.pages);
   for (const auto& [pid, proc] : processes_) {
     for (Vpn vpn = 0; vpn < config_.pages; ++vpn) {
@@ -42,10 +44,14 @@ std::optional<Snapshot> FastCow::snapshot() const {
         if (view.frame < mapped.size()) mapped[view.frame] = true;
       }
       snap.ptes.push_back(view);
-      if (!w.found || table_seen[w.leaf_table]) continue;
+      if (!w.found || tables_.refcount(w.leaf_table) <= 1) continue;
+      if (table_seen.empty()) {
+        table_seen.resize(tables_.tables_reserved(), false);
+        shared_refs.resize(frames_.size(), 0);
+      }
+      if (table_seen[w.leaf_table]) continue;
       table_seen[w.leaf_table] = true;
       std::uint32_t sharers = tables_.refcount(w.leaf_table);
-      if (sharers <= 1) continue;
       const Pte* entries = tables_.entries(w.leaf_table);
       std::uint32_t n = geometry_.entries_below(0, geometry_.leaf_table_base(vpn), config_.pages);
       for (std::uint32_t i = 0; i < n; ++i)
@@ -54,7 +60,7 @@ std::optional<Snapshot> FastCow::snapshot() const {
     }
   }
   for (Pfn f = 0; f < frames_.size(); ++f) {
-    std::uint32_t refcount = frames_.refcount(f) + shared_refs[f];
+    std::uint32_t refcount = frames_.refcount(f) + (shared_refs.empty() ? 0 : shared_refs[f]);
     if (refcount != 0 || mapped[f]) snap.frames.push_back({f, refcount, frames_.page_data(f)});
   }
   return snap;

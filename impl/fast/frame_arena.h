@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "spec/types.h"
@@ -62,6 +63,9 @@ class FrameArena {
     std::memcpy(data.data(), bytes(frame), sizeof data);
     return data;
   }
+
+  // The raw frame, for tests and benchmarks that look past the words.
+  std::span<std::byte> frame_bytes(Pfn frame) { return {bytes(frame), frame_size_}; }
 
   std::uint32_t refcount(Pfn frame) const { return refcount_[frame]; }
   std::uint32_t free_count() const { return static_cast<std::uint32_t>(free_.size()); }

@@ -63,9 +63,6 @@ std::uint32_t TablePool::table_put(TableId table) {
 
 void TablePool::table_free(TableId table) {
   if (refcount_[table] != 0) panic("table_free", "table is still referenced", table);
-  const Pte* e = entries(table);
-  if (std::any_of(e, e + entries_, [](Pte pte) { return pte != 0; }))
-    panic("table_free", "table still has entries", table);
   free_.push_back(table);
 }
 

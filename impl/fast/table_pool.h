@@ -28,8 +28,8 @@ class TablePool {
   // One fewer entry points at `table`; the caller frees it at 0. Returns the
   // refcount left.
   std::uint32_t table_put(TableId table);
-  // Returns a table whose refcount reached 0 and whose entries are all empty
-  // to the free list, so table_alloc never has to clear 4 KiB.
+  // Returns a table whose refcount reached 0 to the free list. The caller
+  // has cleared every entry it set, so table_alloc never clears 4 KiB.
   void table_free(TableId table);
 
   Pte* entries(TableId table) {
@@ -51,7 +51,9 @@ class TablePool {
     void operator()(Pte* p) const;
   };
   using Chunk = std::unique_ptr<Pte[], ChunkDelete>;
-  static constexpr std::uint32_t kTablesPerChunk = 16;  // 64 KiB at a time
+  // 16 KiB at a time: small machines (the differential engine builds
+  // thousands a second) stay cheap, and a big one wastes at most 3 tables.
+  static constexpr std::uint32_t kTablesPerChunk = 4;
 
   Chunk new_chunk() const;
 

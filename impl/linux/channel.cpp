@@ -97,7 +97,10 @@ Received channel_receive(int fd, void* data, std::size_t size, int timeout_ms, i
     else ::close(got_fd);
   }
   if (n != static_cast<ssize_t>(size) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-    if (passed_fd && *passed_fd >= 0) ::close(*passed_fd), *passed_fd = -1;
+    if (passed_fd && *passed_fd >= 0) {
+      ::close(*passed_fd);
+      *passed_fd = -1;
+    }
     return Received::Failed;
   }
   return Received::Message;

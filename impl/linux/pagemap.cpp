@@ -9,8 +9,8 @@ namespace cow::linux_host {
 std::uint64_t pagemap_read(int pagemap_fd, const volatile void* address) {
   if (pagemap_fd < 0) return 0;
   std::uint64_t entry = 0;
-  auto offset = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(address) / kPageBytes *
-                                   sizeof entry);
+  auto offset =
+      static_cast<off_t>(reinterpret_cast<std::uintptr_t>(address) / kPageBytes * sizeof entry);
   if (::pread(pagemap_fd, &entry, sizeof entry, offset) != static_cast<ssize_t>(sizeof entry))
     return 0;
   return entry;

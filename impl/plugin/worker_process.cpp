@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "impl/plugin/wire.h"
@@ -22,6 +23,21 @@ namespace cow::plugin {
 namespace {
 
 using Kind = ImplementationStopped::Kind;
+
+// VmHWM of a live process, in bytes; 0 when it cannot be read.
+std::size_t peak_resident(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      std::size_t kib = 0;
+      status >> kib;
+      return kib * 1024;
+    }
+    status.ignore(1 << 12, '\n');
+  }
+  return 0;
+}
 
 std::string signal_name(int sig) {
   const char* abbrev = ::sigabbrev_np(sig);
@@ -128,18 +144,29 @@ void WorkerProcess::receive(void* data, std::size_t size) {
     pollfd ready{reply_fd_, POLLIN, 0};
     int n = left.count() > 0 ? ::poll(&ready, 1, static_cast<int>(left.count())) : 0;
     if (n < 0 && errno == EINTR) continue;
-    if (n == 0) {
-      kill_and_reap();
-      throw ImplementationStopped(
-          Kind::Hang, plugin_ + " did not answer within " +
-                          std::to_string(limits_.op_timeout.count()) + " ms (killed)");
-    }
+    if (n == 0) timed_out();
     ssize_t got = ::read(reply_fd_, p, size);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) stopped("answering");
     p += got;
     size -= static_cast<std::size_t>(got);
   }
+}
+
+// No answer in time. A worker still filling its memory when the clock ran
+// out (a slow machine) is an OOM in the making, not a hang: look at its
+// peak resident size before killing it.
+void WorkerProcess::timed_out() {
+  std::size_t peak = peak_resident(pid_);
+  kill_and_reap();
+  std::string waited = std::to_string(limits_.op_timeout.count()) + " ms";
+  if (peak * 2 >= limits_.memory_bytes)
+    throw ImplementationStopped(Kind::OutOfMemory,
+                                plugin_ + " was still growing at " + std::to_string(peak >> 20) +
+                                    " MiB resident, near its memory limit of " +
+                                    std::to_string(limits_.memory_bytes >> 20) + " MiB, after " +
+                                    waited + " (killed)");
+  throw ImplementationStopped(Kind::Hang, plugin_ + " did not answer within " + waited + " (killed)");
 }
 
 // The worker closed its end: find out how it died and say so.

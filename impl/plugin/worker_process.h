@@ -46,6 +46,7 @@ class WorkerProcess {
 
  private:
   [[noreturn]] void stopped(const char* while_doing);
+  [[noreturn]] void timed_out();
   void kill_and_reap();
 
   pid_t pid_ = -1;

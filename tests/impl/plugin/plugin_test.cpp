@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -113,6 +115,36 @@ TEST(Plugin, NoWorkerIsLeftBehind) {
   // Every worker was killed and reaped by its destructor: none to wait for.
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
   EXPECT_EQ(errno, ECHILD);
+}
+
+// Through the command line: a finding is exit 1 with its file, a library
+// that cannot be used is exit 2 naming why.
+int cowcheck(const std::string& args) {
+  int raw = std::system((std::string("'" COWCHECK_BINARY "' ") + args + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
+TEST(PluginCli, EachWayOfStoppingIsReportedWithAFile) {
+  std::string out = ::testing::TempDir() + "/plugin-cli";
+  const std::pair<const char*, const char*> cases[] = {{"misbehave_segv", "CRASH"},
+                                                       {"misbehave_abort", "CRASH"},
+                                                       {"misbehave_hang", "HANG"},
+                                                       {"misbehave_oom", "OOM"},
+                                                       {"misbehave_exit", "EXIT"}};
+  for (auto [name, kind] : cases) {
+    EXPECT_EQ(cowcheck("check --op-timeout 200 --plugin-memory 128 --impl plugin:" + library(name) +
+                       " --out " + out),
+              1)
+        << name;
+    std::ifstream file(out + "/plugin-" + name + ".cow");
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find(std::string("\ninvariant ") + kind + "\n"), std::string::npos) << text;
+  }
+}
+
+TEST(PluginCli, AnUnusableLibraryIsBadInput) {
+  EXPECT_EQ(cowcheck("check --impl plugin:" + library("bad_version")), 2);
+  EXPECT_EQ(cowcheck("check --impl plugin:" + library("no_such_file")), 2);
 }
 
 }  // namespace

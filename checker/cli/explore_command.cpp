@@ -1,0 +1,186 @@
+// cowcheck explore: the exhaustive engine. Breadth-first search over every
+// reachable state of a small machine; the first violation is one of a
+// shortest sequence and is written as a .cow file before it is reported.
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "checker/cli/commands.h"
+#include "checker/cow_file.h"
+#include "checker/explore/explorer.h"
+#include "checker/harness.h"
+#include "checker/registry.h"
+
+namespace cow::cli {
+
+namespace {
+
+struct ExploreArgs {
+  std::string impl = "model";
+  explore::ExploreOptions options;
+  std::string out_dir = "counterexamples";
+  bool json = false;
+};
+
+std::string command_line(const ExploreArgs& a) {
+  const explore::ExploreOptions& o = a.options;
+  return fmt::format("cowcheck explore --impl {} --procs {} --pages {} --frames {} --values {} "
+                     "--words {}{}",
+                     a.impl, o.machine.procs, o.machine.pages, o.machine.frames, o.values,
+                     o.machine.words, o.max_depth ? fmt::format(" --depth {}", o.max_depth) : "");
+}
+
+double per_second(const explore::ExploreResult& r) { return r.seconds > 0 ? r.states / r.seconds : 0; }
+
+std::string totals(const explore::ExploreResult& r) {
+  return fmt::format("{} states, {} transitions, {:.2f} s, {:.0f} states/s, peak memory {:.1f} MB",
+                     r.states, r.transitions, r.seconds, per_second(r), r.peak_rss_bytes / 1e6);
+}
+
+std::string write_finding(const ExploreArgs& a, const explore::ExploreFinding& f) {
+  CowFile file;
+  file.impl = a.impl;
+  file.config = a.options.machine;
+  file.invariant = f.violation.id;
+  file.ops = f.ops;
+  file.notes.push_back(fmt::format("found by: {}", command_line(a)));
+  file.notes.push_back(fmt::format("shortest: breadth-first search showed that no sequence of "
+                                   "fewer than {} ops breaks an invariant (values 1..{})",
+                                   f.ops.size(), a.options.values));
+  file.notes.push_back(fmt::format("violation at op {}: {}", f.ops.size(), to_string(f.violation)));
+  if (!f.reproduced)
+    file.notes.push_back("warning: a fresh replay of this sequence did not fail again");
+  Trace trace = trace_ops(make_implementation(a.impl, a.options.machine), a.options.machine, f.ops,
+                          false);
+  for (const TraceStep& step : trace.steps) file.op_comments.push_back(to_string(step.outcome));
+  std::filesystem::path path = std::filesystem::path(a.out_dir) / ("explore-" + cow_file_name(a.impl));
+  write_cow_atomic(path, file);
+  return path.string();
+}
+
+void print_result(const ExploreArgs& a, const explore::ExploreResult& r, const std::string& file) {
+  if (r.finding) {
+    const explore::ExploreFinding& f = *r.finding;
+    fmt::print("VIOLATION of {} at depth {}: the shortest sequence that breaks an invariant (none "
+               "of {} op{} does)\n",
+               invariant_name(f.violation.id), f.ops.size(), f.ops.size() - 1,
+               f.ops.size() == 2 ? "" : "s");
+    for (std::size_t i = 0; i < f.ops.size(); ++i)
+      fmt::print("  {:>2}. {}{}\n", i + 1, to_string(f.ops[i]),
+                 i + 1 == f.ops.size() ? "   <-- " + std::string(invariant_name(f.violation.id)) : "");
+    fmt::print("  {}\n", to_string(f.violation));
+    if (!f.reproduced) fmt::print("  warning: a fresh replay did not fail again\n");
+    fmt::print("  counterexample: {}\n  {}\n", file, totals(r));
+    return;
+  }
+  if (r.complete)
+    fmt::print("no violation: every reachable state explored, up to renaming of frames and "
+               "permutation of processes ({}, depth {})\n",
+               totals(r), r.depth);
+  else if (r.stopped.empty())
+    fmt::print("no violation in any sequence of up to {} ops (not exhaustive: states remain "
+               "deeper; {})\n",
+               r.depth, totals(r));
+  else
+    fmt::print("stopped ({}) after depth {}: no violation in any sequence of up to {} ops, not "
+               "exhaustive ({})\n",
+               r.stopped, r.depth, r.depth, totals(r));
+  (void)a;
+}
+
+nlohmann::json to_json(const ExploreArgs& a, const explore::ExploreResult& r, const std::string& file) {
+  const explore::ExploreOptions& o = a.options;
+  std::string result = r.finding    ? "violation"
+                       : r.complete ? "no-violation-exhaustive"
+                       : r.stopped.empty() ? "no-violation-up-to-depth"
+                                           : "incomplete";
+  nlohmann::json j = {{"command", "explore"},
+                      {"impl", a.impl},
+                      {"config",
+                       {{"procs", o.machine.procs},
+                        {"pages", o.machine.pages},
+                        {"frames", o.machine.frames},
+                        {"values", o.values},
+                        {"words", o.machine.words}}},
+                      {"result", result},
+                      {"states", r.states},
+                      {"transitions", r.transitions},
+                      {"depth", r.depth},
+                      {"complete", r.complete},
+                      {"seconds", r.seconds},
+                      {"states_per_second", per_second(r)},
+                      {"peak_rss_bytes", r.peak_rss_bytes}};
+  if (!r.stopped.empty()) j["stopped"] = r.stopped;
+  if (r.finding) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (const Op& op : r.finding->ops) ops.push_back(to_string(op));
+    j["counterexample"] = {{"ops", ops},
+                           {"length", r.finding->ops.size()},
+                           {"invariant", invariant_name(r.finding->violation.id)},
+                           {"detail", to_string(r.finding->violation)},
+                           {"reproduced", r.finding->reproduced},
+                           {"file", file}};
+  }
+  return j;
+}
+
+int run_explore_command(const ExploreArgs& a) {
+  validate_config(a.options.machine);
+  if (!known_implementation(a.impl))
+    throw UsageError(fmt::format("unknown implementation '{}' (cowcheck impls lists them)", a.impl));
+  Config machine = a.options.machine;
+  ImplFactory make = [&a, machine] { return make_implementation(a.impl, machine); };
+  std::function<void(const explore::ExploreProgress&)> on_level;
+  if (!a.json) {
+    unsigned threads = a.options.threads ? a.options.threads : std::thread::hardware_concurrency();
+    fmt::print("explore {}: {} procs, {} pages, {} frames, values 1..{}, {} word{}; breadth-first, "
+               "{} thread{}\n",
+               a.impl, machine.procs, machine.pages, machine.frames, a.options.values, machine.words,
+               machine.words == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
+    on_level = [](const explore::ExploreProgress& p) {
+      fmt::print("  depth {:>2}: {} states, {} transitions, {} new ({:.2f} s)\n", p.depth, p.states,
+                 p.transitions, p.frontier, p.seconds);
+      std::fflush(stdout);
+    };
+  }
+  explore::ExploreResult r;
+  try {
+    r = explore::run_explore(make, a.options, on_level);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}: {}", a.impl, e.what()));
+  }
+  // Written before anything is reported: a finding is never lost.
+  std::string file = r.finding ? write_finding(a, *r.finding) : "";
+  if (a.json) fmt::print("{}\n", to_json(a, r, file).dump(2));
+  else print_result(a, r, file);
+  return r.finding ? kExitViolation : kExitOk;
+}
+
+}  // namespace
+
+Command add_explore(CLI::App& app) {
+  auto args = std::make_shared<ExploreArgs>();
+  explore::ExploreOptions& o = args->options;
+  app.add_option("--impl", args->impl, "implementation to explore (it must support clone())")
+      ->capture_default_str();
+  add_config_options(app, o.machine);
+  app.add_option("--values", o.values, "writes store the values 1..NV")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--depth", o.max_depth, "longest op sequence; 0: until no new state")
+      ->capture_default_str();
+  app.add_option("--timeout", o.timeout_seconds, "seconds before giving up (never a pass)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-states", o.max_states, "stop after this many states (a memory guard)")
+      ->capture_default_str();
+  app.add_option("--threads", o.threads, "worker threads; 0: one per core")->capture_default_str();
+  app.add_option("--out", args->out_dir, "folder for the .cow file")->capture_default_str();
+  app.add_flag("--json", args->json, "print one JSON object");
+  return [args] { return run_explore_command(*args); };
+}
+
+}  // namespace cow::cli

@@ -1,0 +1,213 @@
+// cowcheck prove: the symbolic engine. BMC to --depth with Z3, a
+// counterexample written as a .cow file and replayed concretely, and with
+// --induction an attempt at a proof for every depth.
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "checker/cli/commands.h"
+#include "checker/symbolic/lemmas.h"
+#include "checker/symbolic/prove.h"
+#include "checker/symbolic/violations.h"
+
+namespace cow::cli {
+
+namespace {
+
+using symbolic::Answer;
+using symbolic::ProveResult;
+using symbolic::Verdict;
+
+struct ProveArgs {
+  symbolic::ProveOptions options;
+  bool json = false;
+};
+
+std::string command_line(const symbolic::ProveOptions& o) {
+  return fmt::format("cowcheck prove --impl {} --procs {} --pages {} --frames {} --values {} "
+                     "--words {} --depth {}{}",
+                     o.impl, o.machine.procs, o.machine.pages, o.machine.frames, o.values,
+                     o.machine.words, o.depth, o.induction ? " --induction" : "");
+}
+
+std::string machine(const symbolic::ProveOptions& o) {
+  return fmt::format("{} procs, {} pages, {} frames, values 1..{}, {} word{}", o.machine.procs,
+                     o.machine.pages, o.machine.frames, o.values, o.machine.words,
+                     o.machine.words == 1 ? "" : "s");
+}
+
+void print_depth(const symbolic::DepthReport& d) {
+  std::string answers;
+  for (std::size_t i = 0; i < symbolic::kCheckedInvariants.size(); ++i)
+    answers += fmt::format(" {}={}", invariant_name(symbolic::kCheckedInvariants[i]),
+                           symbolic::answer_name(d.first_violation[i]));
+  fmt::print("  depth {:>2}:{}  ({:.2f} s)\n", d.depth, answers, d.seconds);
+  std::fflush(stdout);
+}
+
+// The lemmas' names and meanings, from a throwaway state.
+std::vector<std::pair<std::string, std::string>> lemma_list(const symbolic::SymConfig& config) {
+  z3::context ctx;
+  symbolic::TransitionSystem ts(ctx, config);
+  std::vector<std::pair<std::string, std::string>> list;
+  for (const symbolic::Lemma& l : symbolic::strengthening(ts, symbolic::make_state(ctx, config, "x")))
+    list.emplace_back(l.name, l.meaning);
+  return list;
+}
+
+void print_violation(const ProveResult& r, const symbolic::ProveOptions& o) {
+  if (r.verdict == Verdict::EncodingBug) {
+    fmt::print("ENCODING BUG: {}\n", r.encoding_bug);
+    fmt::print(stderr, "cowcheck prove: ENCODING BUG: {}\n", r.encoding_bug);
+  } else {
+    fmt::print("VIOLATION of {} at depth {}: the shortest sequence that breaks an invariant "
+               "(none of {} op{} does)\n",
+               invariant_name(r.replayed->id), r.ops.size(), r.ops.size() - 1,
+               r.ops.size() == 2 ? "" : "s");
+  }
+  for (std::size_t i = 0; i < r.ops.size(); ++i)
+    fmt::print("  {:>2}. {}{}\n", i + 1, to_string(r.ops[i]),
+               r.replayed && i + 1 == r.replay_failed_at
+                   ? "   <-- " + std::string(invariant_name(r.replayed->id))
+                   : "");
+  if (r.replayed) fmt::print("  {}\n", to_string(*r.replayed));
+  if (!r.file.empty())
+    fmt::print("  counterexample: {} (replayed on {}: {})\n", r.file, o.impl,
+               r.verdict == Verdict::Violation ? "reproduced" : "did NOT reproduce as encoded");
+}
+
+void print_induction(const ProveResult& r, const symbolic::ProveOptions& o) {
+  const symbolic::InductionResult& ind = *r.induction;
+  for (const symbolic::InductionAttempt& a : ind.attempts)
+    fmt::print("  {}-induction{}: {} ({:.2f} s)\n", a.k, a.strengthened ? ", strengthened" : "",
+               a.answer == Answer::Unsat ? "closes"
+               : a.answer == Answer::Sat ? "counterexample to induction"
+                                         : "unknown",
+               a.seconds);
+  if (ind.proved) {
+    fmt::print("proved for all depths ({}-induction{}) for {}\n", ind.k,
+               ind.strengthened ? ", strengthened with the lemmas below" : "", machine(o));
+    if (ind.strengthened)
+      for (const auto& [name, meaning] : lemma_list(r.config))
+        fmt::print("  lemma {}: {}\n", name, meaning);
+    return;
+  }
+  if (!ind.attempts.empty() && ind.attempts.back().answer == Answer::Sat)
+    fmt::print("k-induction did not close; the counterexample to induction it could not rule "
+               "out:\n{}",
+               ind.attempts.back().cti);
+  if (!ind.unknown.empty()) fmt::print("k-induction stopped: {}\n", ind.unknown);
+}
+
+nlohmann::json to_json(const ProveResult& r, const symbolic::ProveOptions& o) {
+  nlohmann::json depths = nlohmann::json::array();
+  for (const symbolic::DepthReport& d : r.bmc.depths) {
+    nlohmann::json one = {{"depth", d.depth}, {"seconds", d.seconds}};
+    for (std::size_t i = 0; i < symbolic::kCheckedInvariants.size(); ++i)
+      one[std::string(invariant_name(symbolic::kCheckedInvariants[i]))] =
+          symbolic::answer_name(d.first_violation[i]);
+    depths.push_back(one);
+  }
+  std::string result = r.verdict == Verdict::Proved        ? "proved"
+                       : r.verdict == Verdict::Violation   ? "violation"
+                       : r.verdict == Verdict::EncodingBug ? "encoding-bug"
+                       : r.verdict == Verdict::Unknown     ? "unknown"
+                                                           : "no-violation-up-to-depth";
+  nlohmann::json j = {{"command", "prove"},
+                      {"impl", o.impl},
+                      {"config",
+                       {{"procs", o.machine.procs},
+                        {"pages", o.machine.pages},
+                        {"frames", o.machine.frames},
+                        {"values", o.values},
+                        {"words", o.machine.words}}},
+                      {"depth", o.depth},
+                      {"result", result},
+                      {"clean_depth", r.bmc.clean_depth},
+                      {"depths", depths},
+                      {"seconds", r.seconds}};
+  if (!r.bmc.unknown.empty()) j["unknown"] = r.bmc.unknown;
+  if (!r.ops.empty()) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (const Op& op : r.ops) ops.push_back(to_string(op));
+    j["counterexample"] = {{"ops", ops},
+                           {"length", r.ops.size()},
+                           {"invariant", invariant_name(r.invariant)},
+                           {"file", r.file}};
+    if (r.replayed) j["counterexample"]["replayed"] = to_string(*r.replayed);
+    if (!r.encoding_bug.empty()) j["encoding_bug"] = r.encoding_bug;
+  }
+  if (r.induction) {
+    nlohmann::json attempts = nlohmann::json::array();
+    for (const symbolic::InductionAttempt& a : r.induction->attempts)
+      attempts.push_back({{"k", a.k},
+                          {"strengthened", a.strengthened},
+                          {"answer", symbolic::answer_name(a.answer)},
+                          {"seconds", a.seconds},
+                          {"cti", a.cti}});
+    j["induction"] = {{"proved", r.induction->proved}, {"attempts", attempts}};
+    if (r.induction->proved) {
+      j["induction"]["k"] = r.induction->k;
+      j["induction"]["strengthened"] = r.induction->strengthened;
+    }
+    if (!r.induction->unknown.empty()) j["induction"]["unknown"] = r.induction->unknown;
+  }
+  return j;
+}
+
+int run_prove(ProveArgs& args) {
+  symbolic::ProveOptions& o = args.options;
+  validate_config(o.machine);
+  o.found_by = command_line(o);
+  if (!args.json) {
+    fmt::print("prove {}: {}; every sequence of up to {} ops (Z3 {}, QF_BV)\n", o.impl, machine(o),
+               o.depth, Z3_get_full_version());
+    o.on_depth = print_depth;
+  }
+  ProveResult r;
+  try {
+    r = symbolic::prove(o);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (args.json) {
+    fmt::print("{}\n", to_json(r, o).dump(2));
+  } else if (r.verdict == Verdict::Violation || r.verdict == Verdict::EncodingBug) {
+    print_violation(r, o);
+  } else {
+    if (r.verdict != Verdict::Unknown)
+      fmt::print("no violation up to depth {} ({:.2f} s)\n", o.depth, r.seconds);
+    else
+      fmt::print("unknown at depth {} ({}): no violation up to depth {} only ({:.2f} s)\n",
+                 r.bmc.clean_depth + 1, r.bmc.unknown, r.bmc.clean_depth, r.seconds);
+    if (r.induction) print_induction(r, o);
+  }
+  if (r.verdict == Verdict::EncodingBug) return kExitUsage;
+  return r.verdict == Verdict::Violation ? kExitViolation : kExitOk;
+}
+
+}  // namespace
+
+Command add_prove(CLI::App& app) {
+  auto args = std::make_shared<ProveArgs>();
+  symbolic::ProveOptions& o = args->options;
+  app.add_option("--impl", o.impl, "the model or a built-in mutant (mutant:NAME)")
+      ->capture_default_str();
+  add_config_options(app, o.machine);
+  app.add_option("--values", o.values, "writes store the values 1..NV")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--depth", o.depth, "longest op sequence to check")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_flag("--induction", o.induction, "then try k-induction: a proof for every depth");
+  app.add_option("--timeout", o.timeout_seconds, "seconds for the whole command")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--out", o.out_dir, "folder for the .cow file")->capture_default_str();
+  app.add_flag("--json", args->json, "print one JSON object");
+  return [args] { return run_prove(*args); };
+}
+
+}  // namespace cow::cli

@@ -1,0 +1,66 @@
+// The exhaustive engine: breadth-first search over every state an
+// implementation reaches from its start, with every op a live process can
+// do (fork, write of values 1..NV to every word, read, exit), states
+// deduplicated up to renaming of frames and permutation of processes
+// (state_key.h). Each op is checked with spec's check_step, as the harness
+// does, so the first violation found is one of a shortest sequence.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/minimize.h"
+#include "spec/invariants.h"
+#include "spec/op.h"
+
+namespace cow::explore {
+
+struct ExploreOptions {
+  Config machine{2, 6, 3, 1};  // pages, frames, procs, words
+  std::uint32_t values = 3;    // writes store 1..values
+  std::uint32_t max_depth = 0; // longest sequence; 0: until no new state
+  double timeout_seconds = 60;
+  std::uint64_t max_states = 50'000'000;  // a memory guard
+  unsigned threads = 0;        // 0: one per core
+};
+
+struct ExploreProgress {
+  std::uint32_t depth = 0;  // BFS levels done
+  std::uint64_t states = 0;
+  std::uint64_t transitions = 0;
+  std::uint64_t frontier = 0;
+  double seconds = 0;
+};
+
+struct ExploreFinding {
+  Violation violation;
+  std::vector<Op> ops;  // the path to the violating op, which is last
+  // False when a fresh replay of `ops` through the harness did not fail
+  // (a non-deterministic implementation): `violation` is the one first seen.
+  bool reproduced = true;
+};
+
+struct ExploreResult {
+  std::uint64_t states = 0;       // distinct up to symmetry, the start included
+  std::uint64_t transitions = 0;  // ops applied and checked
+  std::uint32_t depth = 0;        // levels fully explored: every sequence this long was checked
+  bool complete = false;          // no new state was left: every reachable state seen
+  std::string stopped;            // why it stopped early ("timeout", "state limit"), if it did
+  double seconds = 0;
+  std::uint64_t peak_rss_bytes = 0;
+  std::uint64_t key_bytes = 0;    // of which the set of seen states
+  std::optional<ExploreFinding> finding;
+};
+
+// Throws std::invalid_argument when `make` gives an implementation that
+// cannot be cloned or gives no snapshot.
+ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options,
+                      const std::function<void(const ExploreProgress&)>& on_level = {});
+
+// Every op the search tries from `sem`, in the order it tries them.
+std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values);
+
+}  // namespace cow::explore

@@ -1,0 +1,111 @@
+#include "checker/picture.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace cow {
+
+namespace {
+
+std::string pte_flags(const PteView& p) {
+  if (!p.present) return "-";
+  return std::string(p.writable ? "rw" : "r-") + (p.cow ? " cow" : "");
+}
+
+// One cluster: the processes on the left, the frames on the right.
+void draw_state(std::string& dot, int step, const std::string& title, const Snapshot& s,
+                bool failing) {
+  dot += fmt::format("  subgraph cluster_{} {{\n    label=<{}>; labeljust=l; color={};{}\n", step,
+                     title, failing ? "red" : "gray",
+                     failing ? " penwidth=2; fontcolor=red;" : "");
+  std::set<Pid> pids;
+  for (const PteView& p : s.ptes) pids.insert(p.pid);
+  for (Pid pid : pids) {
+    dot += fmt::format(
+        "    s{}_p{} [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\">"
+        "<tr><td colspan=\"2\" bgcolor=\"lightblue\"><b>pid {}</b></td></tr>",
+        step, pid, pid);
+    for (const PteView& p : s.ptes)
+      if (p.pid == pid)
+        dot += fmt::format("<tr><td>vpn {}</td><td port=\"v{}\">{}</td></tr>", p.vpn, p.vpn,
+                           pte_flags(p));
+    dot += "</table>>];\n";
+  }
+  for (const FrameView& f : s.frames)
+    dot += fmt::format(
+        "    s{}_f{} [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\">"
+        "<tr><td bgcolor=\"{}\"><b>frame {}</b></td></tr><tr><td>refcount {}</td></tr>"
+        "<tr><td>{}</td></tr></table>>];\n",
+        step, f.frame, f.refcount > 1 ? "khaki" : "palegreen", f.frame, f.refcount,
+        to_string(f.contents));
+  for (const PteView& p : s.ptes)
+    if (p.present)
+      dot += fmt::format("    s{}_p{}:v{}:e -> s{}_f{}:w{};\n", step, p.pid, p.vpn, step, p.frame,
+                         p.writable ? "" : " [style=dashed]");
+  dot += fmt::format("    s{}_free [shape=note, label=\"free frames: {} of {}\"];\n  }}\n", step,
+                     s.free_frames, s.total_frames);
+}
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string trace_to_dot(const std::optional<Snapshot>& initial, const Trace& trace) {
+  std::string dot =
+      "digraph cowcheck {\n  rankdir=LR; compound=true; fontname=\"monospace\";\n"
+      "  node [shape=plaintext, fontname=\"monospace\"]; edge [arrowsize=0.7];\n";
+  // Graphviz stacks later clusters above earlier ones: emit the last step
+  // first so the picture reads from the top down.
+  for (std::size_t i = trace.steps.size(); i-- > 0;) {
+    const TraceStep& step = trace.steps[i];
+    bool failing = trace.violation && i + 1 == trace.steps.size();
+    std::string title = fmt::format("step {}: {} &rarr; {}", i + 1, to_string(step.op),
+                                    failing && is_stop(trace.violation->id)
+                                        ? std::string(invariant_name(trace.violation->id))
+                                        : to_string(step.outcome));
+    if (failing) title += "<br/>" + escape(to_string(*trace.violation));
+    if (step.after) draw_state(dot, static_cast<int>(i + 1), title, *step.after, failing);
+  }
+  if (initial) draw_state(dot, 0, "before the first op", *initial, false);
+  return dot + "}\n";
+}
+
+std::string dot_to_svg(const std::string& dot) {
+  char dot_path[] = "/tmp/cowcheck-XXXXXX.dot";
+  int fd = ::mkstemps(dot_path, 4);
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file for graphviz");
+  ::close(fd);
+  std::ofstream(dot_path) << dot;
+  std::string command = fmt::format("dot -Tsvg '{}' 2>&1", dot_path);
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string svg;
+  if (pipe) {
+    char buffer[4096];
+    std::size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) svg.append(buffer, n);
+  }
+  int status = pipe ? ::pclose(pipe) : -1;
+  std::filesystem::remove(dot_path);
+  if (status != 0)
+    throw std::runtime_error("graphviz 'dot' failed (is graphviz installed?): " + svg.substr(0, 300));
+  return svg;
+}
+
+}  // namespace cow

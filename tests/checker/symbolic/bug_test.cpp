@@ -1,0 +1,30 @@
+// The encoding covers exactly the built-in mutants, by their names.
+#include <gtest/gtest.h>
+
+#include "checker/symbolic/bug.h"
+#include "model/mutants/mutants.h"
+
+namespace cow::symbolic {
+namespace {
+
+TEST(Bug, EveryBuiltInMutantHasOneAndBack) {
+  ASSERT_EQ(all_bugs().size(), model::builtin_mutants().size());
+  for (const model::MutantInfo& m : model::builtin_mutants()) {
+    std::string impl = "mutant:" + std::string(m.name);
+    std::optional<Bug> bug = bug_of(impl);
+    ASSERT_TRUE(bug) << impl;
+    EXPECT_NE(*bug, Bug::None);
+    EXPECT_EQ(impl_of(*bug), impl);
+  }
+}
+
+TEST(Bug, TheModelIsNoBugAndOthersAreNotCovered) {
+  EXPECT_EQ(bug_of("model"), Bug::None);
+  EXPECT_EQ(impl_of(Bug::None), "model");
+  EXPECT_FALSE(bug_of("mutant:no-such"));
+  EXPECT_FALSE(bug_of("fast"));
+  EXPECT_FALSE(bug_of("plugin:/tmp/x.so"));
+}
+
+}  // namespace
+}  // namespace cow::symbolic
