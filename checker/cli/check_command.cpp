@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/cli/commands.h"
+#include "checker/cli/findings.h"
 #include "checker/cow_file.h"
 #include "checker/random_engine.h"
 #include "checker/registry.h"
@@ -22,35 +23,15 @@ struct CheckArgs {
   bool expect_violation = false;
 };
 
-struct ImplReport {
-  std::string impl;
-  CheckResult result;
-  std::string file;  // the .cow written, if any
-};
-
-// What op `i` of a finding returned; the op that stopped the implementation
-// returned nothing.
-std::string step_text(const Finding& f, std::size_t i) {
-  bool last = i + 1 == f.ops.size();
-  if (last && is_stop(f.violation.id)) return std::string(invariant_name(f.violation.id));
-  return i < f.outcomes.size() ? to_string(f.outcomes[i]) : "";
-}
-
 CowFile to_cow_file(const ImplReport& r, const CheckArgs& args) {
   const Finding& f = *r.result.finding;
-  CowFile file;
-  file.impl = r.impl;
-  file.config = args.options.config;
-  file.invariant = f.violation.id;
-  file.ops = f.ops;
+  CowFile file = finding_file(r, args.options.config);
   file.notes.push_back(fmt::format("found by: cowcheck check --impl {} --seed {} --runs {} --max-ops {}",
                                    r.impl, args.options.seed, args.options.runs,
                                    args.options.max_ops));
   file.notes.push_back(fmt::format("violation at op {}: {}", f.ops.size(), to_string(f.violation)));
   if (!f.reproduced)
     file.notes.push_back("warning: the minimized sequence did not fail again on a fresh run");
-  for (std::size_t i = 0; i < f.ops.size(); ++i)
-    file.op_comments.push_back(step_text(f, i));
   return file;
 }
 
@@ -58,8 +39,6 @@ void print_progress(const std::string& impl, const CheckProgress& p) {
   fmt::print(stderr, "  {}: {}{}/{} runs, {} ops, {:.1f} s\n", impl, p.shrinking ? "shrinking, " : "",
              p.runs_done, p.runs_total, p.ops, p.seconds);
 }
-
-double ops_per_second(const CheckResult& r) { return r.seconds > 0 ? r.ops / r.seconds : 0; }
 
 void print_one(const ImplReport& r) {
   const CheckResult& c = r.result;
@@ -72,10 +51,7 @@ void print_one(const ImplReport& r) {
   fmt::print("check {}: VIOLATION of {} in run {} ({} ops, shrunk to {} in {:.2f} s)\n", r.impl,
              invariant_name(f.violation.id), c.runs, c.found_length, f.ops.size(),
              c.shrink_seconds);
-  fmt::print("  {}\n", to_string(f.violation));
-  for (std::size_t i = 0; i < f.ops.size(); ++i)
-    fmt::print("  {:>2}. {:<16} {}\n", i + 1, to_string(f.ops[i]), step_text(f, i));
-  fmt::print("  counterexample: {}\n", r.file);
+  print_finding(r);
   fmt::print("  {} runs, {} ops in {:.2f} s ({:.0f} ops/s)\n", c.runs, c.ops, c.seconds,
              ops_per_second(c));
 }
@@ -89,41 +65,6 @@ void print_table(const std::vector<ImplReport>& reports) {
                f ? invariant_name(f->violation.id) : "-",
                f ? fmt::format("{}", f->ops.size()) : "-", r.result.seconds,
                r.file.empty() ? "-" : r.file);
-  }
-}
-
-nlohmann::json to_json(const ImplReport& r) {
-  const CheckResult& c = r.result;
-  nlohmann::json j = {{"impl", r.impl},       {"violation", c.finding.has_value()},
-                      {"runs", c.runs},       {"ops", c.ops},
-                      {"seconds", c.seconds}, {"ops_per_second", ops_per_second(c)}};
-  if (c.finding) {
-    const Finding& f = *c.finding;
-    j["invariant"] = invariant_name(f.violation.id);
-    j["detail"] = to_string(f.violation);
-    j["found_ops"] = c.found_length;
-    j["counterexample_ops"] = f.ops.size();
-    j["shrink_seconds"] = c.shrink_seconds;
-    j["file"] = r.file;
-    nlohmann::json ops = nlohmann::json::array();
-    for (const Op& op : f.ops) ops.push_back(to_string(op));
-    j["ops_list"] = ops;
-  }
-  return j;
-}
-
-// Written before anything is reported, and printed whole if it cannot be
-// written: a finding is never lost.
-void save_finding(ImplReport& report, const CheckArgs& args) {
-  std::filesystem::path path = std::filesystem::path(args.out_dir) / cow_file_name(report.impl);
-  CowFile file = to_cow_file(report, args);
-  try {
-    write_cow_atomic(path, file);
-    report.file = path.string();
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "cowcheck: cannot write the counterexample: {}\n{}", e.what(),
-               format_cow(file));
-    report.file = "(not written: printed on stderr)";
   }
 }
 
@@ -143,28 +84,22 @@ int run_check(const CheckArgs& args) {
     ImplReport report{name, check_random(make, options), ""};
     if (!report.result.error.empty())
       throw std::runtime_error(fmt::format("{}: {}", name, report.result.error));
-    if (report.result.finding) save_finding(report, args);
+    if (report.result.finding) save_finding(report, args.out_dir, to_cow_file(report, args));
     if (!args.json) print_one(report);
     reports.push_back(std::move(report));
   }
 
   if (args.json) {
     nlohmann::json results = nlohmann::json::array();
-    for (const ImplReport& r : reports) results.push_back(to_json(r));
+    for (const ImplReport& r : reports) results.push_back(report_json(r));
     fmt::print("{}\n", nlohmann::json{{"command", "check"}, {"results", results}}.dump(2));
   } else if (reports.size() > 1) {
     print_table(reports);
   }
-  std::size_t caught = 0;
-  for (const ImplReport& r : reports) caught += r.result.finding ? 1 : 0;
-  if (args.expect_violation) {
-    if (caught == reports.size()) return kExitOk;
-    if (!args.json)
-      fmt::print("{} of {} implementations were expected to fail and passed\n",
-                 reports.size() - caught, reports.size());
-    return kExitViolation;
-  }
-  return caught ? kExitViolation : kExitOk;
+  int status = exit_status(reports, args.expect_violation);
+  if (args.expect_violation && status != kExitOk && !args.json)
+    fmt::print("some implementations were expected to fail and passed\n");
+  return status;
 }
 
 }  // namespace

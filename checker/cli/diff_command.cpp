@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/cli/commands.h"
+#include "checker/cli/findings.h"
 #include "checker/cow_file.h"
 #include "checker/diff_engine.h"
 #include "checker/registry.h"
@@ -23,20 +24,10 @@ struct DiffArgs {
   bool expect_violation = false;
 };
 
-struct ImplReport {
-  std::string impl;
-  CheckResult result;
-  std::string file;  // the .cow written, if any
-};
-
 CowFile to_cow_file(const ImplReport& r, const DiffArgs& args) {
   const Finding& f = *r.result.finding;
   const CheckOptions& o = args.options.check;
-  CowFile file;
-  file.impl = r.impl;
-  file.config = o.config;
-  file.invariant = f.violation.id;
-  file.ops = f.ops;
+  CowFile file = finding_file(r, o.config);
   std::string machine;
   if (!(o.config == Config{}))
     machine = fmt::format(" --pages {} --frames {} --procs {} --words {}", o.config.pages,
@@ -49,27 +40,8 @@ CowFile to_cow_file(const ImplReport& r, const DiffArgs& args) {
   file.notes.push_back(fmt::format("difference at op {}: {}", f.ops.size(), to_string(f.violation)));
   if (!f.reproduced)
     file.notes.push_back("warning: the minimized sequence did not fail again on a fresh run");
-  for (std::size_t i = 0; i < f.ops.size(); ++i)
-    file.op_comments.push_back(i < f.outcomes.size() ? to_string(f.outcomes[i]) : "");
   return file;
 }
-
-// Written before anything is reported, and printed whole if it cannot be
-// written: a finding is never lost.
-void save_finding(ImplReport& report, const DiffArgs& args) {
-  std::filesystem::path path = std::filesystem::path(args.out_dir) / cow_file_name(report.impl);
-  CowFile file = to_cow_file(report, args);
-  try {
-    write_cow_atomic(path, file);
-    report.file = path.string();
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "cowcheck: cannot write the counterexample: {}\n{}", e.what(),
-               format_cow(file));
-    report.file = "(not written: printed on stderr)";
-  }
-}
-
-double ops_per_second(const CheckResult& r) { return r.seconds > 0 ? r.ops / r.seconds : 0; }
 
 void print_one(const ImplReport& r) {
   const CheckResult& c = r.result;
@@ -81,30 +53,7 @@ void print_one(const ImplReport& r) {
   const Finding& f = *c.finding;
   fmt::print("diff model {}: {} in run {} ({} ops, shrunk to {} in {:.2f} s)\n", r.impl,
              invariant_name(f.violation.id), c.runs, c.found_length, f.ops.size(), c.shrink_seconds);
-  fmt::print("  {}\n", to_string(f.violation));
-  for (std::size_t i = 0; i < f.ops.size(); ++i)
-    fmt::print("  {:>2}. {:<16} {}\n", i + 1, to_string(f.ops[i]),
-               i < f.outcomes.size() ? to_string(f.outcomes[i]) : "crashed");
-  fmt::print("  counterexample: {}\n", r.file);
-}
-
-nlohmann::json to_json(const ImplReport& r) {
-  const CheckResult& c = r.result;
-  nlohmann::json j = {{"impl", r.impl},       {"violation", c.finding.has_value()},
-                      {"runs", c.runs},       {"ops", c.ops},
-                      {"seconds", c.seconds}, {"ops_per_second", ops_per_second(c)}};
-  if (c.finding) {
-    const Finding& f = *c.finding;
-    j["invariant"] = invariant_name(f.violation.id);
-    j["detail"] = to_string(f.violation);
-    j["found_ops"] = c.found_length;
-    j["counterexample_ops"] = f.ops.size();
-    j["file"] = r.file;
-    nlohmann::json ops = nlohmann::json::array();
-    for (const Op& op : f.ops) ops.push_back(to_string(op));
-    j["ops_list"] = ops;
-  }
-  return j;
+  print_finding(r);
 }
 
 int run_diff(const DiffArgs& args) {
@@ -128,23 +77,20 @@ int run_diff(const DiffArgs& args) {
     ImplReport report{name, diff_random(reference, make, options), ""};
     if (!report.result.error.empty())
       throw std::runtime_error(fmt::format("{}: {}", name, report.result.error));
-    if (report.result.finding) save_finding(report, args);
+    if (report.result.finding) save_finding(report, args.out_dir, to_cow_file(report, args));
     if (!args.json) print_one(report);
     reports.push_back(std::move(report));
   }
 
-  std::size_t caught = 0;
-  for (const ImplReport& r : reports) caught += r.result.finding ? 1 : 0;
   if (args.json) {
     nlohmann::json results = nlohmann::json::array();
-    for (const ImplReport& r : reports) results.push_back(to_json(r));
+    for (const ImplReport& r : reports) results.push_back(report_json(r));
     fmt::print("{}\n", nlohmann::json{{"command", "diff"},
                                       {"snapshot_every", args.options.snapshot_every},
                                       {"results", results}}
                            .dump(2));
   }
-  if (args.expect_violation) return caught == reports.size() ? kExitOk : kExitViolation;
-  return caught ? kExitViolation : kExitOk;
+  return exit_status(reports, args.expect_violation);
 }
 
 }  // namespace

@@ -133,6 +133,14 @@ int run_explore_command(const ExploreArgs& a) {
     throw UsageError(fmt::format("unknown implementation '{}' (cowcheck impls lists them)", a.impl));
   Config machine = a.options.machine;
   ImplFactory make = [&a, machine] { return make_implementation(a.impl, machine); };
+  // Checked before anything is printed, so bad input reads as such.
+  std::unique_ptr<Implementation> probe = make();
+  if (!probe->snapshot())
+    throw UsageError(fmt::format("{}: explore needs snapshots: a black-box implementation has none",
+                                 a.impl));
+  if (!probe->clone())
+    throw UsageError(fmt::format("{}: explore needs an implementation that can be cloned", a.impl));
+  probe.reset();
   std::function<void(const explore::ExploreProgress&)> on_level;
   if (!a.json) {
     unsigned threads = a.options.threads ? a.options.threads : std::thread::hardware_concurrency();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/cli/commands.h"
+#include "checker/symbolic/bug.h"
 #include "checker/symbolic/lemmas.h"
 #include "checker/symbolic/prove.h"
 #include "checker/symbolic/violations.h"
@@ -159,6 +160,11 @@ nlohmann::json to_json(const ProveResult& r, const symbolic::ProveOptions& o) {
 int run_prove(ProveArgs& args) {
   symbolic::ProveOptions& o = args.options;
   validate_config(o.machine);
+  if (!symbolic::bug_of(o.impl))
+    throw UsageError(fmt::format(
+        "prove encodes the model and its built-in mutants only, not '{}' (explore and check "
+        "drive any implementation)",
+        o.impl));
   o.found_by = command_line(o);
   if (!args.json) {
     fmt::print("prove {}: {}; every sequence of up to {} ops (Z3 {}, QF_BV)\n", o.impl, machine(o),
