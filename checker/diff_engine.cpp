@@ -23,14 +23,12 @@ std::optional<Violation> DiffHarness::step(const Op& op) {
   try {
     want = reference_->apply(op);
   } catch (const std::exception& e) {
-    return Violation{InvariantId::CRASH, op.pid, std::nullopt, kNoFrame,
-                     fmt::format("{} threw in the reference: {}", to_string(op), e.what())};
+    return stop_violation(e, op.pid, to_string(op) + " in the reference");
   }
   try {
     last_outcome_ = impl_->apply(op);
   } catch (const std::exception& e) {
-    return Violation{InvariantId::CRASH, op.pid, std::nullopt, kNoFrame,
-                     fmt::format("{} threw: {}", to_string(op), e.what())};
+    return stop_violation(e, op.pid, to_string(op));
   }
   semantics_.apply(op, want);
   if (!(last_outcome_ == want)) {
@@ -56,8 +54,7 @@ std::optional<Violation> DiffHarness::compare_snapshots() {
   try {
     got = impl_->snapshot();
   } catch (const std::exception& e) {
-    return Violation{InvariantId::CRASH, 0, std::nullopt, kNoFrame,
-                     fmt::format("snapshot threw: {}", e.what())};
+    return stop_violation(e, 0, "snapshot");
   }
   if (!want || !got) return std::nullopt;  // a black box is compared on outcomes only
   if (comparer_->equal(*want, *got)) return std::nullopt;
@@ -74,8 +71,7 @@ Trace trace_diff(const ImplFactory& reference, const ImplFactory& impl, const Co
   try {
     instance = impl();
   } catch (const std::exception& e) {
-    trace.violation = Violation{InvariantId::CRASH, 0, std::nullopt, kNoFrame,
-                                fmt::format("the implementation could not start: {}", e.what())};
+    trace.violation = stop_violation(e, 0, "the implementation could not start");
     return trace;
   }
   DiffHarness harness(reference(), std::move(instance), config, 1);

@@ -20,17 +20,19 @@ InvariantId stopped_id(ImplementationStopped::Kind kind) {
 
 }  // namespace
 
+Violation stop_violation(const std::exception& e, Pid pid, const std::string& context) {
+  const auto* stopped = dynamic_cast<const ImplementationStopped*>(&e);
+  return Violation{stopped ? stopped_id(stopped->kind()) : InvariantId::CRASH, pid, std::nullopt,
+                   kNoFrame, fmt::format("{}: {}", context, e.what())};
+}
+
 Harness::Harness(std::unique_ptr<Implementation> impl, const Config& config)
     : impl_(std::move(impl)), semantics_(config) {
   audit_ = dynamic_cast<const StepAudit*>(impl_.get());
   try {
     snapshot_ = impl_->snapshot();
-  } catch (const ImplementationStopped& e) {
-    stopped_at_start_ = Violation{stopped_id(e.kind()), 0, std::nullopt, kNoFrame,
-                                  fmt::format("before the first op: {}", e.what())};
   } catch (const std::exception& e) {
-    stopped_at_start_ = Violation{InvariantId::CRASH, 0, std::nullopt, kNoFrame,
-                                  fmt::format("before the first op: {}", e.what())};
+    stopped_at_start_ = stop_violation(e, 0, "before the first op");
   }
 }
 
@@ -41,14 +43,9 @@ std::optional<Violation> Harness::step(const Op& op) {
   try {
     last_outcome_ = impl_->apply(op);
     snapshot_ = impl_->snapshot();
-  } catch (const ImplementationStopped& e) {
-    snapshot_ = std::move(before);
-    return Violation{stopped_id(e.kind()), op.pid, std::nullopt, kNoFrame,
-                     fmt::format("{}: {}", to_string(op), e.what())};
   } catch (const std::exception& e) {
     snapshot_ = std::move(before);
-    return Violation{InvariantId::CRASH, op.pid, std::nullopt, kNoFrame,
-                     fmt::format("{} threw: {}", to_string(op), e.what())};
+    return stop_violation(e, op.pid, to_string(op));
   }
   semantics_.apply(op, last_outcome_);
   Step step{op,

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <memory>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -13,6 +15,10 @@
 #include "spec/semantics.h"
 
 namespace cow {
+
+// The finding for an implementation that threw instead of answering: HANG,
+// OOM or EXIT when it stopped that way (ImplementationStopped), else CRASH.
+Violation stop_violation(const std::exception& e, Pid pid, const std::string& context);
 
 class Harness {
  public:

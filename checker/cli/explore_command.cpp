@@ -144,10 +144,12 @@ int run_explore_command(const ExploreArgs& a) {
   std::function<void(const explore::ExploreProgress&)> on_level;
   if (!a.json) {
     unsigned threads = a.options.threads ? a.options.threads : std::thread::hardware_concurrency();
-    fmt::print("explore {}: {} procs, {} pages, {} frames, values 1..{}, {} word{}; breadth-first, "
-               "{} thread{}\n",
-               a.impl, machine.procs, machine.pages, machine.frames, a.options.values, machine.words,
-               machine.words == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
+    auto n = [](std::uint32_t count, const char* what) {
+      return fmt::format("{} {}{}", count, what, count == 1 ? "" : "s");
+    };
+    fmt::print("explore {}: {}, {}, {}, values 1..{}, {}; breadth-first, {}\n", a.impl,
+               n(machine.procs, "proc"), n(machine.pages, "page"), n(machine.frames, "frame"),
+               a.options.values, n(machine.words, "word"), n(threads, "thread"));
     on_level = [](const explore::ExploreProgress& p) {
       fmt::print("  depth {:>2}: {} states, {} transitions, {} new ({:.2f} s)\n", p.depth, p.states,
                  p.transitions, p.frontier, p.seconds);

@@ -33,9 +33,12 @@ std::string command_line(const symbolic::ProveOptions& o) {
 }
 
 std::string machine(const symbolic::ProveOptions& o) {
-  return fmt::format("{} procs, {} pages, {} frames, values 1..{}, {} word{}", o.machine.procs,
-                     o.machine.pages, o.machine.frames, o.values, o.machine.words,
-                     o.machine.words == 1 ? "" : "s");
+  auto n = [](std::uint32_t count, const char* what) {
+    return fmt::format("{} {}{}", count, what, count == 1 ? "" : "s");
+  };
+  return fmt::format("{}, {}, {}, values 1..{}, {}", n(o.machine.procs, "proc"),
+                     n(o.machine.pages, "page"), n(o.machine.frames, "frame"), o.values,
+                     n(o.machine.words, "word"));
 }
 
 void print_depth(const symbolic::DepthReport& d) {
