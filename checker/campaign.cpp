@@ -93,6 +93,24 @@ CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& m
   return result;
 }
 
+CheckResult result_counts(const CampaignResult& campaign) {
+  CheckResult out;
+  out.runs = campaign.runs;
+  out.ops = campaign.ops;
+  out.found_length = campaign.found_length;
+  out.error = campaign.error;
+  return out;
+}
+
+Finding finding_from_trace(std::vector<Op> ops, const Trace& trace, const Violation& first_seen) {
+  Finding finding;
+  finding.reproduced = trace.violation.has_value();
+  finding.violation = trace.violation.value_or(first_seen);
+  finding.ops = std::move(ops);
+  for (const TraceStep& step : trace.steps) finding.outcomes.push_back(step.outcome);
+  return finding;
+}
+
 std::vector<Op> shrink_ops(std::vector<Op> ops, const FailingPrefix& failing_prefix) {
   if (std::optional<std::size_t> n = failing_prefix(ops)) ops.resize(*n);
   bool shrunk = true;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/harness.h"
 #include "checker/random_engine.h"
 #include "spec/invariants.h"
 #include "spec/semantics.h"
@@ -44,6 +45,14 @@ struct CampaignResult {
 };
 
 CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& make_stepper);
+
+// A CheckResult with the campaign's counts and error, and no finding yet.
+CheckResult result_counts(const CampaignResult& campaign);
+
+// The finding for minimized `ops`, from their replay `trace`; `first_seen`
+// stands in when the replay no longer fails (a non-deterministic
+// implementation), and the finding says it did not reproduce.
+Finding finding_from_trace(std::vector<Op> ops, const Trace& trace, const Violation& first_seen);
 
 // The length of the prefix of `ops` that fails the way being minimized (0
 // when the state before any op already differs), or nullopt when it passes.

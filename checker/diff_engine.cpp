@@ -94,11 +94,7 @@ CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
     return std::make_unique<DiffHarness>(reference(), make(), config, options.snapshot_every,
                                          &scratch);
   });
-  CheckResult out;
-  out.runs = campaign.runs;
-  out.ops = campaign.ops;
-  out.found_length = campaign.found_length;
-  out.error = campaign.error;
+  CheckResult out = result_counts(campaign);
   if (campaign.failing && out.error.empty()) {
     // Compared after every op, the same sequence may differ earlier, and so
     // for another reason: shrink toward what the replay will see.
@@ -109,14 +105,11 @@ CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
       if (!t.violation || t.violation->id != id) return std::nullopt;
       return t.steps.size();
     };
-    Finding finding;
-    finding.ops = failing_prefix(*campaign.failing) ? shrink_ops(*campaign.failing, failing_prefix)
-                                                    : *campaign.failing;
-    Trace trace = trace_diff(reference, make, config, finding.ops, false);
-    finding.reproduced = trace.violation.has_value();
-    finding.violation = trace.violation.value_or(campaign.violation);
-    for (const TraceStep& step : trace.steps) finding.outcomes.push_back(step.outcome);
-    out.finding = std::move(finding);
+    std::vector<Op> ops = failing_prefix(*campaign.failing)
+                              ? shrink_ops(*campaign.failing, failing_prefix)
+                              : *campaign.failing;
+    Trace trace = trace_diff(reference, make, config, ops, false);
+    out.finding = finding_from_trace(std::move(ops), trace, campaign.violation);
   }
   out.shrink_seconds = campaign.shrink_seconds;
   out.seconds = campaign.seconds;

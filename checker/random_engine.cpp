@@ -27,21 +27,12 @@ CheckResult check_random(const ImplFactory& make, const CheckOptions& options) {
   auto start = std::chrono::steady_clock::now();
   CampaignResult campaign = run_campaign(
       options, [&] { return std::make_unique<HarnessStepper>(make(), options.config); });
-  CheckResult out;
-  out.runs = campaign.runs;
-  out.ops = campaign.ops;
-  out.found_length = campaign.found_length;
-  out.error = campaign.error;
+  CheckResult out = result_counts(campaign);
   if (campaign.failing && out.error.empty()) {
     std::vector<Op> ops =
         minimize_ops(make, options.config, *campaign.failing, campaign.violation.id);
     Trace trace = trace_ops(make(), options.config, ops, false);
-    Finding finding;
-    finding.reproduced = trace.violation.has_value();
-    finding.violation = trace.violation.value_or(campaign.violation);
-    finding.ops = std::move(ops);
-    for (const TraceStep& step : trace.steps) finding.outcomes.push_back(step.outcome);
-    out.finding = std::move(finding);
+    out.finding = finding_from_trace(std::move(ops), trace, campaign.violation);
   }
   // Both clocks include the concrete shrinking pass above.
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
