@@ -22,7 +22,7 @@ std::vector<Op> generate(std::mt19937& rng, const Config& config, int length) {
   std::vector<Op> ops;
   while (static_cast<int>(ops.size()) < length) {
     std::vector<Pid> live;
-    for (const auto& [pid, space] : sem.spaces()) live.push_back(pid);
+    for (const auto& [pid, proc] : sem.processes()) live.push_back(pid);
     std::size_t back = rng() % 6 < 3 ? 0 : rng() % live.size();
     Pid pid = live[live.size() - 1 - back];
     Vpn vpn = rng() % 3;

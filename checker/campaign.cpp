@@ -28,6 +28,7 @@ struct Campaign {
   Clock::time_point last_report = Clock::now();
   std::optional<Clock::time_point> first_failure;
   CampaignResult result;
+  std::string unsupported;
 
   void report() {
     if (!options.on_progress || since(last_report) < 1.0) return;
@@ -49,7 +50,16 @@ struct Campaign {
   }
 
   void run_property() {
-    std::vector<GenOp> generated = *gen_ops(options.config);
+    if (!unsupported.empty()) return;
+    try {
+      run_sequence();
+    } catch (const UnsupportedOp& e) {
+      unsupported = e.what();  // the campaign stops with this as its error
+    }
+  }
+
+  void run_sequence() {
+    std::vector<GenOp> generated = *gen_ops(options.config, options.ops);
     if (!first_failure) ++result.runs;
     std::unique_ptr<Stepper> stepper = make_stepper();
     std::vector<Op> ops;
@@ -88,9 +98,18 @@ CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& m
   CampaignResult result = std::move(campaign.result);
   if (rc::detail::Error error; outcome.match(error)) result.error = error.description;
   if (rc::detail::GaveUpResult gave_up; outcome.match(gave_up)) result.error = gave_up.description;
+  if (!campaign.unsupported.empty()) result.error = campaign.unsupported;
   if (campaign.first_failure) result.shrink_seconds = since(*campaign.first_failure);
   result.seconds = since(campaign.start);
   return result;
+}
+
+OpSet supported_by(const std::function<std::unique_ptr<Implementation>()>& make, OpSet ops) {
+  try {
+    return ops & make()->supported_ops();
+  } catch (const std::exception&) {
+    return ops;
+  }
 }
 
 CheckResult result_counts(const CampaignResult& campaign) {

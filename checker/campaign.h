@@ -46,6 +46,11 @@ struct CampaignResult {
 
 CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& make_stepper);
 
+// The kinds of `ops` that the implementation `make` gives supports (a v1
+// plug-in has only the core ops); `ops` unchanged when it cannot start, so
+// the campaign reports that failure itself.
+OpSet supported_by(const std::function<std::unique_ptr<Implementation>()>& make, OpSet ops);
+
 // A CheckResult with the campaign's counts and error, and no finding yet.
 CheckResult result_counts(const CampaignResult& campaign);
 

@@ -56,5 +56,8 @@ void write_cow_atomic(const std::filesystem::path& path, const CowFile& file);
 // "mutant:parent-left-writable" -> "mutant-parent-left-writable.cow",
 // "plugin:/some/where/libmine.so" -> "plugin-libmine.cow"
 std::string cow_file_name(std::string_view impl);
+// The same, naming a policy that is not the default, so findings under
+// different policies do not overwrite each other: "model-mapcount.cow".
+std::string cow_file_name(std::string_view impl, const Config& config);
 
 }  // namespace cow

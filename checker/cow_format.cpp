@@ -14,8 +14,13 @@ std::string format_cow(const CowFile& f) {
   std::string text = fmt::format("cowcheck {}\n", kCowFileVersion);
   for (const std::string& note : f.notes) text += fmt::format("# {}\n", note);
   text += fmt::format("impl {}\n", f.impl);
-  text += fmt::format("config pages={} frames={} procs={} words={}\n", f.config.pages,
-                      f.config.frames, f.config.procs, f.config.words);
+  // Policies are written only when not the default, so older files stay as they were.
+  std::string policies;
+  if (f.config.policy != Config{}.policy)
+    policies += fmt::format(" policy={}", policy_name(f.config.policy));
+  if (f.config.oom != Config{}.oom) policies += fmt::format(" oom={}", oom_name(f.config.oom));
+  text += fmt::format("config pages={} frames={} procs={} words={}{}\n", f.config.pages,
+                      f.config.frames, f.config.procs, f.config.words, policies);
   text += fmt::format("invariant {}\n",
                       f.invariant ? std::string(invariant_name(*f.invariant)) : "none");
   for (std::size_t i = 0; i < f.ops.size(); ++i) {
@@ -51,6 +56,18 @@ std::string cow_file_name(std::string_view impl) {
     return "plugin-" + std::filesystem::path(impl.substr(7)).stem().string() + ".cow";
   std::string name;
   for (char c : impl) name += (c == ':' || c == '/' || c == ' ') ? '-' : c;
+  return name + ".cow";
+}
+
+}  // namespace cow
+
+namespace cow {
+
+std::string cow_file_name(std::string_view impl, const Config& config) {
+  std::string name = cow_file_name(impl);
+  name.resize(name.size() - 4);  // ".cow"
+  if (config.policy != Config{}.policy) name += fmt::format("-{}", policy_name(config.policy));
+  if (config.oom != Config{}.oom) name += fmt::format("-oom-{}", oom_name(config.oom));
   return name + ".cow";
 }
 

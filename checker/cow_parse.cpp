@@ -3,6 +3,7 @@
 #include <charconv>
 #include <fstream>
 #include <sstream>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -50,11 +51,12 @@ class Parser {
         once(have_invariant, "invariant");
         want_args(words, 1, "invariant ID");
         parse_invariant(words[1]);
-      } else if (auto kind = op_kind_from_name(head)) {
-        file_.ops.push_back(parse_op(*kind, words));
+      } else if (op_kind_from_name(head)) {
+        file_.ops.push_back(parse_one_op(words));
         file_.op_comments.emplace_back(comment);
       } else {
-        fail(fmt::format("unknown op or directive '{}' (expected fork, write, read, exit, impl, "
+        fail(fmt::format("unknown op or directive '{}' (expected an op such as fork, write, read, "
+                         "exit, exec, vfork, mmap, munmap, swapout, pin, unpin, copyout, or impl, "
                          "config or invariant)",
                          head));
       }
@@ -130,12 +132,27 @@ class Parser {
       std::size_t eq = word.find('=');
       if (eq == std::string_view::npos) fail(fmt::format("config item '{}' is not KEY=VALUE", word));
       std::string_view key = word.substr(0, eq);
-      std::uint32_t value = number(word.substr(eq + 1), key);
+      std::string_view text = word.substr(eq + 1);
+      if (key == "policy") {
+        auto policy = policy_from_name(text);
+        if (!policy) fail(fmt::format("policy '{}' is not mapcount, pagecount or exclusive", text));
+        file_.config.policy = *policy;
+        continue;
+      }
+      if (key == "oom") {
+        auto oom = oom_from_name(text);
+        if (!oom) fail(fmt::format("oom '{}' is not error or kill", text));
+        file_.config.oom = *oom;
+        continue;
+      }
+      std::uint32_t value = number(text, key);
       if (key == "pages") file_.config.pages = value;
       else if (key == "frames") file_.config.frames = value;
       else if (key == "procs") file_.config.procs = value;
       else if (key == "words") file_.config.words = value;
-      else fail(fmt::format("unknown config key '{}' (expected pages, frames, procs or words)", key));
+      else
+        fail(fmt::format(
+            "unknown config key '{}' (expected pages, frames, procs, words, policy or oom)", key));
     }
     if (const char* error = config_error(file_.config); *error)
       fail(fmt::format("bad config: {}", error));
@@ -151,19 +168,10 @@ class Parser {
     file_.invariant = id;
   }
 
-  Op parse_op(OpKind kind, const std::vector<std::string_view>& words) {
-    static constexpr std::string_view kUsage[] = {"pid", "pid vpn value [word]", "pid vpn [word]",
-                                                  "pid"};
-    std::size_t arity = static_cast<std::size_t>(op_arity(kind));
-    std::size_t given = words.size() - 1;
-    if (given != arity && !(op_takes_word(kind) && given == arity + 1))
-      fail(fmt::format("'{}' takes {} arguments ({}), got {}", words[0], arity,
-                       kUsage[static_cast<int>(kind)], given));
-    Op op{kind, number(words[1], "pid"), 0, 0, 0};
-    if (kind == OpKind::Write || kind == OpKind::Read) op.vpn = number(words[2], "vpn");
-    if (kind == OpKind::Write) op.value = number(words[3], "value");
-    if (given == arity + 1) op.word = number(words.back(), "word");
-    return op;
+  Op parse_one_op(const std::vector<std::string_view>& words) {
+    auto op = cow::parse_op(words);
+    if (auto* error = std::get_if<std::string>(&op)) fail(*error);
+    return std::get<Op>(op);
   }
 
   std::string_view text_;

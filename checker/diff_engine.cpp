@@ -27,6 +27,8 @@ std::optional<Violation> DiffHarness::step(const Op& op) {
   }
   try {
     last_outcome_ = impl_->apply(op);
+  } catch (const UnsupportedOp&) {
+    throw;  // bad input for this implementation, not something it did
   } catch (const std::exception& e) {
     return stop_violation(e, op.pid, to_string(op));
   }
@@ -87,7 +89,9 @@ Trace trace_diff(const ImplFactory& reference, const ImplFactory& impl, const Co
 }
 
 CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
-                        const DiffOptions& options) {
+                        const DiffOptions& asked) {
+  DiffOptions options = asked;
+  options.check.ops = supported_by(make, asked.check.ops);
   const Config& config = options.check.config;
   CanonicalComparer scratch;
   CampaignResult campaign = run_campaign(options.check, [&] {

@@ -43,6 +43,8 @@ std::optional<Violation> Harness::step(const Op& op) {
   try {
     last_outcome_ = impl_->apply(op);
     snapshot_ = impl_->snapshot();
+  } catch (const UnsupportedOp&) {
+    throw;  // bad input for this implementation, not something it did
   } catch (const std::exception& e) {
     snapshot_ = std::move(before);
     return stop_violation(e, op.pid, to_string(op));

@@ -23,6 +23,7 @@ class LinuxChecked final : public Implementation, public StepAudit {
   Outcome apply(const Op& op) override;
   // A black box still: the model's state is not the host's.
   std::optional<Snapshot> snapshot() const override { return std::nullopt; }
+  OpSet supported_ops() const override { return host_.supported_ops(); }
   std::optional<Violation> audit_last_step() const override { return finding_; }
 
   // The host alone, for experiments past the op vocabulary (pins).

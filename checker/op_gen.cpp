@@ -4,42 +4,77 @@
 
 namespace cow {
 
+namespace {
+
+constexpr MapKind kMapKinds[] = {MapKind::PrivateAnon, MapKind::SharedAnon, MapKind::Text,
+                                 MapKind::PrivateFile, MapKind::SharedFile};
+
+// How often each kind is drawn, before filtering by what the run allows.
+constexpr std::pair<OpKind, int> kWeights[] = {
+    {OpKind::Fork, 4},  {OpKind::Write, 5},   {OpKind::Read, 2},    {OpKind::Exit, 2},
+    {OpKind::Exec, 1},  {OpKind::Vfork, 1},   {OpKind::Mmap, 1},    {OpKind::Munmap, 1},
+    {OpKind::Swapout, 1}, {OpKind::Pin, 2},   {OpKind::Unpin, 1},   {OpKind::Copyout, 1},
+};
+
+}  // namespace
+
 std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
-  const auto& spaces = sem.spaces();
-  if (spaces.empty() || (g.kind == OpKind::Exit && spaces.size() == 1)) return std::nullopt;
+  const auto& procs = sem.processes();
+  if (g.kind == OpKind::Unpin) {
+    const auto& pins = sem.pins();
+    std::uint32_t word = g.word % sem.config().words;
+    if (pins.empty()) return Op::unpin(sem.next_pin(), word);  // one never taken
+    auto it = std::prev(pins.end(), static_cast<std::ptrdiff_t>(g.who % pins.size()) + 1);
+    return Op::unpin(it->first, word);
+  }
+  if (procs.empty() || (g.kind == OpKind::Exit && procs.size() == 1)) return std::nullopt;
   // std::map is ordered by pid, and pids grow with age: the youngest is last.
-  std::size_t from_youngest = g.who % spaces.size();
-  auto it = std::prev(spaces.end(), static_cast<std::ptrdiff_t>(from_youngest) + 1);
+  auto it = std::prev(procs.end(), static_cast<std::ptrdiff_t>(g.who % procs.size()) + 1);
   Pid pid = it->first;
-  Vpn vpn = g.vpn % sem.config().pages;
+  std::uint32_t pages = sem.config().pages;
+  Vpn vpn = g.vpn % pages;
+  std::uint32_t word = g.word % sem.config().words;
+  std::uint32_t count = std::min<std::uint32_t>(1 + g.count % 2, pages - vpn);
   switch (g.kind) {
     case OpKind::Fork: return Op::fork(pid);
-    case OpKind::Write: return Op::write(pid, vpn, g.value, g.word % sem.config().words);
-    case OpKind::Read: return Op::read(pid, vpn, g.word % sem.config().words);
+    case OpKind::Write: return Op::write(pid, vpn, g.value, word);
+    case OpKind::Read: return Op::read(pid, vpn, word);
     case OpKind::Exit: return Op::exit(pid);
+    case OpKind::Exec: return Op::exec(pid);
+    case OpKind::Vfork: return Op::vfork(pid);
+    case OpKind::Mmap: return Op::mmap(pid, vpn, count, kMapKinds[g.map % std::size(kMapKinds)]);
+    case OpKind::Munmap: return Op::munmap(pid, vpn, count);
+    case OpKind::Swapout: return Op::swapout(pid, vpn);
+    case OpKind::Pin: return Op::pin_page(pid, vpn, g.rw);
+    case OpKind::Copyout: return Op::copyout(pid, vpn, g.value, word);
+    case OpKind::Unpin: break;
   }
   return std::nullopt;
 }
 
-rc::Gen<GenOp> gen_op(const Config& config) {
+rc::Gen<GenOp> gen_op(const Config& config, OpSet ops) {
   // Few pages, so writes land on pages that forks have shared.
   int pages = static_cast<int>(std::min<std::uint32_t>(config.pages, 3));
+  std::vector<OpKind> weighted;  // each kind as many times as its weight
+  for (auto [kind, weight] : kWeights)
+    if (op_in(ops, kind)) weighted.insert(weighted.end(), static_cast<std::size_t>(weight), kind);
+  if (weighted.empty()) weighted.push_back(OpKind::Read);
   return rc::gen::build<GenOp>(
-      rc::gen::set(&GenOp::kind, rc::gen::weightedElement<OpKind>({{4, OpKind::Fork},
-                                                                   {5, OpKind::Write},
-                                                                   {2, OpKind::Read},
-                                                                   {2, OpKind::Exit}})),
+      rc::gen::set(&GenOp::kind, rc::gen::elementOf(std::move(weighted))),
       rc::gen::set(&GenOp::who, rc::gen::weightedOneOf<std::uint8_t>(
                                     {{3, rc::gen::just<std::uint8_t>(0)},
                                      {2, rc::gen::just<std::uint8_t>(1)},
                                      {1, rc::gen::inRange<std::uint8_t>(0, 8)}})),
       rc::gen::set(&GenOp::vpn, rc::gen::inRange<std::uint8_t>(0, static_cast<std::uint8_t>(pages))),
       rc::gen::set(&GenOp::value, rc::gen::inRange<std::uint8_t>(1, 8)),
-      rc::gen::set(&GenOp::word, rc::gen::inRange<std::uint8_t>(0, kMaxWords)));
+      rc::gen::set(&GenOp::word, rc::gen::inRange<std::uint8_t>(0, kMaxWords)),
+      rc::gen::set(&GenOp::count, rc::gen::inRange<std::uint8_t>(0, 2)),
+      rc::gen::set(&GenOp::map, rc::gen::inRange<std::uint8_t>(0, std::size(kMapKinds))),
+      rc::gen::set(&GenOp::rw, rc::gen::arbitrary<bool>()));
 }
 
-rc::Gen<std::vector<GenOp>> gen_ops(const Config& config) {
-  return rc::gen::scale(2.0, rc::gen::container<std::vector<GenOp>>(gen_op(config)));
+rc::Gen<std::vector<GenOp>> gen_ops(const Config& config, OpSet ops) {
+  return rc::gen::scale(2.0, rc::gen::container<std::vector<GenOp>>(gen_op(config, ops)));
 }
 
 }  // namespace cow

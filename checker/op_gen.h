@@ -1,6 +1,7 @@
 // Generated op sequences for the random engine. An op names its process
-// relative to the live ones ("the youngest", "the one before it"), not by
-// pid, so that every shrink of a sequence is still a meaningful sequence.
+// relative to the live ones ("the youngest", "the one before it") and its
+// pin relative to the pins held, not by pid or id, so that every shrink of
+// a sequence is still a meaningful sequence.
 #pragma once
 
 #include <cstdint>
@@ -16,10 +17,13 @@ namespace cow {
 
 struct GenOp {
   OpKind kind = OpKind::Fork;
-  std::uint8_t who = 0;  // 0: the youngest live process, 1: the one before, ...
+  std::uint8_t who = 0;  // 0: the youngest live process (or newest pin), 1: the one before, ...
   std::uint8_t vpn = 0;
   std::uint8_t value = 1;
   std::uint8_t word = 0;
+  std::uint8_t count = 1;  // mmap, munmap
+  std::uint8_t map = 0;    // mmap: index into the mapping kinds
+  bool rw = false;         // pin
 };
 
 // The concrete op `g` stands for in the state `sem`; nullopt to skip it: the
@@ -28,11 +32,11 @@ struct GenOp {
 std::optional<Op> resolve(const GenOp& g, const Semantics& sem);
 
 // Biased toward what breaks COW: forks of the youngest process (deep chains),
-// exits of older ones (orphans left as sole owners), and writes to the few
-// low pages that forks have shared.
-rc::Gen<GenOp> gen_op(const Config& config);
+// exits of older ones (orphans left as sole owners), writes to the few low
+// pages that forks have shared, and pins of them. Only kinds in `ops`.
+rc::Gen<GenOp> gen_op(const Config& config, OpSet ops = kAllOps);
 // Lengths up to twice the RapidCheck size, so most sequences of a campaign
 // are long; callers stop at their own max_ops.
-rc::Gen<std::vector<GenOp>> gen_ops(const Config& config);
+rc::Gen<std::vector<GenOp>> gen_ops(const Config& config, OpSet ops = kAllOps);
 
 }  // namespace cow

@@ -23,8 +23,10 @@ class HarnessStepper : public Stepper {
 
 }  // namespace
 
-CheckResult check_random(const ImplFactory& make, const CheckOptions& options) {
+CheckResult check_random(const ImplFactory& make, const CheckOptions& asked) {
   auto start = std::chrono::steady_clock::now();
+  CheckOptions options = asked;
+  options.ops = supported_by(make, asked.ops);
   CampaignResult campaign = run_campaign(
       options, [&] { return std::make_unique<HarnessStepper>(make(), options.config); });
   CheckResult out = result_counts(campaign);

@@ -27,6 +27,7 @@ struct CheckOptions {
   std::uint64_t seed = 1;
   int runs = 1000;
   int max_ops = 24;  // short sequences keep shrinking to seconds
+  OpSet ops = kAllOps;  // the op kinds generated
   std::function<void(const CheckProgress&)> on_progress;  // at most once a second
 };
 

@@ -9,12 +9,41 @@ namespace cow {
 namespace {
 
 std::string describe(const PteView& p) {
-  if (!p.present) return "not present";
-  return fmt::format("frame {} {}{}", p.frame, p.writable ? "rw" : "r-", p.cow ? " cow" : "");
+  std::string kind(map_kind_name(p.kind));
+  if (p.slot != kNoSlot) return fmt::format("{} in swap slot {}", kind, p.slot);
+  if (!p.present) return fmt::format("{} not present", kind);
+  return fmt::format("{} frame {} {}{}{}", kind, p.frame, p.writable ? "rw" : "r-",
+                     p.cow ? " cow" : "", p.exclusive ? " exclusive" : "");
 }
 
 std::string describe(const FrameView& f) {
-  return fmt::format("refcount {} contents {}", f.refcount, to_string(f.contents));
+  return fmt::format("refcount {} contents {}{}", f.refcount, to_string(f.contents),
+                     f.cache ? " (file/shared object)" : "");
+}
+
+std::string describe(const std::vector<ProcView>& procs) {
+  std::string text;
+  for (const ProcView& p : procs)
+    text += fmt::format("{}{}{}{}", text.empty() ? "" : ", ", p.pid,
+                        p.space != p.pid ? fmt::format(" in {}'s space", p.space) : "",
+                        p.suspended ? " suspended" : "");
+  return "[" + text + "]";
+}
+
+std::string describe(const std::vector<PinView>& pins) {
+  std::string text;
+  for (const PinView& p : pins)
+    text += fmt::format("{}pin {} on frame {}{}", text.empty() ? "" : ", ", p.id, p.frame,
+                        p.rw ? " rw" : "");
+  return "[" + text + "]";
+}
+
+std::string describe(const std::vector<SlotView>& slots) {
+  std::string text;
+  for (const SlotView& v : slots)
+    text += fmt::format("{}slot {} refcount {} {}", text.empty() ? "" : ", ", v.slot, v.refcount,
+                        to_string(v.contents));
+  return "[" + text + "]";
 }
 
 Violation diff(Pid pid, std::optional<Vpn> vpn, Pfn frame, std::string detail) {
@@ -82,8 +111,20 @@ std::optional<Violation> frame_difference(const Snapshot& want, const Snapshot& 
 }  // namespace
 
 std::optional<Violation> snapshot_difference(const Snapshot& want, const Snapshot& got) {
+  if (want.procs != got.procs)
+    return diff(0, std::nullopt, kNoFrame,
+                fmt::format("the model's processes are {}, the implementation's {}",
+                            describe(want.procs), describe(got.procs)));
   if (auto v = pte_difference(want, got)) return v;
   if (auto v = frame_difference(want, got)) return v;
+  if (want.pins != got.pins)
+    return diff(0, std::nullopt, kNoFrame,
+                fmt::format("the model's pins are {}, the implementation's {}", describe(want.pins),
+                            describe(got.pins)));
+  if (want.slots != got.slots)
+    return diff(0, std::nullopt, kNoFrame,
+                fmt::format("the model's swap slots are {}, the implementation's {}",
+                            describe(want.slots), describe(got.slots)));
   if (want.free_frames != got.free_frames || want.total_frames != got.total_frames)
     return diff(0, std::nullopt, kNoFrame,
                 fmt::format("the model has {} of {} frames free, the implementation {} of {}",
@@ -126,8 +167,12 @@ bool CanonicalComparer::Side::build(const Snapshot& s) {
 
 bool CanonicalComparer::equal(const Snapshot& a, const Snapshot& b) {
   if (a.ptes.size() != b.ptes.size() || a.frames.size() != b.frames.size() ||
-      a.free_frames != b.free_frames || a.total_frames != b.total_frames)
+      a.free_frames != b.free_frames || a.total_frames != b.total_frames || a.procs != b.procs)
     return false;
+  // Pins and swap slots take part in the renaming; the quick path below
+  // covers the common state without them.
+  if (!a.pins.empty() || !b.pins.empty() || !a.slots.empty() || !b.slots.empty())
+    return canonicalize(a) == canonicalize(b);
   if (!a_.build(a) || !b_.build(b)) return canonicalize(a) == canonicalize(b);
   for (std::size_t i = 0; i < a.ptes.size(); ++i) {
     PteView pa = a.ptes[i];
@@ -144,7 +189,8 @@ bool CanonicalComparer::equal(const Snapshot& a, const Snapshot& b) {
       if (fa != fb) return false;
       continue;
     }
-    if (fa->refcount != fb->refcount || fa->contents != fb->contents) return false;
+    if (fa->refcount != fb->refcount || fa->contents != fb->contents || fa->cache != fb->cache)
+      return false;
   }
   return true;
 }

@@ -1,102 +1,419 @@
 #include "model/cow_model.h"
 
+#include <stdexcept>
+
 namespace cow::model {
 
-CowModel::CowModel(const Config& config) : config_(config), frames_(config.frames) {
-  Process& init = processes_[kInitPid];
-  init.page_table.resize(config.pages);
+CowModel::CowModel(const Config& config)
+    : config_(config), state_{FrameTable(config.frames), SwapTable{}, ObjectStore(config)} {
+  Space init = fresh_space();
   for (Pte& pte : init.page_table) {
     pte.present = true;
-    pte.frame = *frames_.frame_alloc();  // config_error() guarantees frames >= pages
-    frames_.set_contents(pte.frame, PageData{});
+    pte.frame = *frames().frame_alloc();  // config_error() guarantees frames >= pages
+    frames().set_contents(pte.frame, PageData{});
     pte_make_writable(pte);
   }
+  state_.spaces.emplace(state_.next_space, std::move(init));
+  state_.procs[kInitPid] = Process{state_.next_space++, 0, 0};
 }
 
+Space CowModel::fresh_space() const {
+  Space space;
+  space.vmas.assign(config_.pages, Vma{MapKind::PrivateAnon, kFileObject});
+  space.page_table.resize(config_.pages);
+  return space;
+}
+
+// An op that runs out of frames changes nothing: the whole state is saved
+// before any op that might, and put back if it did.
 Outcome CowModel::apply(const Op& op) {
-  auto it = processes_.find(op.pid);
-  if (it == processes_.end()) return Outcome::error(Status::NoSuchProcess);
-  Process& proc = it->second;
-  switch (op.kind) {
-    case OpKind::Fork:
-      return do_fork(proc);
-    case OpKind::Write:
-      if (!valid_address(op)) return Outcome::error(Status::BadAddress);
-      return do_write(proc.page_table[op.vpn], op.word, op.value);
-    case OpKind::Read:
-      if (!valid_address(op)) return Outcome::error(Status::BadAddress);
-      return Outcome::read(frames_.contents(proc.page_table[op.vpn].frame)[op.word]);
-    case OpKind::Exit:
-      return do_exit(op.pid);
+  std::optional<State> saved;
+  if (frames().free_count() <= state_.pins.size() + 2) saved = state_;
+  Outcome out = dispatch(op);
+  if (out.status != Status::OutOfMemory) return out;
+  if (!saved) throw std::logic_error("model: out of memory with frames to spare");
+  state_ = std::move(*saved);
+  if (config_.oom == OomPolicy::Kill && op.kind != OpKind::Fork) {
+    end_process(op.pid);
+    return Outcome::error(Status::Killed);
   }
-  return Outcome::error(Status::NoSuchProcess);
+  return out;
 }
 
-Outcome CowModel::do_fork(Process& parent) {
-  if (processes_.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
-  Pid child_pid = next_pid_++;
-  Process child;
+Outcome CowModel::dispatch(const Op& op) {
+  if (op.kind == OpKind::Unpin) return do_unpin(op);
+  auto it = state_.procs.find(op.pid);
+  if (it == state_.procs.end()) return Outcome::error(Status::NoSuchProcess);
+  if (it->second.suspended_by != 0) return Outcome::error(Status::Suspended);
+  switch (op.kind) {
+    case OpKind::Fork: return do_fork(op.pid);
+    case OpKind::Vfork: return do_vfork(op.pid);
+    case OpKind::Exit: end_process(op.pid); return Outcome::ok();
+    case OpKind::Exec: return do_exec(op.pid);
+    case OpKind::Mmap:
+    case OpKind::Munmap: return do_map(op);
+    default: return page_op(op, space_of(op.pid));
+  }
+}
+
+Outcome CowModel::page_op(const Op& op, Space& space) {
+  if (op.vpn >= config_.pages || op.word >= config_.words ||
+      space.vmas[op.vpn].kind == MapKind::None)
+    return Outcome::error(Status::BadAddress);
+  switch (op.kind) {
+    case OpKind::Read: return do_read(space, op.vpn, op.word);
+    case OpKind::Write: return do_write(space, op.vpn, op.word, op.value);
+    case OpKind::Copyout:
+      if (space.vmas[op.vpn].kind == MapKind::Text) return Outcome::error(Status::ProtFault);
+      return kernel_store(space, op.vpn, op.word, op.value);
+    case OpKind::Pin: return do_pin(space, op.vpn, op.rw);
+    case OpKind::Swapout: return do_swapout(space, op.vpn);
+    default: return Outcome::error(Status::BadAddress);
+  }
+}
+
+// --- processes --------------------------------------------------------------
+
+Outcome CowModel::do_fork(Pid pid) {
+  if (state_.procs.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
+  Space& parent = space_of(pid);
+  Space child;
+  child.vmas = parent.vmas;
   child.page_table.resize(config_.pages);
-  for (Vpn vpn = 0; vpn < config_.pages; ++vpn)
-    fork_share_page(parent.page_table[vpn], child.page_table[vpn]);
-  processes_.emplace(child_pid, std::move(child));
+  for (Vpn vpn = 0; vpn < config_.pages; ++vpn) {
+    Pte& p = parent.page_table[vpn];
+    Pte& c = child.page_table[vpn];
+    MapKind kind = parent.vmas[vpn].kind;
+    if (!p.present) {
+      if (p.slot == kNoSlot) continue;  // untouched, or in its object
+      swap().slot_get(p.slot);
+      pte_share(p);
+      c = p;
+    } else if (!is_private(kind)) {
+      frames().frame_get(p.frame);  // shared and text pages stay one page
+      c = p;
+    } else if (fork_copies_pinned(p)) {
+      // A pinned page stays its pinner's: the child gets its copy now.
+      std::optional<Pfn> copy = frames().frame_alloc();
+      if (!copy) return Outcome::error(Status::OutOfMemory);
+      frames().set_contents(*copy, frames().contents(p.frame));
+      c.present = true;
+      c.frame = *copy;
+      pte_make_writable(c);
+    } else {
+      fork_share_page(p, c);
+    }
+  }
+  state_.spaces.emplace(state_.next_space, std::move(child));
+  Pid child_pid = state_.next_pid++;
+  state_.procs[child_pid] = Process{state_.next_space++, 0, 0};
   return Outcome::forked(child_pid);
 }
 
+// Linux 5.10's early COW of pinned pages, which the exclusive bit relies on.
+bool CowModel::fork_copies_pinned(const Pte& parent) const {
+  return config_.policy == ReusePolicy::Exclusive && parent.exclusive && pinned(parent.frame);
+}
+
 void CowModel::fork_share_page(Pte& parent, Pte& child) {
-  if (!parent.present) return;
-  frames_.frame_get(parent.frame);
-  pte_write_protect(parent);
+  frames().frame_get(parent.frame);
+  pte_share(parent);
   child = parent;
 }
 
-// do_wp_page: decide, then act. The decision is can_reuse_frame alone.
-bool CowModel::valid_address(const Op& op) const {
-  return op.vpn < config_.pages && op.word < config_.words;
+Outcome CowModel::do_vfork(Pid pid) {
+  if (state_.procs.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
+  Pid child = state_.next_pid++;
+  state_.procs[child] = Process{state_.procs.at(pid).space, pid, 0};
+  state_.procs.at(pid).suspended_by = child;
+  return Outcome::forked(child);
 }
 
-Outcome CowModel::do_write(Pte& pte, std::uint32_t word, Value value) {
-  Fault fault = Fault::None;
-  if (!pte.writable) {
-    if (!pte.cow) return Outcome::error(Status::ProtFault);
-    if (can_reuse_frame(pte.frame)) {
-      wp_reuse(pte);
-      fault = Fault::CowReuse;
-    } else {
-      if (!wp_copy(pte)) return Outcome::error(Status::OutOfMemory);
-      fault = Fault::CowCopy;
-    }
+void CowModel::leave_vfork(Pid pid) {
+  Process& proc = state_.procs.at(pid);
+  if (proc.vfork_parent == 0) return;
+  state_.procs.at(proc.vfork_parent).suspended_by = 0;
+  proc.vfork_parent = 0;
+}
+
+// The space goes when the last process running in it does.
+void CowModel::release_space(std::uint32_t id) {
+  for (const auto& [pid, proc] : state_.procs)
+    if (proc.space == id) return;
+  for (Pte& pte : state_.spaces.at(id).page_table) exit_drop_page(pte);
+  state_.spaces.erase(id);
+}
+
+void CowModel::end_process(Pid pid) {
+  leave_vfork(pid);
+  std::uint32_t space = state_.procs.at(pid).space;
+  state_.procs.erase(pid);
+  release_space(space);
+}
+
+Outcome CowModel::do_exec(Pid pid) {
+  leave_vfork(pid);
+  Process& proc = state_.procs.at(pid);
+  std::uint32_t old = proc.space;
+  state_.spaces.emplace(state_.next_space, fresh_space());
+  proc.space = state_.next_space++;
+  release_space(old);
+  return Outcome::ok();
+}
+
+Pid CowModel::space_owner(Pid pid) const {
+  while (state_.procs.at(pid).vfork_parent != 0) pid = state_.procs.at(pid).vfork_parent;
+  return pid;
+}
+
+void CowModel::exit_drop_page(Pte& pte) {
+  if (pte.present) put_frame(pte.frame);
+  if (pte.slot != kNoSlot) swap().slot_put(pte.slot);
+  pte = Pte{};
+}
+
+Outcome CowModel::do_map(const Op& op) {
+  if (op.count == 0 || op.vpn >= config_.pages || op.count > config_.pages - op.vpn ||
+      (op.kind == OpKind::Mmap && op.map == MapKind::None))
+    return Outcome::error(Status::BadAddress);
+  Space& space = space_of(op.pid);
+  Vma vma;
+  if (op.kind == OpKind::Mmap)
+    vma = Vma{op.map, op.map == MapKind::SharedAnon ? state_.objects.create() : kFileObject};
+  for (Vpn vpn = op.vpn; vpn < op.vpn + op.count; ++vpn) {
+    exit_drop_page(space.page_table[vpn]);
+    space.vmas[vpn] = vma;
   }
-  frames_.set_word(pte.frame, word, value);
-  return Outcome::wrote(fault);
+  return Outcome::ok();
 }
 
-// Refcount 1 means this PTE is the frame's only reference: nobody else can
-// observe the write, so copying would only waste a frame.
-bool CowModel::can_reuse_frame(Pfn frame) const { return frames_.refcount(frame) == 1; }
+// --- faults -----------------------------------------------------------------
+
+std::uint32_t CowModel::mapcount(Pfn frame) const {
+  std::uint32_t count = 0;
+  for (const auto& [id, space] : state_.spaces)
+    for (const Pte& pte : space.page_table) count += pte.present && pte.frame == frame;
+  return count;
+}
+
+bool CowModel::pinned(Pfn frame) const {
+  for (const auto& [id, pin] : state_.pins)
+    if (pin.frame == frame) return true;
+  return false;
+}
+
+void CowModel::put_frame(Pfn frame) {
+  auto owner = state_.cache_owner.find(frame);
+  if (owner != state_.cache_owner.end() && frames().refcount(frame) == 1) {
+    state_.objects.write_back(owner->second, frames().contents(frame));
+    state_.cache_owner.erase(owner);
+  }
+  frames().frame_put(frame);
+}
+
+bool CowModel::zero_fill(Pte& pte) {
+  std::optional<Pfn> frame = frames().frame_alloc();
+  if (!frame) return false;
+  frames().set_contents(*frame, PageData{});
+  pte.present = true;
+  pte.frame = *frame;
+  pte_make_writable(pte);
+  return true;
+}
+
+bool CowModel::page_in(Space& space, Vpn vpn) {
+  const Vma& vma = space.vmas[vpn];
+  ObjectPage page{vma.object, vpn};
+  Pfn frame = state_.objects.cached(page);
+  if (frame != kNoFrame) {
+    frames().frame_get(frame);
+  } else {
+    std::optional<Pfn> fresh = frames().frame_alloc();
+    if (!fresh) return false;
+    frame = *fresh;
+    frames().set_contents(frame, state_.objects.backing(page));
+    state_.objects.cache(page, frame);
+    state_.cache_owner[frame] = page;
+  }
+  Pte& pte = space.page_table[vpn];
+  pte = Pte{};
+  pte.present = true;
+  pte.frame = frame;
+  pte.writable = vma.kind == MapKind::SharedAnon || vma.kind == MapKind::SharedFile;
+  pte.cow = vma.kind == MapKind::PrivateFile;
+  return true;
+}
+
+bool CowModel::swap_in(Slot slot) {
+  std::optional<Pfn> frame = frames().frame_alloc();
+  if (!frame) return false;
+  frames().set_contents(*frame, swap().contents(slot));
+  bool first = true;
+  for_each_pte([&](Pte& pte) {
+    if (pte.present || pte.slot != slot) return;
+    if (!first) frames().frame_get(*frame);
+    first = false;
+    swap().slot_put(slot);
+    pte.present = true;
+    pte.frame = *frame;
+    pte.slot = kNoSlot;
+  });
+  return true;
+}
+
+CowModel::FaultResult CowModel::fault_in_read(Space& space, Vpn vpn) {
+  Pte& pte = space.page_table[vpn];
+  if (pte.present) return {};
+  if (pte.slot != kNoSlot)
+    return swap_in(pte.slot) ? FaultResult{Status::Ok, Fault::SwapIn}
+                             : FaultResult{Status::OutOfMemory, Fault::None};
+  if (space.vmas[vpn].kind == MapKind::PrivateAnon) return {};  // untouched: reads as zeros
+  return page_in(space, vpn) ? FaultResult{Status::Ok, Fault::PageIn}
+                             : FaultResult{Status::OutOfMemory, Fault::None};
+}
+
+// do_wp_page: decide, then act. A file's frame is never the writer's own.
+CowModel::FaultResult CowModel::wp_fault(Pte& pte) {
+  if (!pte.cow) return {Status::ProtFault, Fault::None};
+  if (!is_cache_frame(pte.frame) && can_reuse_frame(pte)) {
+    wp_reuse(pte);
+    return {Status::Ok, Fault::CowReuse};
+  }
+  if (!wp_copy(pte)) return {Status::OutOfMemory, Fault::None};
+  return {Status::Ok, Fault::CowCopy};
+}
+
+CowModel::FaultResult CowModel::fault_in_write(Space& space, Vpn vpn) {
+  Pte& pte = space.page_table[vpn];
+  MapKind kind = space.vmas[vpn].kind;
+  FaultResult first;
+  if (!pte.present) {
+    if (pte.slot != kNoSlot) {
+      first = fault_in_read(space, vpn);
+    } else if (kind == MapKind::PrivateAnon) {
+      return zero_fill(pte) ? FaultResult{Status::Ok, Fault::ZeroFill}
+                            : FaultResult{Status::OutOfMemory, Fault::None};
+    } else {
+      first = fault_in_read(space, vpn);
+    }
+    if (first.status != Status::Ok) return first;
+  }
+  if (pte.writable) return first;
+  return wp_fault(pte);
+}
+
+// The sole-owner test, by the configured policy.
+bool CowModel::can_reuse_frame(const Pte& pte) const {
+  switch (config_.policy) {
+    case ReusePolicy::MapCount: return mapcount(pte.frame) == 1;
+    case ReusePolicy::PageCount: return frames().refcount(pte.frame) == 1;
+    case ReusePolicy::Exclusive: return pte.exclusive || frames().refcount(pte.frame) == 1;
+  }
+  return false;
+}
 
 void CowModel::wp_reuse(Pte& pte) { pte_make_writable(pte); }
 
 bool CowModel::wp_copy(Pte& pte) {
-  std::optional<Pfn> copy = frames_.frame_alloc();
+  std::optional<Pfn> copy = frames().frame_alloc();
   if (!copy) return false;
-  frames_.set_contents(*copy, frames_.contents(pte.frame));
-  frames_.frame_put(pte.frame);
+  frames().set_contents(*copy, frames().contents(pte.frame));
+  put_frame(pte.frame);
   pte.frame = *copy;
   pte_make_writable(pte);
   return true;
 }
 
-Outcome CowModel::do_exit(Pid pid) {
-  for (Pte& pte : processes_.at(pid).page_table) exit_drop_page(pte);
-  processes_.erase(pid);
+// --- page ops ---------------------------------------------------------------
+
+Outcome CowModel::do_read(Space& space, Vpn vpn, std::uint32_t word) {
+  FaultResult r = fault_in_read(space, vpn);
+  if (r.status != Status::Ok) return Outcome::error(r.status);
+  const Pte& pte = space.page_table[vpn];
+  return Outcome::read(pte.present ? frames().contents(pte.frame)[word] : 0, r.fault);
+}
+
+Outcome CowModel::do_write(Space& space, Vpn vpn, std::uint32_t word, Value value) {
+  if (space.vmas[vpn].kind == MapKind::Text) return Outcome::error(Status::ProtFault);
+  FaultResult r = fault_in_write(space, vpn);
+  if (r.status != Status::Ok) return Outcome::error(r.status);
+  frames().set_word(space.page_table[vpn].frame, word, value);
+  return Outcome::wrote(r.fault);
+}
+
+// The kernel's store into a user page takes the same fault path as the
+// user's own: skipping it is the xv6 COW lab's classic copyout bug.
+Outcome CowModel::kernel_store(Space& space, Vpn vpn, std::uint32_t word, Value value) {
+  return do_write(space, vpn, word, value);
+}
+
+Outcome CowModel::do_pin(Space& space, Vpn vpn, bool rw) {
+  MapKind kind = space.vmas[vpn].kind;
+  if (rw && kind == MapKind::Text) return Outcome::error(Status::ProtFault);
+  Pte& pte = space.page_table[vpn];
+  FaultResult r = rw ? fault_in_write(space, vpn) : fault_in_read(space, vpn);
+  if (r.status != Status::Ok) return Outcome::error(r.status);
+  if (!pte.present) {  // untouched anon: a pin needs a frame
+    if (!zero_fill(pte)) return Outcome::error(Status::OutOfMemory);
+    r.fault = Fault::ZeroFill;
+  }
+  // 5.19: a read-only pin first makes the page its pinner's (unshare), so a
+  // later COW by anyone cannot leave the pin behind.
+  if (config_.policy == ReusePolicy::Exclusive && is_private(kind) &&
+      !is_cache_frame(pte.frame) && !pte.exclusive) {
+    r = wp_fault(pte);
+    if (r.status != Status::Ok) return Outcome::error(r.status);
+  }
+  frames().frame_get(pte.frame);
+  PinId id = state_.next_pin++;
+  state_.pins[id] = Pin{pte.frame, rw};
+  return Outcome::pinned(id, r.fault);
+}
+
+Outcome CowModel::do_unpin(const Op& op) {
+  auto it = state_.pins.find(op.pin);
+  if (it == state_.pins.end()) return Outcome::error(Status::NoSuchPin);
+  if (op.word >= config_.words) return Outcome::error(Status::BadAddress);
+  Value value = frames().contents(it->second.frame)[op.word];
+  put_frame(it->second.frame);
+  state_.pins.erase(it);
+  return Outcome::read(value);
+}
+
+void CowModel::evict_cache_frame(Pfn frame) {
+  for_each_pte([&](Pte& pte) {
+    if (!pte.present || pte.frame != frame) return;
+    put_frame(frame);
+    pte = Pte{};
+  });
+}
+
+void CowModel::swapout_unmap(Pfn frame, Slot slot) {
+  for_each_pte([&](Pte& pte) {
+    if (!pte.present || pte.frame != frame) return;
+    swap().slot_get(slot);
+    put_frame(frame);
+    pte.present = false;
+    pte.frame = kNoFrame;
+    pte.slot = slot;
+  });
+}
+
+// pframe_remove_from_pts: every page table that maps the frame lets go of it.
+Outcome CowModel::do_swapout(Space& space, Vpn vpn) {
+  const Pte& pte = space.page_table[vpn];
+  if (!pte.present) return Outcome::ok();
+  Pfn frame = pte.frame;
+  if (pinned(frame)) return Outcome::error(Status::Busy);
+  if (is_cache_frame(frame)) {
+    evict_cache_frame(frame);
+  } else {
+    swapout_unmap(frame, swap().slot_alloc(frames().contents(frame)));
+  }
   return Outcome::ok();
 }
 
-void CowModel::exit_drop_page(Pte& pte) {
-  if (pte.present) frames_.frame_put(pte.frame);
-  pte = Pte{};
-}
+// --- observation ------------------------------------------------------------
 
 std::unique_ptr<Implementation> CowModel::clone() const {
   return std::make_unique<CowModel>(*this);
@@ -104,19 +421,30 @@ std::unique_ptr<Implementation> CowModel::clone() const {
 
 std::optional<Snapshot> CowModel::snapshot() const {
   Snapshot snap;
-  snap.total_frames = frames_.size();
-  snap.free_frames = frames_.free_count();
-  for (const auto& [pid, proc] : processes_)
-    for (Vpn vpn = 0; vpn < proc.page_table.size(); ++vpn) {
-      const Pte& pte = proc.page_table[vpn];
-      snap.ptes.push_back({pid, vpn, pte.present, pte.writable, pte.cow, pte.frame});
+  snap.total_frames = frames().size();
+  snap.free_frames = frames().free_count();
+  std::vector<bool> listed(frames().size(), false);
+  for (const auto& [pid, proc] : state_.procs) {
+    Pid owner = space_owner(pid);
+    snap.procs.push_back({pid, owner, proc.suspended_by != 0});
+    if (owner != pid) continue;
+    const Space& space = state_.spaces.at(proc.space);
+    for (Vpn vpn = 0; vpn < config_.pages; ++vpn) {
+      const Pte& pte = space.page_table[vpn];
+      snap.ptes.push_back({pid, vpn, space.vmas[vpn].kind, pte.present, pte.writable, pte.cow,
+                           pte.exclusive, pte.frame, pte.slot});
+      if (pte.present && pte.frame < frames().size()) listed[pte.frame] = true;
     }
-  std::vector<bool> listed(frames_.size(), false);
-  for (const PteView& p : snap.ptes)
-    if (p.present && p.frame < frames_.size()) listed[p.frame] = true;
-  for (Pfn f = 0; f < frames_.size(); ++f)
-    if (listed[f] || frames_.refcount(f) != 0)
-      snap.frames.push_back({f, frames_.refcount(f), frames_.contents(f)});
+  }
+  for (const auto& [id, pin] : state_.pins) {
+    snap.pins.push_back({id, pin.frame, pin.rw});
+    if (pin.frame < frames().size()) listed[pin.frame] = true;
+  }
+  for (Pfn f = 0; f < frames().size(); ++f)
+    if (listed[f] || frames().refcount(f) != 0)
+      snap.frames.push_back({f, frames().refcount(f), frames().contents(f), is_cache_frame(f)});
+  for (const auto& [slot, entry] : state_.swap.slots())
+    snap.slots.push_back({slot, entry.refcount, entry.data});
   return snap;
 }
 

@@ -1,6 +1,8 @@
-// The reference model: the textbook COW fork, written to be obviously right.
-// fork shares every frame and write-protects both sides; a write fault
-// reuses a frame its writer owns alone and copies one that is shared.
+// The reference model: the textbook COW fork, written to be obviously right
+// (docs/mechanism.md says it op by op). fork shares every private frame and
+// write-protects both sides; a write fault reuses a frame its writer owns
+// alone and copies one that is shared. Everything that must find "every PTE
+// that maps this frame" scans every address space: slow, and plainly right.
 #pragma once
 
 #include <map>
@@ -9,14 +11,33 @@
 #include <vector>
 
 #include "model/frame_table.h"
+#include "model/object_store.h"
 #include "model/pte.h"
+#include "model/swap_table.h"
 #include "spec/implementation.h"
 #include "spec/types.h"
 
 namespace cow::model {
 
-struct Process {
+struct Vma {
+  MapKind kind = MapKind::None;
+  ObjectId object = kFileObject;  // shared anon: its object; file kinds: the file
+};
+
+struct Space {
+  std::vector<Vma> vmas;       // indexed by vpn
   std::vector<Pte> page_table;  // indexed by vpn
+};
+
+struct Process {
+  std::uint32_t space = 0;
+  Pid vfork_parent = 0;  // set while running in the parent's space
+  Pid suspended_by = 0;  // the vfork child this process waits for
+};
+
+struct Pin {
+  Pfn frame = kNoFrame;
+  bool rw = false;
 };
 
 class CowModel : public Implementation {
@@ -28,34 +49,95 @@ class CowModel : public Implementation {
   std::unique_ptr<Implementation> clone() const override;
 
  protected:
-  // The steps of fork, fault and exit, one virtual each, so a mutant is this
-  // model with exactly one of them wrong.
+  // The steps of fork, fault and unmap, one virtual each, so a mutant is
+  // this model with exactly one of them wrong.
 
-  // fork, per page: the child's PTE from the parent's, both made COW.
+  // fork, per present private page: the child's PTE from the parent's.
   virtual void fork_share_page(Pte& parent, Pte& child);
-  // The reuse policy, a pure predicate: may the writer keep `frame`?
-  virtual bool can_reuse_frame(Pfn frame) const;
+  // The reuse policy, a pure predicate: may the writer keep its frame?
+  virtual bool can_reuse_frame(const Pte& pte) const;
   // Write fault, sole owner: keep the frame, make the PTE writable.
   virtual void wp_reuse(Pte& pte);
   // Write fault, shared frame: move the writer to a private copy. False
-  // when no frame is free, with nothing changed.
+  // when no frame is free.
   virtual bool wp_copy(Pte& pte);
-  // exit, per page: drop the page's reference.
+  // exit, exec, munmap, per page: drop the page's frame or swap slot.
   virtual void exit_drop_page(Pte& pte);
+  // swapout of an anonymous frame: every PTE that maps it now names `slot`.
+  virtual void swapout_unmap(Pfn frame, Slot slot);
+  // fork of a pinned page the parent owns alone: must the child get a copy
+  // now, so the pin stays with the parent's page?
+  virtual bool fork_copies_pinned(const Pte& parent) const;
+  // The kernel's store into a user page (copyout), after the checks.
+  virtual Outcome kernel_store(Space& space, Vpn vpn, std::uint32_t word, Value value);
 
-  FrameTable& frames() { return frames_; }
-  const FrameTable& frames() const { return frames_; }
+  FrameTable& frames() { return state_.frames; }
+  const FrameTable& frames() const { return state_.frames; }
+  SwapTable& swap() { return state_.swap; }
+  const Config& config() const { return config_; }
+  // Present PTEs that map `frame`, in every address space.
+  std::uint32_t mapcount(Pfn frame) const;
+  bool is_cache_frame(Pfn frame) const { return state_.cache_owner.count(frame) != 0; }
+  // Drops a reference; a cache frame's last one writes it back to its object.
+  void put_frame(Pfn frame);
+  bool pinned(Pfn frame) const;
+  // The fault path a user write takes: bring the page in, break COW.
+  Outcome do_write(Space& space, Vpn vpn, std::uint32_t word, Value value);
+  // Every PTE, in every address space, in (space, vpn) order: the reverse map.
+  template <typename F>
+  void for_each_pte(F&& f) {
+    for (auto& [id, space] : state_.spaces)
+      for (Pte& pte : space.page_table) f(pte);
+  }
 
  private:
-  Outcome do_fork(Process& parent);
-  bool valid_address(const Op& op) const;
-  Outcome do_write(Pte& pte, std::uint32_t word, Value value);
-  Outcome do_exit(Pid pid);
+  struct FaultResult {
+    Status status = Status::Ok;
+    Fault fault = Fault::None;
+  };
+
+  // Everything an op can change, so a failed allocation can undo it all.
+  struct State {
+    FrameTable frames;
+    SwapTable swap;
+    ObjectStore objects;
+    std::map<Pfn, ObjectPage> cache_owner;
+    std::map<std::uint32_t, Space> spaces;
+    std::map<Pid, Process> procs;
+    std::map<PinId, Pin> pins;
+    Pid next_pid = kInitPid + 1;
+    PinId next_pin = 1;
+    std::uint32_t next_space = 0;
+  };
+
+  Outcome dispatch(const Op& op);
+  Outcome page_op(const Op& op, Space& space);
+  Outcome do_fork(Pid pid);
+  Outcome do_vfork(Pid pid);
+  Outcome do_exec(Pid pid);
+  Outcome do_map(const Op& op);
+  Outcome do_read(Space& space, Vpn vpn, std::uint32_t word);
+  Outcome do_pin(Space& space, Vpn vpn, bool rw);
+  Outcome do_unpin(const Op& op);
+  Outcome do_swapout(Space& space, Vpn vpn);
+
+  FaultResult fault_in_read(Space& space, Vpn vpn);
+  FaultResult fault_in_write(Space& space, Vpn vpn);
+  FaultResult wp_fault(Pte& pte);
+  bool zero_fill(Pte& pte);
+  bool page_in(Space& space, Vpn vpn);
+  bool swap_in(Slot slot);
+  void evict_cache_frame(Pfn frame);
+
+  Space fresh_space() const;
+  Space& space_of(Pid pid) { return state_.spaces.at(state_.procs.at(pid).space); }
+  void end_process(Pid pid);
+  void leave_vfork(Pid pid);
+  void release_space(std::uint32_t id);
+  Pid space_owner(Pid pid) const;
 
   Config config_;
-  FrameTable frames_;
-  std::map<Pid, Process> processes_;
-  Pid next_pid_ = kInitPid + 1;
+  State state_;
 };
 
 }  // namespace cow::model

@@ -1,5 +1,6 @@
-// RC: refcount correctness. Every reference is counted once, every free
-// frame is unreferenced, and the free list is exactly the frames not in use.
+// RC: refcount correctness. Every reference (a PTE, a pin, a swap PTE) is
+// counted once, every free frame is unreferenced, and the free list is
+// exactly the frames not in use.
 #include <map>
 
 #include <fmt/format.h>
@@ -14,10 +15,18 @@ Violation frame_violation(Pfn frame, std::string detail) {
   return Violation{InvariantId::RC, 0, std::nullopt, frame, std::move(detail)};
 }
 
+// How many free frames an op that reports OOM may have seen: a fork copies
+// each pinned page, a fault needs at most two frames (a swap-in or page-in,
+// then a copy).
+std::uint32_t oom_ceiling(const Step& s) {
+  if (s.op.kind == OpKind::Fork) return static_cast<std::uint32_t>(s.snap_before->pins.size());
+  return 2;
+}
+
 std::optional<Violation> check_oom(const Step& s) {
   if (s.actual.status != Status::OutOfMemory || !s.snap_before || !s.snap_after)
     return std::nullopt;
-  if (s.snap_before->free_frames != 0)
+  if (s.snap_before->free_frames >= oom_ceiling(s))
     return Violation{InvariantId::RC, s.op.pid, std::nullopt, kNoFrame,
                      fmt::format("{} reported out-of-memory with {} free frames", to_string(s.op),
                                  s.snap_before->free_frames)};
@@ -28,35 +37,58 @@ std::optional<Violation> check_oom(const Step& s) {
   return std::nullopt;
 }
 
-}  // namespace
-
-std::optional<Violation> check_rc(const Step& s) {
-  if (!s.snap_after) return std::nullopt;
-  if (auto v = check_oom(s)) return v;
-  const Snapshot& snap = *s.snap_after;
-
-  std::map<Pfn, std::uint32_t> refs;
+std::optional<Violation> check_frames(const Snapshot& snap) {
+  std::map<Pfn, std::uint32_t> maps, pins;
   for (const PteView& pte : snap.ptes)
-    if (pte.present) ++refs[pte.frame];
-
-  for (const auto& [frame, count] : refs)
-    if (snap.refcount(frame) == 0)
-      return frame_violation(frame, fmt::format("frame is free but {} PTEs map it", count));
-
+    if (pte.present) ++maps[pte.frame];
+  for (const PinView& pin : snap.pins) ++pins[pin.frame];
+  for (const auto& refs : {maps, pins})
+    for (const auto& [frame, count] : refs)
+      if (snap.refcount(frame) == 0)
+        return frame_violation(frame, fmt::format("frame is free but {} PTEs and {} pins name it",
+                                                  maps[frame], pins[frame]));
   std::uint32_t in_use = 0;
   for (const FrameView& f : snap.frames) {
-    auto it = refs.find(f.frame);
-    std::uint32_t count = it == refs.end() ? 0 : it->second;
-    if (f.refcount != count)
+    std::uint32_t m = maps.count(f.frame) ? maps[f.frame] : 0;
+    std::uint32_t p = pins.count(f.frame) ? pins[f.frame] : 0;
+    if (f.refcount != m + p)
       return frame_violation(
-          f.frame, fmt::format("refcount is {} but {} PTEs of live processes map it{}", f.refcount,
-                               count, count == 0 ? " (leaked)" : ""));
+          f.frame, fmt::format("refcount is {} but {} PTEs of live processes map it and {} pins "
+                               "hold it{}",
+                               f.refcount, m, p, m + p == 0 ? " (leaked)" : ""));
     if (f.refcount != 0) ++in_use;
   }
   if (in_use + snap.free_frames != snap.total_frames)
     return frame_violation(kNoFrame, fmt::format("{} frames in use and {} free, of {}", in_use,
                                                  snap.free_frames, snap.total_frames));
   return std::nullopt;
+}
+
+std::optional<Violation> check_slots(const Snapshot& snap) {
+  std::map<Slot, std::uint32_t> refs;
+  for (const PteView& pte : snap.ptes)
+    if (pte.slot != kNoSlot) ++refs[pte.slot];
+  for (const auto& [slot, count] : refs)
+    if (!snap.find_slot(slot))
+      return Violation{InvariantId::RC, 0, std::nullopt, kNoFrame,
+                       fmt::format("swap slot {} is free but {} PTEs name it", slot, count)};
+  for (const SlotView& v : snap.slots) {
+    std::uint32_t count = refs.count(v.slot) ? refs[v.slot] : 0;
+    if (v.refcount != count)
+      return Violation{InvariantId::RC, 0, std::nullopt, kNoFrame,
+                       fmt::format("swap slot {} has refcount {} but {} PTEs name it{}", v.slot,
+                                   v.refcount, count, count == 0 ? " (leaked)" : "")};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Violation> check_rc(const Step& s) {
+  if (!s.snap_after) return std::nullopt;
+  if (auto v = check_oom(s)) return v;
+  if (auto v = check_frames(*s.snap_after)) return v;
+  return check_slots(*s.snap_after);
 }
 
 }  // namespace cow

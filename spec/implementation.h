@@ -27,17 +27,30 @@ class ImplementationStopped : public std::runtime_error {
   Kind kind_;
 };
 
+// Thrown by apply() for an op the implementation does not have (an op kind
+// outside supported_ops(), a mapping kind a plug-in lacks): the run asked
+// for something this implementation cannot be judged on. Engines report it
+// as bad input (exit 2), never as a finding.
+class UnsupportedOp : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 class Implementation {
  public:
   virtual ~Implementation() = default;
 
-  // Applies one op and reports what it returned. Never throws for any op,
-  // however invalid: bad input is an Outcome with an error status.
+  // Applies one op and reports what it returned. Never throws for an op it
+  // supports, however invalid: bad input is an Outcome with an error status.
   virtual Outcome apply(const Op& op) = 0;
 
   // The current state, with the implementation's own frame numbers; nullopt
   // for a black-box implementation that is checked on outcomes only.
   virtual std::optional<Snapshot> snapshot() const = 0;
+
+  // The op kinds it implements; engines generate only these. Any other op
+  // still gets an Outcome, never a crash.
+  virtual OpSet supported_ops() const { return kAllOps; }
 
   // An independent copy in the same state, for engines that branch (the
   // exhaustive search); nullptr when the implementation cannot be copied.

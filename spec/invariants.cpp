@@ -25,19 +25,23 @@ constexpr std::array kNames = {
 constexpr std::array<Invariant, 4> kTable = {{
     {InvariantId::ISO,
      "every op returns what the eager-copy semantics says, and every page of every live process "
-     "holds its semantic value: no process sees another's write made after their fork",
+     "and every pin holds its semantic value: no process sees another's write made after their "
+     "fork, and a pin keeps seeing the page it pinned",
      check_iso},
     {InvariantId::WP,
-     "a PTE is writable only if its frame has one reference and one mapping; a frame mapped by "
-     "two PTEs is read-only with the cow bit set in each",
+     "a private PTE is writable only if its frame has one mapping and is not a file frame; a "
+     "private frame mapped twice is read-only with the cow bit in each; text is never writable; "
+     "an exclusive page has one mapping",
      check_wp},
     {InvariantId::REUSE,
-     "a write fault on a frame with refcount 1 reuses it (no new frame, no copy); a copy happens "
-     "only for a shared frame; after a served write the PTE is writable and not cow",
+     "a write fault on a private page whose frame has refcount 1 reuses it (no new frame, no "
+     "copy); a copy happens only for a frame mapped twice or owned by the file; after a served "
+     "write the PTE is writable and not cow",
      check_reuse},
     {InvariantId::RC,
-     "each frame's refcount equals the PTEs of live processes that map it; free frames are "
-     "mapped by nothing and the free list holds exactly them; OOM only when it is empty",
+     "each frame's refcount equals the PTEs of live processes that map it plus the pins that "
+     "hold it; each swap slot's, the swap PTEs that name it; free frames are named by nothing and "
+     "the free list holds exactly them; OOM only when frames ran out, and it changes nothing",
      check_rc},
 }};
 

@@ -1,53 +1,222 @@
 #include "spec/semantics.h"
 
+#include <set>
+
 namespace cow {
 
 Semantics::Semantics(const Config& config) : config_(config) {
-  spaces_.emplace(kInitPid, Space(config.pages));
+  for (Vpn p = 0; p < config.pages; ++p) {
+    Page file;
+    for (std::uint32_t w = 0; w < config.words; ++w) file.data[w] = file_word(p, w);
+    new_cell(file);
+  }
+  std::vector<Mapping> init;
+  for (Vpn vpn = 0; vpn < config.pages; ++vpn) init.push_back(fresh_mapping(MapKind::PrivateAnon, vpn));
+  spaces_.emplace(next_space_, std::move(init));
+  procs_[kInitPid] = Process{next_space_++, 0, 0};
+}
+
+Semantics::CellId Semantics::new_cell(const Page& page) {
+  cells_.emplace(next_cell_, page);
+  return next_cell_++;
+}
+
+Semantics::Mapping Semantics::fresh_mapping(MapKind kind, Vpn vpn) {
+  switch (kind) {
+    case MapKind::PrivateAnon: return {kind, new_cell(Page{}), true};
+    case MapKind::SharedAnon: return {kind, new_cell(Page{}), false};
+    case MapKind::Text:
+    case MapKind::PrivateFile:
+    case MapKind::SharedFile: return {kind, vpn, false};
+    case MapKind::None: break;
+  }
+  return {};
+}
+
+Pid Semantics::space_owner(Pid pid) const {
+  while (procs_.at(pid).vfork_parent != 0) pid = procs_.at(pid).vfork_parent;
+  return pid;
+}
+
+const Semantics::Page* Semantics::view(Pid pid, Vpn vpn) const {
+  const std::vector<Mapping>& s = space(pid);
+  if (vpn >= s.size() || s[vpn].kind == MapKind::None) return nullptr;
+  return &cells_.at(s[vpn].cell);
+}
+
+namespace {
+
+bool range_ok(const Op& op, const Config& c) {
+  return op.count > 0 && op.vpn < c.pages && op.count <= c.pages - op.vpn;
+}
+
+// Ops that may need a frame, and so may meet an empty free list.
+bool may_need_frame(OpKind kind) {
+  return kind == OpKind::Write || kind == OpKind::Read || kind == OpKind::Copyout ||
+         kind == OpKind::Pin || kind == OpKind::Fork;
+}
+
+}  // namespace
+
+Outcome Semantics::expect_page_op(const Op& op, const Process& proc) const {
+  const std::vector<Mapping>& s = spaces_.at(proc.space);
+  if (op.vpn >= config_.pages || op.word >= config_.words || s[op.vpn].kind == MapKind::None)
+    return Outcome::error(Status::BadAddress);
+  MapKind kind = s[op.vpn].kind;
+  switch (op.kind) {
+    case OpKind::Write:
+    case OpKind::Copyout:
+      return kind == MapKind::Text ? Outcome::error(Status::ProtFault) : Outcome::ok();
+    case OpKind::Read: return Outcome::read(cells_.at(s[op.vpn].cell).data[op.word]);
+    case OpKind::Pin:
+      if (op.rw && kind == MapKind::Text) return Outcome::error(Status::ProtFault);
+      return Outcome::pinned(next_pin_);
+    default: return Outcome::ok();
+  }
 }
 
 Outcome Semantics::expect(const Op& op) const {
-  auto it = spaces_.find(op.pid);
-  if (it == spaces_.end()) return Outcome::error(Status::NoSuchProcess);
+  if (op.kind == OpKind::Unpin) {
+    auto pin = pins_.find(op.pin);
+    if (pin == pins_.end()) return Outcome::error(Status::NoSuchPin);
+    if (op.word >= config_.words) return Outcome::error(Status::BadAddress);
+    return Outcome::read(cells_.at(pin->second).data[op.word]);
+  }
+  auto it = procs_.find(op.pid);
+  if (it == procs_.end()) return Outcome::error(Status::NoSuchProcess);
+  const Process& proc = it->second;
+  if (proc.suspended_by != 0) return Outcome::error(Status::Suspended);
   switch (op.kind) {
     case OpKind::Fork:
-      if (spaces_.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
+    case OpKind::Vfork:
+      if (procs_.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
       return Outcome::forked(next_pid_);
-    case OpKind::Write:
-      if (op.vpn >= config_.pages || op.word >= config_.words)
-        return Outcome::error(Status::BadAddress);
-      return Outcome::ok();
-    case OpKind::Read:
-      if (op.vpn >= config_.pages || op.word >= config_.words)
-        return Outcome::error(Status::BadAddress);
-      return Outcome::read(it->second[op.vpn].data[op.word]);
     case OpKind::Exit:
+    case OpKind::Exec: return Outcome::ok();
+    case OpKind::Mmap:
+      if (!range_ok(op, config_) || op.map == MapKind::None) return Outcome::error(Status::BadAddress);
       return Outcome::ok();
+    case OpKind::Munmap:
+      return range_ok(op, config_) ? Outcome::ok() : Outcome::error(Status::BadAddress);
+    default: return expect_page_op(op, proc);
   }
-  return Outcome::error(Status::NoSuchProcess);
+}
+
+bool Semantics::allows(const Op& op, const Outcome& expected, const Outcome& actual) const {
+  if (actual == expected) return true;
+  if (expected.status != Status::Ok) return false;
+  if (op.kind == OpKind::Swapout && actual.status == Status::Busy) return true;
+  if (!may_need_frame(op.kind)) return false;
+  if (actual.status == Status::OutOfMemory) return config_.oom == OomPolicy::Error || op.kind == OpKind::Fork;
+  if (actual.status == Status::Killed) return config_.oom == OomPolicy::Kill && op.kind != OpKind::Fork;
+  return false;
+}
+
+void Semantics::fork_space(Pid parent, Pid child) {
+  std::vector<Mapping> copy = space(parent);
+  for (Mapping& m : copy)
+    if (is_private(m.kind) && m.own) m.cell = new_cell(cells_.at(m.cell));
+  spaces_.emplace(next_space_, std::move(copy));
+  procs_[child] = Process{next_space_++, 0, 0};
+}
+
+void Semantics::leave_vfork(Pid pid) {
+  Process& proc = procs_.at(pid);
+  if (proc.vfork_parent == 0) return;
+  auto parent = procs_.find(proc.vfork_parent);
+  if (parent != procs_.end()) parent->second.suspended_by = 0;
+  proc.vfork_parent = 0;
+}
+
+void Semantics::end_process(Pid pid) {
+  leave_vfork(pid);
+  SpaceId space = procs_.at(pid).space;
+  procs_.erase(pid);
+  for (const auto& [other, proc] : procs_)
+    if (proc.space == space) return;
+  spaces_.erase(space);
+}
+
+void Semantics::own_page(Mapping& m) {
+  if (!is_private(m.kind) || m.own) return;
+  m.cell = new_cell(cells_.at(m.cell));
+  m.own = true;
 }
 
 void Semantics::apply(const Op& op, const Outcome& actual) {
   if (actual.status == Status::OutOfMemory) return;
+  if (actual.status == Status::Killed) {
+    if (live(op.pid)) end_process(op.pid);
+    collect();
+    return;
+  }
   if (expect(op).status != Status::Ok) return;
   switch (op.kind) {
-    case OpKind::Fork: {
-      Space copy = spaces_.at(op.pid);
-      spaces_.emplace(next_pid_++, std::move(copy));
+    case OpKind::Fork: fork_space(op.pid, next_pid_++); break;
+    case OpKind::Vfork: {
+      Pid child = next_pid_++;
+      procs_[child] = Process{procs_.at(op.pid).space, op.pid, 0};
+      procs_.at(op.pid).suspended_by = child;
       break;
     }
-    case OpKind::Write: {
-      Page& page = spaces_.at(op.pid)[op.vpn];
+    case OpKind::Exit: end_process(op.pid); break;
+    case OpKind::Exec: {
+      leave_vfork(op.pid);
+      Process& proc = procs_.at(op.pid);
+      SpaceId old = proc.space;
+      std::vector<Mapping> fresh;
+      for (Vpn vpn = 0; vpn < config_.pages; ++vpn)
+        fresh.push_back(fresh_mapping(MapKind::PrivateAnon, vpn));
+      spaces_.emplace(next_space_, std::move(fresh));
+      proc.space = next_space_++;
+      bool shared = false;
+      for (const auto& [other, p] : procs_) shared = shared || p.space == old;
+      if (!shared) spaces_.erase(old);
+      break;
+    }
+    case OpKind::Mmap: {
+      std::vector<Mapping>& s = spaces_.at(procs_.at(op.pid).space);
+      for (Vpn vpn = op.vpn; vpn < op.vpn + op.count; ++vpn) s[vpn] = fresh_mapping(op.map, vpn);
+      break;
+    }
+    case OpKind::Munmap: {
+      std::vector<Mapping>& s = spaces_.at(procs_.at(op.pid).space);
+      for (Vpn vpn = op.vpn; vpn < op.vpn + op.count; ++vpn) s[vpn] = Mapping{};
+      break;
+    }
+    case OpKind::Write:
+    case OpKind::Copyout: {
+      Mapping& m = spaces_.at(procs_.at(op.pid).space)[op.vpn];
+      own_page(m);
+      Page& page = cells_.at(m.cell);
       page.data[op.word] = op.value;
       page.writer[op.word] = op.pid;
       break;
     }
+    case OpKind::Pin: {
+      Mapping& m = spaces_.at(procs_.at(op.pid).space)[op.vpn];
+      if (op.rw) own_page(m);
+      pins_[next_pin_++] = m.cell;
+      break;
+    }
+    case OpKind::Unpin: pins_.erase(op.pin); break;
     case OpKind::Read:
-      break;
-    case OpKind::Exit:
-      spaces_.erase(op.pid);
-      break;
+    case OpKind::Swapout: break;
   }
+  // Only these can leave a cell unreachable.
+  if (op.kind == OpKind::Exit || op.kind == OpKind::Exec || op.kind == OpKind::Mmap ||
+      op.kind == OpKind::Munmap || op.kind == OpKind::Unpin)
+    collect();
+}
+
+void Semantics::collect() {
+  std::set<CellId> reachable;
+  for (const auto& [id, space] : spaces_)
+    for (const Mapping& m : space)
+      if (m.kind != MapKind::None) reachable.insert(m.cell);
+  for (const auto& [id, cell] : pins_) reachable.insert(cell);
+  for (auto it = cells_.begin(); it != cells_.end();)
+    it = it->first >= config_.pages && !reachable.count(it->first) ? cells_.erase(it) : std::next(it);
 }
 
 }  // namespace cow

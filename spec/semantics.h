@@ -1,6 +1,7 @@
 // The meaning of "correct": the naive fork. Every process owns a private
-// array of page values and fork copies it eagerly. It knows nothing of
-// frames, PTEs or faults.
+// copy of each private page and fork copies them eagerly; a shared mapping
+// or a file page is one object seen by every mapper. It knows nothing of
+// frames, PTEs, swap or faults.
 #pragma once
 
 #include <cstdint>
@@ -16,12 +17,28 @@ namespace cow {
 
 class Semantics {
  public:
-  // Where a page's value came from, so a wrong read can say whose write it saw.
+  // A page's contents, and who wrote each word, so a wrong read can say
+  // whose write it saw.
   struct Page {
     PageData data{};
-    std::array<Pid, kMaxWords> writer{};  // who wrote each word; 0: nobody yet
+    std::array<Pid, kMaxWords> writer{};  // 0: nobody yet
   };
-  using Space = std::vector<Page>;
+  using CellId = std::uint32_t;  // one page of memory; cells 0..pages-1 are the file
+
+  // A vpn's mapping and the cell it shows. A private file page shows the
+  // file's cell until its process first writes it (`own` false), then a
+  // cell of its own: what MAP_PRIVATE does.
+  struct Mapping {
+    MapKind kind = MapKind::None;
+    CellId cell = 0;
+    bool own = false;
+  };
+  using SpaceId = std::uint32_t;
+  struct Process {
+    SpaceId space = 0;
+    Pid vfork_parent = 0;  // set while the process runs in its parent's space
+    Pid suspended_by = 0;  // the vfork child this process waits for
+  };
 
   explicit Semantics(const Config& config);
 
@@ -29,19 +46,47 @@ class Semantics {
   // served is not observable by a program.
   Outcome expect(const Op& op) const;
 
-  // Advances by `op`, given what the implementation reported: an
-  // OutOfMemory outcome leaves the state unchanged, as it must.
+  // Advances by `op`, given what the implementation reported: OutOfMemory
+  // leaves the state unchanged, Killed ends the process, as they must.
   void apply(const Op& op, const Outcome& actual);
 
-  bool live(Pid pid) const { return spaces_.count(pid) != 0; }
-  const std::map<Pid, Space>& spaces() const { return spaces_; }
+  // May an implementation answer `actual` where the semantics says `expected`?
+  // Running out of frames (and a swapout left undone because the frame is
+  // pinned) is not observable in the naive fork, so those are allowed.
+  bool allows(const Op& op, const Outcome& expected, const Outcome& actual) const;
+
+  bool live(Pid pid) const { return procs_.count(pid) != 0; }
+  const std::map<Pid, Process>& processes() const { return procs_; }
+  // The pid whose space `pid` runs in: itself, or its vfork parent.
+  Pid space_owner(Pid pid) const;
+  const std::vector<Mapping>& space(Pid pid) const { return spaces_.at(procs_.at(pid).space); }
+  // What `pid` sees at `vpn`, or null when nothing is mapped there.
+  const Page* view(Pid pid, Vpn vpn) const;
+  const Page& cell(CellId id) const { return cells_.at(id); }
+  const std::map<PinId, CellId>& pins() const { return pins_; }
   Pid next_pid() const { return next_pid_; }
+  PinId next_pin() const { return next_pin_; }
   const Config& config() const { return config_; }
 
  private:
+  Outcome expect_page_op(const Op& op, const Process& proc) const;
+  CellId new_cell(const Page& page);
+  Mapping fresh_mapping(MapKind kind, Vpn vpn);
+  void fork_space(Pid parent, Pid child);
+  void end_process(Pid pid);  // exit, or the OOM killer
+  void leave_vfork(Pid pid);
+  void own_page(Mapping& m);  // a private file page's first write
+  void collect();             // forget cells nothing can reach
+
   Config config_;
-  std::map<Pid, Space> spaces_;
+  std::map<Pid, Process> procs_;
+  std::map<SpaceId, std::vector<Mapping>> spaces_;
+  std::map<CellId, Page> cells_;
+  std::map<PinId, CellId> pins_;
   Pid next_pid_ = kInitPid + 1;
+  PinId next_pin_ = 1;
+  SpaceId next_space_ = 0;
+  CellId next_cell_ = 0;
 };
 
 }  // namespace cow

@@ -1,6 +1,48 @@
 #include "spec/types.h"
 
+#include <utility>
+
 namespace cow {
+
+namespace {
+
+template <typename E, std::size_t N>
+std::optional<E> from_name(std::string_view name, const std::pair<E, std::string_view> (&table)[N]) {
+  for (auto [e, n] : table)
+    if (n == name) return e;
+  return std::nullopt;
+}
+
+template <typename E, std::size_t N>
+std::string_view to_name(E e, const std::pair<E, std::string_view> (&table)[N]) {
+  for (auto [known, n] : table)
+    if (known == e) return n;
+  return "?";
+}
+
+constexpr std::pair<ReusePolicy, std::string_view> kPolicies[] = {
+    {ReusePolicy::MapCount, "mapcount"},
+    {ReusePolicy::PageCount, "pagecount"},
+    {ReusePolicy::Exclusive, "exclusive"},
+};
+constexpr std::pair<OomPolicy, std::string_view> kOoms[] = {
+    {OomPolicy::Error, "error"},
+    {OomPolicy::Kill, "kill"},
+};
+constexpr std::pair<MapKind, std::string_view> kKinds[] = {
+    {MapKind::None, "none"},          {MapKind::PrivateAnon, "private-anon"},
+    {MapKind::SharedAnon, "shared-anon"}, {MapKind::Text, "text"},
+    {MapKind::PrivateFile, "private-file"}, {MapKind::SharedFile, "shared-file"},
+};
+
+}  // namespace
+
+std::string_view policy_name(ReusePolicy p) { return to_name(p, kPolicies); }
+std::optional<ReusePolicy> policy_from_name(std::string_view n) { return from_name(n, kPolicies); }
+std::string_view oom_name(OomPolicy p) { return to_name(p, kOoms); }
+std::optional<OomPolicy> oom_from_name(std::string_view n) { return from_name(n, kOoms); }
+std::string_view map_kind_name(MapKind k) { return to_name(k, kKinds); }
+std::optional<MapKind> map_kind_from_name(std::string_view n) { return from_name(n, kKinds); }
 
 const char* config_error(const Config& c) {
   if (c.pages == 0 || c.pages > 1024) return "pages must be between 1 and 1024";

@@ -26,9 +26,9 @@ struct CheckArgs {
 CowFile to_cow_file(const ImplReport& r, const CheckArgs& args) {
   const Finding& f = *r.result.finding;
   CowFile file = finding_file(r, args.options.config);
-  file.notes.push_back(fmt::format("found by: cowcheck check --impl {} --seed {} --runs {} --max-ops {}",
+  file.notes.push_back(fmt::format("found by: cowcheck check --impl {} --seed {} --runs {} --max-ops {}{}",
                                    r.impl, args.options.seed, args.options.runs,
-                                   args.options.max_ops));
+                                   args.options.max_ops, run_flags(args.options.config, args.options.ops)));
   file.notes.push_back(fmt::format("violation at op {}: {}", f.ops.size(), to_string(f.violation)));
   if (!f.reproduced)
     file.notes.push_back("warning: the minimized sequence did not fail again on a fresh run");
@@ -122,6 +122,7 @@ Command add_check(CLI::App& app) {
   app.add_flag("--expect-violation", args->expect_violation,
                "exit 0 only if every implementation is caught (for checking mutants)");
   add_config_options(app, args->options.config);
+  add_ops_option(app, args->options.ops);
   add_plugin_options(app);
   return [args] { return run_check(*args); };
 }

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "spec/op.h"
 #include "spec/types.h"
 
 namespace cow::cli {
@@ -27,6 +28,12 @@ using Command = std::function<int()>;
 
 // --pages/--frames/--procs, shared by every command that builds a machine.
 void add_config_options(CLI::App& app, Config& config);
+
+// --ops: which op kinds an engine generates.
+void add_ops_option(CLI::App& app, OpSet& ops);
+// " --policy mapcount --ops fork,pin": the flags that differ from the defaults,
+// for "found by" notes.
+std::string run_flags(const Config& config, OpSet ops);
 void validate_config(const Config& config);
 // --op-timeout/--plugin-memory, for commands that may start plug-ins.
 void add_plugin_options(CLI::App& app);

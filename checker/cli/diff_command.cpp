@@ -29,9 +29,13 @@ CowFile to_cow_file(const ImplReport& r, const DiffArgs& args) {
   const CheckOptions& o = args.options.check;
   CowFile file = finding_file(r, o.config);
   std::string machine;
-  if (!(o.config == Config{}))
+  Config sizes = o.config;
+  sizes.policy = Config{}.policy;
+  sizes.oom = Config{}.oom;
+  if (!(sizes == Config{}))
     machine = fmt::format(" --pages {} --frames {} --procs {} --words {}", o.config.pages,
                           o.config.frames, o.config.procs, o.config.words);
+  machine += run_flags(o.config, o.ops);
   file.notes.push_back(fmt::format(
       "found by: cowcheck diff --impl {} --seed {} --runs {} --max-ops {} --snapshot-every {}{}",
       r.impl, o.seed, o.runs, o.max_ops, args.options.snapshot_every, machine));
@@ -118,6 +122,7 @@ Command add_diff(CLI::App& app) {
   app.add_flag("--expect-violation", args->expect_violation,
                "exit 0 only if every implementation differs (for checking mutants)");
   add_config_options(app, o.config);
+  add_ops_option(app, o.ops);
   return [args] { return run_diff(*args); };
 }
 

@@ -28,9 +28,10 @@ struct ExploreArgs {
 std::string command_line(const ExploreArgs& a) {
   const explore::ExploreOptions& o = a.options;
   return fmt::format("cowcheck explore --impl {} --procs {} --pages {} --frames {} --values {} "
-                     "--words {}{}",
+                     "--words {}{}{}",
                      a.impl, o.machine.procs, o.machine.pages, o.machine.frames, o.values,
-                     o.machine.words, o.max_depth ? fmt::format(" --depth {}", o.max_depth) : "");
+                     o.machine.words, o.max_depth ? fmt::format(" --depth {}", o.max_depth) : "",
+                     run_flags(o.machine, o.ops));
 }
 
 double per_second(const explore::ExploreResult& r) { return r.seconds > 0 ? r.states / r.seconds : 0; }
@@ -56,7 +57,7 @@ std::string write_finding(const ExploreArgs& a, const explore::ExploreFinding& f
   Trace trace = trace_ops(make_implementation(a.impl, a.options.machine), a.options.machine, f.ops,
                           false);
   for (const TraceStep& step : trace.steps) file.op_comments.push_back(to_string(step.outcome));
-  std::filesystem::path path = std::filesystem::path(a.out_dir) / ("explore-" + cow_file_name(a.impl));
+  std::filesystem::path path = std::filesystem::path(a.out_dir) / ("explore-" + cow_file_name(a.impl, a.options.machine));
   write_cow_atomic(path, file);
   return path.string();
 }
@@ -177,6 +178,7 @@ Command add_explore(CLI::App& app) {
   app.add_option("--impl", args->impl, "implementation to explore (it must support clone())")
       ->capture_default_str();
   add_config_options(app, o.machine);
+  add_ops_option(app, o.ops);
   app.add_option("--values", o.values, "writes store the values 1..NV")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();

@@ -27,7 +27,7 @@ CowFile finding_file(const ImplReport& r, const Config& config) {
 }
 
 void save_finding(ImplReport& report, const std::string& out_dir, const CowFile& file) {
-  std::filesystem::path path = std::filesystem::path(out_dir) / cow_file_name(report.impl);
+  std::filesystem::path path = std::filesystem::path(out_dir) / cow_file_name(report.impl, file.config);
   try {
     write_cow_atomic(path, file);
     report.file = path.string();

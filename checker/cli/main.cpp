@@ -16,6 +16,42 @@ void add_config_options(CLI::App& app, Config& config) {
   app.add_option("--frames", config.frames, "physical frames")->capture_default_str();
   app.add_option("--procs", config.procs, "most processes live at once")->capture_default_str();
   app.add_option("--words", config.words, "words in a page (1-4)")->capture_default_str();
+  std::map<std::string, ReusePolicy> policies;
+  for (ReusePolicy p : {ReusePolicy::MapCount, ReusePolicy::PageCount, ReusePolicy::Exclusive})
+    policies.emplace(policy_name(p), p);
+  app.add_option("--policy", config.policy,
+                 "when a write fault may reuse its frame: mapcount (Linux <= 5.8), pagecount (5.9), "
+                 "exclusive (5.19)")
+      ->transform(CLI::CheckedTransformer(policies))
+      ->default_str(std::string(policy_name(config.policy)));
+  std::map<std::string, OomPolicy> ooms{{"error", OomPolicy::Error}, {"kill", OomPolicy::Kill}};
+  app.add_option("--oom", config.oom, "a fault with no free frame: error (the op fails) or kill")
+      ->transform(CLI::CheckedTransformer(ooms))
+      ->default_str(std::string(oom_name(config.oom)));
+}
+
+std::string run_flags(const Config& config, OpSet ops) {
+  std::string flags;
+  if (config.policy != Config{}.policy) flags += fmt::format(" --policy {}", policy_name(config.policy));
+  if (config.oom != Config{}.oom) flags += fmt::format(" --oom {}", oom_name(config.oom));
+  if (ops != kAllOps) flags += fmt::format(" --ops {}", op_set_names(ops));
+  return flags;
+}
+
+void add_ops_option(CLI::App& app, OpSet& ops) {
+  app.add_option_function<std::string>(
+         "--ops",
+         [&ops](const std::string& names) {
+           auto set = op_set_from_names(names);
+           if (!set)
+             throw CLI::ValidationError("--ops", "'" + names +
+                                                     "' is not 'all' or a comma list of op names "
+                                                     "(fork,write,read,exit,exec,vfork,mmap,munmap,"
+                                                     "swapout,pin,unpin,copyout)");
+           ops = *set;
+         },
+         "op kinds to generate: 'all' or a comma list such as fork,write,read,exit")
+      ->default_str(op_set_names(ops));
 }
 
 void add_plugin_options(CLI::App& app) {

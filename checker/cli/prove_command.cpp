@@ -2,6 +2,7 @@
 // counterexample written as a .cow file and replayed concretely, and with
 // --induction an attempt at a proof for every depth.
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -23,22 +24,29 @@ using symbolic::Verdict;
 struct ProveArgs {
   symbolic::ProveOptions options;
   bool json = false;
+  std::string ops;              // --ops
+  std::string policy, oom;      // only when the common options lack them
 };
 
 std::string command_line(const symbolic::ProveOptions& o) {
   return fmt::format("cowcheck prove --impl {} --procs {} --pages {} --frames {} --values {} "
-                     "--words {} --depth {}{}",
+                     "--words {} --policy {} --oom {} --pins {} --swap-slots {} --ops {} "
+                     "--depth {}{}",
                      o.impl, o.machine.procs, o.machine.pages, o.machine.frames, o.values,
-                     o.machine.words, o.depth, o.induction ? " --induction" : "");
+                     o.machine.words, policy_name(o.machine.policy), oom_name(o.machine.oom),
+                     o.pins, o.swap_slots, symbolic::op_mask_name(o.ops), o.depth,
+                     o.induction ? " --induction" : "");
 }
 
 std::string machine(const symbolic::ProveOptions& o) {
   auto n = [](std::uint32_t count, const char* what) {
     return fmt::format("{} {}{}", count, what, count == 1 ? "" : "s");
   };
-  return fmt::format("{}, {}, {}, values 1..{}, {}", n(o.machine.procs, "proc"),
-                     n(o.machine.pages, "page"), n(o.machine.frames, "frame"), o.values,
-                     n(o.machine.words, "word"));
+  return fmt::format("{}, {}, {}, values 1..{}, {}, policy {}, oom {}, {}, {}, ops {}",
+                     n(o.machine.procs, "proc"), n(o.machine.pages, "page"),
+                     n(o.machine.frames, "frame"), o.values, n(o.machine.words, "word"),
+                     policy_name(o.machine.policy), oom_name(o.machine.oom), n(o.pins, "pin slot"),
+                     n(o.swap_slots, "swap slot"), symbolic::op_mask_name(o.ops));
 }
 
 void print_depth(const symbolic::DepthReport& d) {
@@ -125,8 +133,14 @@ nlohmann::json to_json(const ProveResult& r, const symbolic::ProveOptions& o) {
                         {"pages", o.machine.pages},
                         {"frames", o.machine.frames},
                         {"values", o.values},
-                        {"words", o.machine.words}}},
+                        {"words", o.machine.words},
+                        {"policy", policy_name(o.machine.policy)},
+                        {"oom", oom_name(o.machine.oom)},
+                        {"pins", o.pins},
+                        {"swap_slots", o.swap_slots},
+                        {"ops", symbolic::op_mask_name(o.ops)}}},
                       {"depth", o.depth},
+                      {"not_encoded", symbolic::kNotEncoded},
                       {"result", result},
                       {"clean_depth", r.bmc.clean_depth},
                       {"depths", depths},
@@ -168,10 +182,30 @@ int run_prove(ProveArgs& args) {
         "prove encodes the model and its built-in mutants only, not '{}' (explore and check "
         "drive any implementation)",
         o.impl));
+  if (!args.ops.empty()) {
+    std::optional<symbolic::OpMask> mask = symbolic::op_mask_from_name(args.ops);
+    if (!mask)
+      throw UsageError(fmt::format("--ops: '{}' is not 'all', 'core' or a comma-separated list of "
+                                   "op names (fork,write,read,exit,exec,vfork,mmap,munmap,"
+                                   "swapout,pin,unpin,copyout)",
+                                   args.ops));
+    o.ops = *mask;
+  }
+  if (!args.policy.empty()) {
+    std::optional<ReusePolicy> p = policy_from_name(args.policy);
+    if (!p) throw UsageError(fmt::format("--policy: '{}' is not mapcount, pagecount or exclusive", args.policy));
+    o.machine.policy = *p;
+  }
+  if (!args.oom.empty()) {
+    std::optional<OomPolicy> p = oom_from_name(args.oom);
+    if (!p) throw UsageError(fmt::format("--oom: '{}' is not error or kill", args.oom));
+    o.machine.oom = *p;
+  }
   o.found_by = command_line(o);
   if (!args.json) {
     fmt::print("prove {}: {}; every sequence of up to {} ops (Z3 {}, QF_BV)\n", o.impl, machine(o),
                o.depth, Z3_get_full_version());
+    fmt::print("  not encoded: {}\n", symbolic::kNotEncoded);
     o.on_depth = print_depth;
   }
   ProveResult r;
@@ -210,6 +244,20 @@ Command add_prove(CLI::App& app) {
   app.add_option("--depth", o.depth, "longest op sequence to check")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  app.add_option("--pins", o.pins, "pin slots: at most this many pins held at once")
+      ->check(CLI::Range(1, 2))
+      ->capture_default_str();
+  app.add_option("--swap-slots", o.swap_slots, "swap slots: swapout only with one free")
+      ->check(CLI::Range(1, 4))
+      ->capture_default_str();
+  app.add_option("--ops", args->ops,
+                 "op kinds Z3 may choose: all (default), core (fork,write,read,exit), or a list");
+  // --policy and --oom belong to the common machine options; until those
+  // have them, prove takes them itself.
+  if (!app.get_option_no_throw("--policy"))
+    app.add_option("--policy", args->policy, "reuse policy: mapcount, pagecount or exclusive (default)");
+  if (!app.get_option_no_throw("--oom"))
+    app.add_option("--oom", args->oom, "out of memory: error (default) or kill");
   app.add_flag("--induction", o.induction, "then try k-induction: a proof for every depth");
   app.add_option("--timeout", o.timeout_seconds, "seconds for the whole command")
       ->check(CLI::PositiveNumber)

@@ -95,12 +95,13 @@ struct Share {
 
 // Expands frontier[begin, end): reads `seen`, which nobody writes meanwhile.
 void expand(const std::vector<Entry>& frontier, std::size_t begin, std::size_t end,
-            const KeySet& seen, std::uint32_t values, const std::function<bool()>& out_of_time,
+            const KeySet& seen, std::uint32_t values, OpSet kinds,
+            const std::function<bool()>& out_of_time,
             Share& share) {
   StateKeyer keyer;
   for (std::size_t e = begin; e < end; ++e) {
     const Entry& entry = frontier[e];
-    for (const Op& op : ops_from(entry.sem, values)) {
+    for (const Op& op : ops_from(entry.sem, values, kinds)) {
       if ((share.transitions & 255) == 0 && out_of_time()) {
         share.timed_out = true;
         return;
@@ -129,18 +130,43 @@ std::vector<Op> path_to(const std::vector<Node>& nodes, std::uint32_t node) {
 
 }  // namespace
 
-std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values) {
+std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values, OpSet kinds) {
   const Config& c = sem.config();
   std::vector<Op> ops;
-  for (const auto& [pid, space] : sem.spaces()) {
-    ops.push_back(Op::fork(pid));
+  auto want = [kinds](OpKind k) { return op_in(kinds, k); };
+  auto stores = [&](OpKind kind, Pid pid) {
+    if (!want(kind)) return;
     for (Vpn vpn = 0; vpn < c.pages; ++vpn)
       for (std::uint32_t word = 0; word < c.words; ++word)
-        for (Value value = 1; value <= values; ++value) ops.push_back(Op::write(pid, vpn, value, word));
-    ops.push_back(Op::exit(pid));
-    for (Vpn vpn = 0; vpn < c.pages; ++vpn)
-      for (std::uint32_t word = 0; word < c.words; ++word) ops.push_back(Op::read(pid, vpn, word));
+        for (Value value = 1; value <= values; ++value)
+          ops.push_back(Op{kind, pid, vpn, value, word});
+  };
+  for (const auto& [pid, proc] : sem.processes()) {
+    if (want(OpKind::Fork)) ops.push_back(Op::fork(pid));
+    stores(OpKind::Write, pid);
+    if (want(OpKind::Exit)) ops.push_back(Op::exit(pid));
+    if (want(OpKind::Read))
+      for (Vpn vpn = 0; vpn < c.pages; ++vpn)
+        for (std::uint32_t word = 0; word < c.words; ++word) ops.push_back(Op::read(pid, vpn, word));
+    if (want(OpKind::Exec)) ops.push_back(Op::exec(pid));
+    if (want(OpKind::Vfork)) ops.push_back(Op::vfork(pid));
+    for (Vpn vpn = 0; vpn < c.pages; ++vpn) {
+      if (want(OpKind::Mmap))
+        for (MapKind kind : {MapKind::PrivateAnon, MapKind::SharedAnon, MapKind::Text,
+                             MapKind::PrivateFile, MapKind::SharedFile})
+          ops.push_back(Op::mmap(pid, vpn, 1, kind));
+      if (want(OpKind::Munmap)) ops.push_back(Op::munmap(pid, vpn, 1));
+      if (want(OpKind::Swapout)) ops.push_back(Op::swapout(pid, vpn));
+      if (want(OpKind::Pin)) {
+        ops.push_back(Op::pin_page(pid, vpn, false));
+        ops.push_back(Op::pin_page(pid, vpn, true));
+      }
+    }
+    stores(OpKind::Copyout, pid);
   }
+  if (want(OpKind::Unpin))
+    for (const auto& [id, cell] : sem.pins())
+      for (std::uint32_t word = 0; word < c.words; ++word) ops.push_back(Op::unpin(id, word));
   return ops;
 }
 
@@ -191,7 +217,7 @@ ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options
       for (unsigned t = 0; t < threads; ++t) {
         std::size_t lo = std::min(end, b + t * per), hi = std::min(end, lo + per);
         auto work = [&, lo, hi, t] {
-          expand(frontier, lo, hi, seen, options.values, out_of_time, shares[t]);
+          expand(frontier, lo, hi, seen, options.values, options.ops, out_of_time, shares[t]);
         };
         if (t + 1 == threads) work();
         else workers.emplace_back(work);

@@ -1,6 +1,7 @@
 // The exhaustive engine: breadth-first search over every state an
 // implementation reaches from its start, with every op a live process can
-// do (fork, write of values 1..NV to every word, read, exit), states
+// do (fork, write of values 1..NV to every word, read, exit, and with
+// ExploreOptions::ops the rest: every vpn, kind, pin and mode), states
 // deduplicated up to renaming of frames and permutation of processes
 // (state_key.h). Each op is checked with spec's check_step, as the harness
 // does, so the first violation found is one of a shortest sequence.
@@ -21,6 +22,7 @@ namespace cow::explore {
 struct ExploreOptions {
   Config machine{2, 6, 3, 1};  // pages, frames, procs, words
   std::uint32_t values = 3;    // writes store 1..values
+  OpSet ops = kCoreOps;        // op kinds tried; every kind multiplies the state space
   std::uint32_t max_depth = 0; // longest sequence; 0: until no new state
   double timeout_seconds = 60;
   std::uint64_t max_states = 50'000'000;  // a memory guard
@@ -60,7 +62,8 @@ struct ExploreResult {
 ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options,
                       const std::function<void(const ExploreProgress&)>& on_level = {});
 
-// Every op the search tries from `sem`, in the order it tries them.
-std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values);
+// Every op of a kind in `ops` the search tries from `sem`, in the order it
+// tries them.
+std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values, OpSet ops = kCoreOps);
 
 }  // namespace cow::explore

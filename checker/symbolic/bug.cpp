@@ -7,7 +7,7 @@ namespace cow::symbolic {
 
 namespace {
 
-constexpr std::array<std::pair<Bug, std::string_view>, 12> kNames = {{
+constexpr std::array<std::pair<Bug, std::string_view>, 15> kNames = {{
     {Bug::ChildTableMemcpy, "child-table-memcpy"},
     {Bug::ParentLeftWritable, "parent-left-writable"},
     {Bug::ChildLeftWritable, "child-left-writable"},
@@ -20,10 +20,13 @@ constexpr std::array<std::pair<Bug, std::string_view>, 12> kNames = {{
     {Bug::CopyKeepsOldRef, "copy-keeps-old-ref"},
     {Bug::CopyNoContents, "copy-no-contents"},
     {Bug::ExitLeaks, "exit-leaks"},
+    {Bug::CopyoutNoCow, "copyout-no-cow"},
+    {Bug::SwapoutOnePte, "swapout-one-pte"},
+    {Bug::ForkSharesPinned, "fork-shares-pinned"},
 }};
 
-constexpr std::array<Bug, 12> kBugs = [] {
-  std::array<Bug, 12> bugs{};
+constexpr std::array<Bug, 15> kBugs = [] {
+  std::array<Bug, 15> bugs{};
   for (std::size_t i = 0; i < kNames.size(); ++i) bugs[i] = kNames[i].first;
   return bugs;
 }();

@@ -27,6 +27,9 @@ enum class Bug : std::uint8_t {
   CopyKeepsOldRef,     // wp_copy: no frame_put on the old frame
   CopyNoContents,      // wp_copy: the new frame keeps what it held (poison)
   ExitLeaks,           // exit_drop_page: no frame_put
+  CopyoutNoCow,        // kernel_store: copyout stores into a present frame, no COW fault
+  SwapoutOnePte,       // swapout_unmap: only the first PTE (space, vpn order) is unmapped
+  ForkSharesPinned,    // fork_copies_pinned: never (no early copy of pinned pages)
 };
 
 // Every Bug but None, in the order model/mutants lists the mutants.

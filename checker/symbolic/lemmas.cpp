@@ -8,38 +8,72 @@ std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& s) 
   z3::context& ctx = ts.ctx();
   const Widths& w = ts.widths();
   std::vector<z3::expr> maps = mappings(ctx, s, w.count);
-  std::vector<z3::expr> counted, exclusive, shared_cow, holds_semantics, one_of;
-  for (std::size_t f = 0; f < s.refcount.size(); ++f) counted.push_back(s.refcount[f] == maps[f]);
+  std::vector<z3::expr> pins = pin_counts(ctx, s, w.count);
+  std::vector<z3::expr> srefs = slot_refs(ctx, s, w.count);
+  std::vector<z3::expr> counted, slots_counted, exclusive, excl_one, shared_cow, holds_semantics,
+      pins_hold, one_of, core;
+  z3::expr one = ts.count_val(1);
+  for (std::size_t f = 0; f < s.refcount.size(); ++f) counted.push_back(s.refcount[f] == maps[f] + pins[f]);
+  for (std::size_t k = 0; k < s.slot_rc.size(); ++k) slots_counted.push_back(s.slot_rc[k] == srefs[k]);
   for (std::size_t slot = 0; slot < s.live.size(); ++slot)
     for (std::size_t vpn = 0; vpn < s.pte[slot].size(); ++vpn) {
       const SymPte& p = s.pte[slot][vpn];
-      const z3::expr& live = s.live[slot];
-      z3::expr refs = pick(s.refcount, p.frame);
+      z3::expr live = owns_space(s, slot);
+      z3::expr on = live && p.present;
       z3::expr mappers = pick(maps, p.frame);
-      exclusive.push_back(
-          z3::implies(live && p.writable, refs == ts.count_val(1) && mappers == ts.count_val(1)));
-      shared_cow.push_back(z3::implies(live && z3::ugt(mappers, ts.count_val(1)), p.cow));
-      one_of.push_back(z3::implies(live, p.writable != p.cow));
+      exclusive.push_back(z3::implies(on && p.writable, mappers == one));
+      excl_one.push_back(z3::implies(on && p.excl, mappers == one));
+      shared_cow.push_back(z3::implies(on && z3::ugt(mappers, one), p.cow));
+      one_of.push_back(z3::implies(live && (p.present || p.swapped), p.writable != p.cow));
+      z3::expr unmapped = p.kind == ts.map_val(MapKind::None);
+      std::vector<z3::expr> column;
       for (std::uint32_t word = 0; word < w.stored_words; ++word) {
         z3::expr want = word < s.semantics[slot][vpn].size() ? s.semantics[slot][vpn][word]
                                                              : ts.value_val(0);
-        holds_semantics.push_back(z3::implies(live, frame_word(s, p.frame, word) == want));
+        std::vector<z3::expr> from_slot;
+        for (const auto& data : s.slot_data) from_slot.push_back(data[word]);
+        z3::expr held = z3::ite(p.present, frame_word(s, p.frame, word),
+                                z3::ite(p.swapped, pick(from_slot, p.sslot), ts.value_val(0)));
+        holds_semantics.push_back(z3::implies(live && !unmapped, held == want));
       }
+      holds_semantics.push_back(z3::implies(live && unmapped, !p.present && !p.swapped));
+      core.push_back(z3::implies(s.live[slot], !s.borrow[slot] && !s.susp[slot] &&
+                                                   p.kind == ts.map_val(MapKind::PrivateAnon) &&
+                                                   p.present && !p.swapped));
     }
-  return {
-      {"refcount-counts-mappings", "each frame's refcount is the live PTEs that map it (RC)",
+  for (const SymPin& pin : s.pins) {
+    for (std::uint32_t word = 0; word < w.stored_words; ++word)
+      pins_hold.push_back(z3::implies(pin.held, frame_word(s, pin.frame, word) == pin.sem[word]));
+    core.push_back(!pin.held);
+  }
+  std::vector<Lemma> lemmas = {
+      {"refcount-counts-references",
+       "each frame's refcount is the present PTEs of live spaces that map it plus the pins that "
+       "hold it (RC)",
        counted},
-      {"writable-is-exclusive", "a writable PTE's frame has one reference and one mapping (WP)",
-       exclusive},
-      {"shared-is-cow", "a frame mapped twice is cow in every PTE mapping it (WP)",
-       shared_cow},
-      {"pages-hold-semantics", "every live page's frame holds its eager-copy contents (ISO)",
+      {"slot-refcount-counts-swap-ptes", "each swap slot's refcount is the swap PTEs that name it (RC)",
+       slots_counted},
+      {"writable-is-exclusive", "a writable present PTE's frame has one mapping (WP)", exclusive},
+      {"exclusive-is-one-mapping", "an exclusive present PTE's frame has one mapping (WP)", excl_one},
+      {"shared-is-cow", "a frame mapped twice is cow in every PTE mapping it (WP)", shared_cow},
+      {"pages-hold-semantics",
+       "every page of a live space holds its eager-copy contents in its frame, its swap slot, or "
+       "(untouched) nowhere, every word; an unmapped page has neither (ISO)",
        holds_semantics},
+      {"pins-hold-semantics", "every held pin's frame holds its cell's contents (ISO)", pins_hold},
       {"writable-xor-cow",
-       "a live PTE is either writable or cow, never both nor neither: pte_write_protect and "
-       "pte_make_writable are the only writers of the two bits",
+       "a present or swapped PTE is either writable or cow, never both nor neither: "
+       "pte_write_protect and pte_make_writable are the only writers of the two bits",
        one_of},
   };
+  // With only fork, write, read and exit, none of the newer state can arise:
+  // say so, or the free first state of an induction step starts with it.
+  if ((ts.config().ops & ~kCoreOps) == 0)
+    lemmas.push_back({"core-shape",
+                      "with --ops core: no pin is held, no process is a vfork child or suspended, "
+                      "and every page of a live process is private anon and present",
+                      core});
+  return lemmas;
 }
 
 z3::expr Lemma::holds() const { return all_of(atoms.front().ctx(), atoms); }

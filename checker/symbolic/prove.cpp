@@ -23,13 +23,19 @@ SymConfig config_of(const ProveOptions& o) {
     throw std::invalid_argument("prove encodes at most 16 procs, 16 pages and 64 frames");
   if (o.values < 1 || o.values > 1000) throw std::invalid_argument("values must be 1..1000");
   if (o.depth < 1 || o.depth > 1000) throw std::invalid_argument("depth must be 1..1000");
-  return SymConfig{o.machine, o.values, *bug, o.depth};
+  // A fork copies each exclusive pinned page at once; the encoding has two
+  // frames to hand out per step, so two pins at most.
+  if (o.pins < 1 || o.pins > 2) throw std::invalid_argument("pins must be 1..2");
+  if (o.swap_slots < 1 || o.swap_slots > 4) throw std::invalid_argument("swap slots must be 1..4");
+  if (o.ops == 0 || (o.ops & ~kAllOps) != 0) throw std::invalid_argument("no op kinds to generate");
+  return SymConfig{o.machine, o.values, *bug, o.depth, o.pins, o.swap_slots, o.ops};
 }
 
 // Replays Z3's ops on the real implementation: they must break the same
 // invariant at the last step and nothing before it.
 void replay(ProveResult& r, const ProveOptions& o) {
-  Trace trace = trace_ops(make_implementation(o.impl, o.machine), o.machine, r.ops, false);
+  const std::string& impl = o.replay_impl.empty() ? o.impl : o.replay_impl;
+  Trace trace = trace_ops(make_implementation(impl, o.machine), o.machine, r.ops, false);
   if (trace.violation) {
     r.replayed = trace.violation;
     r.replay_failed_at = trace.steps.size();

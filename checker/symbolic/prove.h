@@ -21,8 +21,11 @@ namespace cow::symbolic {
 
 struct ProveOptions {
   std::string impl = "model";  // "model" or "mutant:NAME"
-  Config machine{2, 6, 3, 2};  // pages, frames, procs, words
+  Config machine{2, 6, 3, 2};  // pages, frames, procs, words; policy and oom too
   std::uint32_t values = 2;
+  std::uint32_t pins = 2;        // pin slots (1..2): at most this many pins held at once
+  std::uint32_t swap_slots = 1;  // swap slots (1..4): swapout only with one free
+  OpMask ops = kAllOps;          // the op kinds Z3 may choose
   std::uint32_t depth = 8;
   bool induction = false;
   double timeout_seconds = 60;
@@ -30,7 +33,16 @@ struct ProveOptions {
   std::filesystem::path out_dir = "counterexamples";
   std::string found_by;  // the command line, for the file's notes
   std::function<void(const DepthReport&)> on_depth;
+  // Tests only: replay the counterexample on this implementation instead
+  // of `impl`, to show that a replay that disagrees is told as an ENCODING BUG.
+  std::string replay_impl;
 };
+
+// What the encoding leaves out, said wherever a claim is made: no
+// sequence containing these is ever checked by prove.
+inline constexpr const char* kNotEncoded =
+    "mmap of shared-anon, text, private-file and shared-file (only private-anon is generated); "
+    "more than the --pins pins held or --swap-slots slots in use at once";
 
 enum class Verdict : std::uint8_t {
   Clean,        // no violation up to the asked depth

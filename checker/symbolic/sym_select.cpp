@@ -27,10 +27,17 @@ z3::expr pick2(const SymState& s, const z3::expr& slot, const z3::expr& vpn, Fie
 }  // namespace
 
 SymPte pte_at(const SymState& s, const z3::expr& slot, const z3::expr& vpn) {
-  return SymPte{pick2(s, slot, vpn, [](const SymPte& p) { return p.writable; }),
+  return SymPte{pick2(s, slot, vpn, [](const SymPte& p) { return p.kind; }),
+                pick2(s, slot, vpn, [](const SymPte& p) { return p.present; }),
+                pick2(s, slot, vpn, [](const SymPte& p) { return p.writable; }),
                 pick2(s, slot, vpn, [](const SymPte& p) { return p.cow; }),
-                pick2(s, slot, vpn, [](const SymPte& p) { return p.frame; })};
+                pick2(s, slot, vpn, [](const SymPte& p) { return p.excl; }),
+                pick2(s, slot, vpn, [](const SymPte& p) { return p.frame; }),
+                pick2(s, slot, vpn, [](const SymPte& p) { return p.swapped; }),
+                pick2(s, slot, vpn, [](const SymPte& p) { return p.sslot; })};
 }
+
+z3::expr owns_space(const SymState& s, std::size_t slot) { return s.live[slot] && !s.borrow[slot]; }
 
 z3::expr semantic_word(const SymState& s, const z3::expr& slot, const z3::expr& vpn,
                        const z3::expr& word) {
@@ -63,8 +70,34 @@ std::vector<z3::expr> mappings(z3::context& ctx, const SymState& s, unsigned wid
     std::vector<z3::expr> maps;
     for (std::size_t slot = 0; slot < s.pte.size(); ++slot)
       for (const SymPte& p : s.pte[slot])
-        maps.push_back(s.live[slot] && p.frame == ctx.bv_val(static_cast<std::uint64_t>(f), frame_bits));
+        maps.push_back(owns_space(s, slot) && p.present &&
+                       p.frame == ctx.bv_val(static_cast<std::uint64_t>(f), frame_bits));
     counts.push_back(count_true(ctx, maps, width));
+  }
+  return counts;
+}
+
+std::vector<z3::expr> pin_counts(z3::context& ctx, const SymState& s, unsigned width) {
+  std::vector<z3::expr> counts;
+  for (std::size_t f = 0; f < s.refcount.size(); ++f) {
+    std::vector<z3::expr> held;
+    for (const SymPin& pin : s.pins)
+      held.push_back(pin.held && pin.frame == ctx.bv_val(static_cast<std::uint64_t>(f),
+                                                         pin.frame.get_sort().bv_size()));
+    counts.push_back(count_true(ctx, held, width));
+  }
+  return counts;
+}
+
+std::vector<z3::expr> slot_refs(z3::context& ctx, const SymState& s, unsigned width) {
+  std::vector<z3::expr> counts;
+  for (std::size_t k = 0; k < s.slot_rc.size(); ++k) {
+    std::vector<z3::expr> refs;
+    for (std::size_t slot = 0; slot < s.pte.size(); ++slot)
+      for (const SymPte& p : s.pte[slot])
+        refs.push_back(owns_space(s, slot) && p.swapped &&
+                       p.sslot == ctx.bv_val(static_cast<std::uint64_t>(k), p.sslot.get_sort().bv_size()));
+    counts.push_back(count_true(ctx, refs, width));
   }
   return counts;
 }

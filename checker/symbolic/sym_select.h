@@ -29,9 +29,16 @@ z3::expr frame_word(const SymState& state, const z3::expr& frame, std::uint32_t 
 // How many of `conditions` hold, as a bit-vector of `width` bits.
 z3::expr count_true(z3::context& ctx, const std::vector<z3::expr>& conditions, unsigned width);
 
-// For each frame, the PTEs of live slots that map it: what check_rc and
-// check_wp call "refs" and "mappers".
+// A live process that owns its space (not a vfork child in its parent's).
+z3::expr owns_space(const SymState& state, std::size_t slot);
+
+// For each frame, the present PTEs of live spaces that map it: what
+// check_rc and check_wp call "maps" and "mappers".
 std::vector<z3::expr> mappings(z3::context& ctx, const SymState& state, unsigned width);
+// For each frame, the held pins that name it.
+std::vector<z3::expr> pin_counts(z3::context& ctx, const SymState& state, unsigned width);
+// For each swap slot, the swap PTEs of live spaces that name it.
+std::vector<z3::expr> slot_refs(z3::context& ctx, const SymState& state, unsigned width);
 
 // The frames whose refcount is 0: FrameTable's free list.
 z3::expr free_frames(z3::context& ctx, const SymState& state, unsigned width);

@@ -1,6 +1,6 @@
 // The reference model as a transition system (after pono's core/ts.h): the
-// initial state, what a well-typed state is, and one step — fork, write,
-// read or exit, chosen symbolically — as a relation between a state, an op
+// initial state, what a well-typed state is, and one step — any op of
+// spec/op.h, chosen symbolically — as a relation between a state, an op
 // and the next state. cow_step.cpp reads side by side with model/cow_model.cpp.
 #pragma once
 
@@ -17,9 +17,11 @@ namespace cow::symbolic {
 struct SymOutcome {
   z3::expr prot_fault;     // Status::ProtFault
   z3::expr out_of_memory;  // Status::OutOfMemory
+  z3::expr killed;         // Status::Killed (OomPolicy::Kill)
+  z3::expr busy;           // Status::Busy (swapout of a pinned frame)
   z3::expr cow_reuse;      // Fault::CowReuse
   z3::expr cow_copy;       // Fault::CowCopy
-  z3::expr read_value;     // Outcome::value of a read
+  z3::expr read_value;     // Outcome::value of a read or an unpin
 };
 
 // One step of an unrolling: the states on both sides stay owned by the
@@ -64,6 +66,10 @@ class TransitionSystem {
   z3::expr kind_is(const SymOp& op, OpKind kind) const {
     return op.kind == ctx_.bv_val(static_cast<unsigned>(kind), widths_.kind);
   }
+  z3::expr map_val(MapKind kind) const { return ctx_.bv_val(static_cast<unsigned>(kind), widths_.map); }
+  z3::expr pin_val(std::uint32_t pin) const { return ctx_.bv_val(pin, widths_.pin); }
+  z3::expr swap_val(std::uint32_t slot) const { return ctx_.bv_val(slot, widths_.swap); }
+  z3::expr range_val(std::uint32_t n) const { return ctx_.bv_val(n, widths_.range); }
 
  private:
   z3::context& ctx_;

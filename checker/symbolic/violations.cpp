@@ -8,86 +8,140 @@ namespace cow::symbolic {
 
 namespace {
 
-// check_iso: the outcome equals the semantics' (OOM excepted), and every
-// page of every live process holds its semantic value, every word of it.
+z3::expr is_op(const TransitionSystem& ts, const SymStep& st, OpKind k) { return ts.kind_is(*st.op, k); }
+
+// The op's space: its process's own, or a vfork child's parent's.
+z3::expr space_of(const SymState& s, const SymOp& op) {
+  return z3::ite(pick(s.borrow, op.slot), pick(s.owner, op.slot), op.slot);
+}
+
+z3::expr status_ok(const SymOutcome& o) {
+  return !o.prot_fault && !o.out_of_memory && !o.killed && !o.busy;
+}
+
+// check_iso: the outcome equals the semantics' (running out of frames and
+// a busy swapout excepted), every page of every live space holds its
+// semantic value wherever its data is, and every pin sees its cell.
 std::vector<z3::expr> check_iso(const TransitionSystem& ts, const SymStep& st) {
+  const SymState& b = *st.before;
   const SymState& a = *st.after;
   const Widths& w = ts.widths();
+  const SymOutcome& o = st.outcome;
   std::vector<z3::expr> bad;
-  // check_outcome: a valid write must return ok (or OOM); a read the value
-  // the semantics held before the step.
-  bad.push_back(ts.kind_is(*st.op, OpKind::Write) && st.outcome.prot_fault);
-  bad.push_back(ts.kind_is(*st.op, OpKind::Read) &&
-                st.outcome.read_value !=
-                    semantic_word(*st.before, st.op->slot, st.op->vpn, st.op->word));
-  // check_contents.
+  // check_outcome: a valid write, copyout or pin of an anonymous page
+  // must not be a protection fault; a read returns what the semantics held
+  // before the step, an unpin what its cell holds.
+  bad.push_back((is_op(ts, st, OpKind::Write) || is_op(ts, st, OpKind::Copyout) ||
+                 is_op(ts, st, OpKind::Pin)) &&
+                o.prot_fault);
+  bad.push_back(is_op(ts, st, OpKind::Read) && status_ok(o) &&
+                o.read_value != semantic_word(b, space_of(b, *st.op), st.op->vpn, st.op->word));
+  std::vector<z3::expr> pinned_value;
+  for (std::size_t i = 0; i < b.pins.size(); ++i) {
+    std::vector<z3::expr> words(b.pins[i].sem.begin(),
+                                b.pins[i].sem.begin() + ts.config().machine.words);
+    pinned_value.push_back(pick(words, st.op->word));
+  }
+  bad.push_back(is_op(ts, st, OpKind::Unpin) && o.read_value != pick(pinned_value, st.op->pin));
+  // check_contents: per page of a live space.
   for (std::size_t s = 0; s < a.live.size(); ++s)
-    for (std::size_t v = 0; v < a.pte[s].size(); ++v)
+    for (std::size_t v = 0; v < a.pte[s].size(); ++v) {
+      const SymPte& p = a.pte[s][v];
+      z3::expr live = owns_space(a, s);
+      z3::expr unmapped = p.kind == ts.map_val(MapKind::None);
+      bad.push_back(live && unmapped && (p.present || p.swapped));
       for (std::uint32_t word = 0; word < w.stored_words; ++word) {
         z3::expr want = word < a.semantics[s][v].size() ? a.semantics[s][v][word] : ts.value_val(0);
-        bad.push_back(a.live[s] && frame_word(a, a.pte[s][v].frame, word) != want);
+        std::vector<z3::expr> column;
+        for (const auto& data : a.slot_data) column.push_back(data[word]);
+        z3::expr held = z3::ite(p.present, frame_word(a, p.frame, word),
+                                z3::ite(p.swapped, pick(column, p.sslot), ts.value_val(0)));
+        bad.push_back(live && !unmapped && held != want);
       }
+    }
+  // check_pins.
+  for (const SymPin& pin : a.pins)
+    for (std::uint32_t word = 0; word < w.stored_words; ++word)
+      bad.push_back(pin.held && frame_word(a, pin.frame, word) != pin.sem[word]);
   return bad;
 }
 
-// check_wp: writable only with one reference and one mapping; a frame
-// mapped twice has the cow bit in every PTE that maps it.
+// check_wp: a private PTE is writable or exclusive only with one mapping,
+// and cow when its frame is mapped twice; an unmapped page is never present.
 std::vector<z3::expr> check_wp(const TransitionSystem& ts, const SymStep& st) {
   z3::context& ctx = ts.ctx();
   const SymState& a = *st.after;
   std::vector<z3::expr> maps = mappings(ctx, a, ts.widths().count);
   std::vector<z3::expr> bad;
+  z3::expr one = ts.count_val(1);
   for (std::size_t s = 0; s < a.live.size(); ++s)
     for (const SymPte& p : a.pte[s]) {
-      z3::expr refs = pick(a.refcount, p.frame);
+      z3::expr on = owns_space(a, s) && p.present;
       z3::expr mappers = pick(maps, p.frame);
-      bad.push_back(a.live[s] && p.writable &&
-                    (refs != ts.count_val(1) || mappers != ts.count_val(1)));
-      bad.push_back(a.live[s] && z3::ugt(mappers, ts.count_val(1)) && !p.cow);
+      bad.push_back(on && p.kind == ts.map_val(MapKind::None));
+      bad.push_back(on && p.writable && mappers != one);
+      bad.push_back(on && z3::ugt(mappers, one) && !p.cow);
+      bad.push_back(on && p.excl && mappers != one);
     }
   return bad;
 }
 
-// check_reuse: after a served write the PTE is writable and not cow; a
-// writable PTE takes no fault; refcount 1 reuses in place; a shared frame
-// is copied to exactly one new frame.
+// check_reuse: after a served write to a present private page the PTE is
+// writable and not cow; a writable PTE takes no fault; a frame mapped twice
+// is copied to exactly one new frame; refcount 1 reuses in place; one
+// mapping plus pins may go either way, but must do what it says.
 std::vector<z3::expr> check_reuse(const TransitionSystem& ts, const SymStep& st) {
   z3::context& ctx = ts.ctx();
   const SymState& b = *st.before;
   const SymState& a = *st.after;
   const SymOutcome& o = st.outcome;
   unsigned width = ts.widths().count;
-  z3::expr served = ts.kind_is(*st.op, OpKind::Write) && !o.prot_fault && !o.out_of_memory;
-  SymPte before = pte_at(b, st.op->slot, st.op->vpn);
-  SymPte after = pte_at(a, st.op->slot, st.op->vpn);
+  z3::expr space = space_of(b, *st.op);
+  SymPte before = pte_at(b, space, st.op->vpn);
+  SymPte after = pte_at(a, space, st.op->vpn);
+  z3::expr served = (is_op(ts, st, OpKind::Write) || is_op(ts, st, OpKind::Copyout)) &&
+                    status_ok(o) && before.present && after.present;
+  std::vector<z3::expr> maps = mappings(ctx, b, width);
   z3::expr refs = pick(b.refcount, before.frame);
+  z3::expr mappers = pick(maps, before.frame);
   z3::expr same_frame = after.frame == before.frame;
   z3::expr free_before = free_frames(ctx, b, width);
   z3::expr free_after = free_frames(ctx, a, width);
-  z3::expr no_fault = !o.cow_reuse && !o.cow_copy;
+  z3::expr one = ts.count_val(1);
 
   z3::expr not_served = !after.writable || after.cow;
-  z3::expr writable_faulted = before.writable && (!no_fault || !same_frame);
-  z3::expr sole_copied = !before.writable && refs == ts.count_val(1) &&
-                         (!o.cow_reuse || !same_frame || free_after != free_before);
-  z3::expr shared_reused = !before.writable && refs != ts.count_val(1) &&
-                           (!o.cow_copy || same_frame || free_after + ts.count_val(1) != free_before);
-  return {served && not_served, served && writable_faulted, served && sole_copied,
-          served && shared_reused};
+  z3::expr writable_faulted = before.writable && (o.cow_reuse || o.cow_copy || !same_frame);
+  z3::expr reused = o.cow_reuse && same_frame && free_after == free_before;
+  z3::expr copied = o.cow_copy && !same_frame && free_after + one == free_before;
+  z3::expr need_copy = z3::ugt(mappers, one);
+  z3::expr need_reuse = !need_copy && refs == one;
+  z3::expr ro = !before.writable;
+  return {served && not_served, served && writable_faulted,
+          served && ro && need_reuse && !reused, served && ro && need_copy && !copied,
+          served && ro && !need_copy && !need_reuse && !reused && !copied};
 }
 
-// check_rc: every frame's refcount is the number of live PTEs mapping it
-// (which also makes a mapped frame never free, and in-use plus free the
-// total); OOM only with no free frame. An OOM step changes no state by
-// construction of the step, so that half of check_oom needs no formula.
+// check_rc: every frame's refcount is the present PTEs of live spaces
+// that map it plus the pins that hold it (which also makes a mapped or
+// pinned frame never free, and in-use plus free the total); every swap
+// slot's, the swap PTEs that name it; OOM only with too few free frames.
+// An OOM step changes no state by construction of the step, so that half of
+// check_oom needs no formula.
 std::vector<z3::expr> check_rc(const TransitionSystem& ts, const SymStep& st) {
   z3::context& ctx = ts.ctx();
+  const SymState& b = *st.before;
   const SymState& a = *st.after;
   unsigned width = ts.widths().count;
   std::vector<z3::expr> maps = mappings(ctx, a, width);
+  std::vector<z3::expr> pins = pin_counts(ctx, a, width);
+  std::vector<z3::expr> srefs = slot_refs(ctx, a, width);
+  std::vector<z3::expr> held;
+  for (const SymPin& pin : b.pins) held.push_back(pin.held);
+  z3::expr ceiling = z3::ite(ts.kind_is(*st.op, OpKind::Fork), count_true(ctx, held, width), ts.count_val(2));
   std::vector<z3::expr> bad;
-  bad.push_back(st.outcome.out_of_memory && free_frames(ctx, *st.before, width) != ts.count_val(0));
-  for (std::size_t f = 0; f < a.refcount.size(); ++f) bad.push_back(a.refcount[f] != maps[f]);
+  bad.push_back(st.outcome.out_of_memory && z3::uge(free_frames(ctx, b, width), ceiling));
+  for (std::size_t f = 0; f < a.refcount.size(); ++f) bad.push_back(a.refcount[f] != maps[f] + pins[f]);
+  for (std::size_t k = 0; k < a.slot_rc.size(); ++k) bad.push_back(a.slot_rc[k] != srefs[k]);
   return bad;
 }
 

@@ -19,13 +19,17 @@ bool truth(const z3::model& m, const z3::expr& e) { return m.eval(e, true).is_tr
 SlotTrace read_trace(const z3::model& m, Unroller& u, std::uint32_t depth) {
   SlotTrace trace;
   for (std::uint32_t t = 0; t <= depth; ++t) {
-    std::vector<bool> live;
+    std::vector<bool> live, held;
     for (const z3::expr& l : u.state(t).live) live.push_back(truth(m, l));
+    for (const SymPin& p : u.state(t).pins) held.push_back(truth(m, p.held));
     trace.live.push_back(std::move(live));
+    trace.held.push_back(std::move(held));
     if (t == 0) continue;
     const SymOp& op = u.op(t);
     trace.ops.push_back(SlotOp{static_cast<OpKind>(number(m, op.kind)), number(m, op.slot),
-                               number(m, op.vpn), number(m, op.value), number(m, op.word)});
+                               number(m, op.vpn), number(m, op.value), number(m, op.word),
+                               number(m, op.count), static_cast<MapKind>(number(m, op.map)),
+                               truth(m, op.rw), number(m, op.pin)});
   }
   return trace;
 }
@@ -35,44 +39,79 @@ std::vector<Op> to_ops(const SlotTrace& trace) {
   std::vector<Pid> pid_of(slots, 0);
   pid_of[0] = kInitPid;
   Pid next_pid = kInitPid + 1;
+  std::vector<PinId> pin_of(trace.held.front().size(), 0);
+  PinId next_pin = 1;
   std::vector<Op> ops;
   for (std::size_t i = 0; i < trace.ops.size(); ++i) {
     const SlotOp& s = trace.ops[i];
     const std::vector<bool>& before = trace.live[i];
     const std::vector<bool>& after = trace.live[i + 1];
+    if (s.kind == OpKind::Unpin) {
+      if (s.pin >= pin_of.size() || !trace.held[i][s.pin] || pin_of[s.pin] == 0)
+        throw std::logic_error(
+            fmt::format("witness: step {} unpins pin slot {}, which is not held", i + 1, s.pin));
+      ops.push_back(Op::unpin(pin_of[s.pin], s.word));
+      pin_of[s.pin] = 0;
+      continue;
+    }
     if (s.slot >= slots || !before[s.slot] || pid_of[s.slot] == 0)
       throw std::logic_error(fmt::format("witness: step {} acts on slot {}, which is not live", i + 1,
                                          s.slot));
     Pid pid = pid_of[s.slot];
     switch (s.kind) {
-      case OpKind::Fork: {
+      case OpKind::Fork:
+      case OpKind::Vfork: {
         std::size_t child = slots;
         for (std::size_t c = 0; c < slots; ++c)
           if (!before[c] && after[c]) child = c;
-        if (child == slots)
-          throw std::logic_error(fmt::format("witness: the fork at step {} made no child", i + 1));
-        pid_of[child] = next_pid++;
-        ops.push_back(Op::fork(pid));
+        if (child != slots) pid_of[child] = next_pid++;
+        else if (s.kind == OpKind::Vfork)
+          throw std::logic_error(fmt::format("witness: the vfork at step {} made no child", i + 1));
+        ops.push_back(s.kind == OpKind::Fork ? Op::fork(pid) : Op::vfork(pid));
         break;
       }
       case OpKind::Write: ops.push_back(Op::write(pid, s.vpn, s.value, s.word)); break;
+      case OpKind::Copyout: ops.push_back(Op::copyout(pid, s.vpn, s.value, s.word)); break;
       case OpKind::Read: ops.push_back(Op::read(pid, s.vpn, s.word)); break;
-      case OpKind::Exit:
-        pid_of[s.slot] = 0;
-        ops.push_back(Op::exit(pid));
+      case OpKind::Exit: ops.push_back(Op::exit(pid)); break;
+      case OpKind::Exec: ops.push_back(Op::exec(pid)); break;
+      case OpKind::Mmap: ops.push_back(Op::mmap(pid, s.vpn, s.count, s.map)); break;
+      case OpKind::Munmap: ops.push_back(Op::munmap(pid, s.vpn, s.count)); break;
+      case OpKind::Swapout: ops.push_back(Op::swapout(pid, s.vpn)); break;
+      case OpKind::Pin: {
+        ops.push_back(Op::pin_page(pid, s.vpn, s.rw));
+        const std::vector<bool>& held_before = trace.held[i];
+        const std::vector<bool>& held_after = trace.held[i + 1];
+        for (std::size_t p = 0; p < pin_of.size(); ++p)
+          if (!held_before[p] && held_after[p]) pin_of[p] = next_pin++;
         break;
+      }
+      case OpKind::Unpin: break;
     }
+    // An exit, or the OOM killer.
+    for (std::size_t c = 0; c < slots; ++c)
+      if (before[c] && !after[c]) pid_of[c] = 0;
   }
   return ops;
 }
 
 std::string to_string(const SlotOp& op) {
   std::string word = op.word != 0 ? fmt::format(" {}", op.word) : "";
+  std::string slot = fmt::format("slot{}", op.slot);
   switch (op.kind) {
-    case OpKind::Write: return fmt::format("write slot{} {} {}{}", op.slot, op.vpn, op.value, word);
-    case OpKind::Read: return fmt::format("read slot{} {}{}", op.slot, op.vpn, word);
-    case OpKind::Fork: return fmt::format("fork slot{}", op.slot);
-    case OpKind::Exit: return fmt::format("exit slot{}", op.slot);
+    case OpKind::Write: return fmt::format("write {} {} {}{}", slot, op.vpn, op.value, word);
+    case OpKind::Copyout: return fmt::format("copyout {} {} {}{}", slot, op.vpn, op.value, word);
+    case OpKind::Read: return fmt::format("read {} {}{}", slot, op.vpn, word);
+    case OpKind::Fork: return fmt::format("fork {}", slot);
+    case OpKind::Vfork: return fmt::format("vfork {}", slot);
+    case OpKind::Exit: return fmt::format("exit {}", slot);
+    case OpKind::Exec: return fmt::format("exec {}", slot);
+    case OpKind::Mmap:
+      return fmt::format("mmap {} {} {} {}", slot, op.vpn, op.count, map_kind_name(op.map));
+    case OpKind::Munmap: return fmt::format("munmap {} {} {}", slot, op.vpn, op.count);
+    case OpKind::Swapout: return fmt::format("swapout {} {}", slot, op.vpn);
+    case OpKind::Pin: return fmt::format("pin {} {}{}", slot, op.vpn, op.rw ? " rw" : "");
+    case OpKind::Unpin: return fmt::format("unpin pinslot{}{}", op.pin, word);
   }
   return "?";
 }
@@ -84,18 +123,44 @@ std::string describe_state(const z3::model& m, Unroller& u, std::uint32_t t) {
     std::uint32_t v = number(m, e);
     return v == w.poison ? std::string("poison") : fmt::format("{}", v);
   };
-  std::string text = "    slot vpn frame flags   semantics\n";
+  std::string text = "    slot vpn kind         where    flags        semantics\n";
   for (std::size_t slot = 0; slot < s.live.size(); ++slot) {
     if (!truth(m, s.live[slot])) continue;
+    if (truth(m, s.borrow[slot])) {
+      text += fmt::format("    {:>4} vfork child in slot {}'s space\n", slot, number(m, s.owner[slot]));
+      continue;
+    }
     for (std::size_t vpn = 0; vpn < s.pte[slot].size(); ++vpn) {
       const SymPte& p = s.pte[slot][vpn];
       std::vector<std::string> sem;
       for (const z3::expr& word : s.semantics[slot][vpn]) sem.push_back(value(word));
-      text += fmt::format("    {:>4} {:>3} {:>5} {:<7} [{}]\n", slot, vpn, number(m, p.frame),
-                          fmt::format("{}{}", truth(m, p.writable) ? "rw" : "r-",
-                                      truth(m, p.cow) ? " cow" : ""),
-                          fmt::join(sem, " "));
+      std::string where = truth(m, p.present)   ? fmt::format("frame {}", number(m, p.frame))
+                          : truth(m, p.swapped) ? fmt::format("slot {}", number(m, p.sslot))
+                                                : std::string("-");
+      text += fmt::format("    {:>4} {:>3} {:<12} {:<8} {:<12} [{}]{}\n", slot, vpn,
+                          map_kind_name(static_cast<MapKind>(number(m, p.kind))), where,
+                          fmt::format("{}{}{}", truth(m, p.writable) ? "rw" : "r-",
+                                      truth(m, p.cow) ? " cow" : "", truth(m, p.excl) ? " excl" : ""),
+                          fmt::join(sem, " "), truth(m, s.susp[slot]) ? "  (suspended)" : "");
     }
+  }
+  for (std::size_t i = 0; i < s.pins.size(); ++i) {
+    const SymPin& p = s.pins[i];
+    if (!truth(m, p.held)) continue;
+    std::vector<std::string> sem;
+    for (const z3::expr& word : p.sem) sem.push_back(value(word));
+    text += fmt::format("    pin slot {}: frame {}{}, sees [{}]{}\n", i, number(m, p.frame),
+                        truth(m, p.rw) ? " rw" : "", fmt::join(sem, " "),
+                        truth(m, p.track) ? fmt::format(" (slot {} vpn {})", number(m, p.tslot),
+                                                        number(m, p.tvpn))
+                                          : "");
+  }
+  for (std::size_t k = 0; k < s.slot_rc.size(); ++k) {
+    std::vector<std::string> data;
+    for (const z3::expr& word : s.slot_data[k]) data.push_back(value(word));
+    if (number(m, s.slot_rc[k]) != 0)
+      text += fmt::format("    swap slot {}: refcount {} [{}]\n", k, number(m, s.slot_rc[k]),
+                          fmt::join(data, " "));
   }
   text += w.stored_words > u.system().config().machine.words
               ? "    frame refcount contents (the last word stands for every word past --words)\n"

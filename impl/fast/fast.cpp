@@ -14,7 +14,7 @@ constexpr FastOptions mutant(FastOptions base, Mutation m) {
   return base;
 }
 
-constexpr std::array<FastVariant, 6> kVariants = {{
+constexpr std::array<FastVariant, 7> kVariants = {{
     {"fast", "radix page tables, frame arena, eager fork (copies every PTE)", kEager, false},
     {"fast:shared-tables",
      "radix page tables, frame arena, fork shares leaf tables until the first write "
@@ -31,6 +31,9 @@ constexpr std::array<FastVariant, 6> kVariants = {{
     {"fast-mutant:free-shared-table",
      "exit drops the frames of a leaf table another process still shares",
      mutant(kShared, Mutation::FreeSharedTable), true},
+    {"fast-mutant:swapout-one-pte",
+     "swapout moves only the evicting PTE to the slot, not every PTE in the reverse map",
+     mutant(kEager, Mutation::SwapoutOnePte), true},
 }};
 
 }  // namespace

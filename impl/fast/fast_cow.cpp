@@ -17,6 +17,10 @@ Geometry geometry_for(const Config& config, const FastOptions& options) {
   throw std::logic_error(std::string(function) + ": " + reason);
 }
 
+bool range_ok(const Op& op, const Config& c) {
+  return op.count > 0 && op.vpn < c.pages && op.count <= c.pages - op.vpn;
+}
+
 }  // namespace
 
 FastCow::FastCow(const Config& config, const FastOptions& options)
@@ -24,41 +28,76 @@ FastCow::FastCow(const Config& config, const FastOptions& options)
       options_(options),
       geometry_(geometry_for(config, options)),
       frames_(config.frames, geometry_.page_size()),
-      tables_(geometry_.entries()) {
+      tables_(geometry_.entries()),
+      meta_(config.frames) {
   if (geometry_.levels < 2 || geometry_.levels > kMaxLevels)
     panic("FastCow", "the radix tree needs 2 to 5 levels");
   if (config.pages > geometry_.max_pages() || config.words > kMaxWords)
     panic("FastCow", "the configuration does not fit the geometry");
+  objects_.emplace_back();  // object 0: the file
   // The first process maps every page, each in its own zero-filled frame.
   Process& init = processes_[kInitPid];
+  init.space = kInitPid;
   init.root = tables_.table_alloc();
   for (Vpn vpn = 0; vpn < config.pages; ++vpn) {
-    std::optional<Pfn> frame = frames_.frame_alloc();
-    if (!frame) panic("FastCow", "fewer frames than pages");
-    if (!frames_.zero_filled()) frames_.frame_zero(*frame);
-    walk_alloc(init.root, vpn) = pte_make_page(*frame);
+    if (frames_.free_count() == 0) panic("FastCow", "fewer frames than pages");
+    Pfn frame = frame_take(vpn);
+    if (!frames_.zero_filled()) frames_.frame_zero(frame);
+    Loc loc = walk_alloc(init.root, vpn);
+    tables_.entry(loc) = pte_make_page(frame);
+    rmap_add(meta_[frame].rmap, loc);
   }
 }
 
 std::unique_ptr<Implementation> FastCow::clone() const { return std::make_unique<FastCow>(*this); }
 
+// The checks every engine expects in the semantics' order: the pin, the
+// process, suspension, then the op's own arguments.
 Outcome FastCow::apply(const Op& op) {
+  if (op.kind == OpKind::Unpin) return do_unpin(op.pin, op.word);
   auto it = processes_.find(op.pid);
   if (it == processes_.end()) return Outcome::error(Status::NoSuchProcess);
-  bool valid_address = op.vpn < config_.pages && op.word < config_.words;
+  Process& proc = it->second;
+  if (proc.suspended) return Outcome::error(Status::Suspended);
   switch (op.kind) {
     case OpKind::Fork:
-      return do_fork(it->second);
-    case OpKind::Write:
-      if (!valid_address) return Outcome::error(Status::BadAddress);
-      return do_write(it->second, op.vpn, op.word, op.value);
-    case OpKind::Read:
-      if (!valid_address) return Outcome::error(Status::BadAddress);
-      return do_read(it->second, op.vpn, op.word);
+      return do_fork(proc);
+    case OpKind::Vfork:
+      return do_vfork(proc, op.pid);
     case OpKind::Exit:
       return do_exit(op.pid);
+    case OpKind::Exec:
+      return do_exec(op.pid);
+    case OpKind::Mmap:
+      if (!range_ok(op, config_) || op.map == MapKind::None) return Outcome::error(Status::BadAddress);
+      return do_mmap(space_of(proc), op.vpn, op.count, op.map);
+    case OpKind::Munmap:
+      if (!range_ok(op, config_)) return Outcome::error(Status::BadAddress);
+      return do_mmap(space_of(proc), op.vpn, op.count, MapKind::None);
+    default:
+      return page_op(proc, op);
   }
-  return Outcome::error(Status::NoSuchProcess);
+}
+
+// Ops on one page of one process: write, read, copyout, pin, swapout.
+Outcome FastCow::page_op(Process& proc, const Op& op) {
+  if (op.vpn >= config_.pages || op.word >= config_.words) return Outcome::error(Status::BadAddress);
+  Process& space = space_of(proc);
+  switch (op.kind) {
+    case OpKind::Write:
+      return do_write(op.pid, space, op.vpn, op.word, op.value);
+    case OpKind::Read:
+      return do_read(op.pid, space, op.vpn, op.word);
+    case OpKind::Copyout:
+      return do_copyout(op.pid, space, op.vpn, op.word, op.value);
+    case OpKind::Pin:
+      return do_pin(op.pid, space, op.vpn, op.rw);
+    case OpKind::Swapout:
+      return do_swapout(space, op.vpn);
+    default:
+      break;
+  }
+  panic("page_op", "not a page op");
 }
 
 FastCow::Walk FastCow::walk(TableId root, Vpn vpn) const {
@@ -79,49 +118,187 @@ FastCow::Walk FastCow::walk(TableId root, Vpn vpn) const {
   return w;
 }
 
-// Only the first process is built this way: fork copies tables whole.
-Pte& FastCow::walk_alloc(TableId root, Vpn vpn) {
+// The leaf entry for `vpn`, with every missing table on the way allocated
+// (a new table is its process's alone, so its entry is writable).
+Loc FastCow::walk_alloc(TableId root, Vpn vpn) {
   TableId table = root;
   for (std::uint32_t level = geometry_.root_level(); level > 0; --level) {
     Pte& entry = tables_.entries(table)[geometry_.index(level, vpn)];
     if (!pte_present(entry)) entry = pte_make_table(tables_.table_alloc());
     table = pte_frame(entry);
   }
-  return tables_.entries(table)[geometry_.index(0, vpn)];
+  return tables_.loc(table, geometry_.index(0, vpn));
 }
 
-Outcome FastCow::do_read(Process& proc, Vpn vpn, std::uint32_t word) {
+// A walk to a leaf entry this process may change for itself alone: missing
+// tables allocated, a leaf table fork shares unshared, one it is the last
+// sharer of reclaimed. Every per-process change of a leaf entry goes
+// through here; changes made through the reverse map (swapout, swap-in)
+// apply to every sharer alike and change shared tables in place.
+FastCow::Walk FastCow::leaf_for_update(Process& space, Vpn vpn) {
+  Walk w = walk(space.root, vpn);
+  if (!w.found) {
+    walk_alloc(space.root, vpn);
+    w = walk(space.root, vpn);
+  }
+  if (tables_.refcount(w.leaf_table) > 1) table_unshare(w, vpn);
+  else if (!w.path_writable) table_reclaim(w, vpn);
+  return w;
+}
+
+TranslationCache& FastCow::tlb(Process& space) {
+  if (space.tlb_generation != tlb_generation_) {
+    space.tlb.flush_all();
+    space.tlb_generation = tlb_generation_;
+  }
+  return space.tlb;
+}
+
+Outcome FastCow::out_of_memory(Pid pid) {
+  if (config_.oom == OomPolicy::Kill) {
+    do_exit(pid);
+    return Outcome::error(Status::Killed);
+  }
+  return Outcome::error(Status::OutOfMemory);
+}
+
+Outcome FastCow::do_read(Pid pid, Process& space, Vpn vpn, std::uint32_t word) {
   if (options_.translation_cache)
-    if (const TranslationCache::Entry* hit = proc.tlb.lookup(vpn))
+    if (const TranslationCache::Entry* hit = tlb(space).lookup(vpn))
       return Outcome::read(frames_.read_word(hit->frame, word));
-  Walk w = walk(proc.root, vpn);
-  if (!w.found || !pte_present(leaf(w))) panic("do_read", "a page of a live process is not mapped");
-  Pte pte = pte_effective(leaf(w), w.path_writable);
-  if (options_.translation_cache) proc.tlb.fill(vpn, pte_frame(pte), pte_writable(pte));
-  return Outcome::read(frames_.read_word(pte_frame(pte), word));
+  Walk w = walk(space.root, vpn);
+  Pte pte = pte_seen(w);
+  Fault fault = Fault::None;
+  if (!pte_present(pte)) {
+    MapKind kind = pte_kind(pte);
+    if (kind == MapKind::None) return Outcome::error(Status::BadAddress);
+    // An untouched private anon page reads as zero and stays untouched.
+    if (kind == MapKind::PrivateAnon && !pte_swap(pte)) return Outcome::read(0);
+    if (fault_frames_needed(space, vpn, Access::Read) > frames_.free_count())
+      return out_of_memory(pid);
+    fault = fault_in(space, vpn, Access::Read);
+    w = walk(space.root, vpn);
+    pte = pte_seen(w);
+  }
+  if (options_.translation_cache) space.tlb.fill(vpn, pte_frame(pte), pte_writable(pte));
+  return Outcome::read(frames_.read_word(pte_frame(pte), word), fault);
 }
 
-Outcome FastCow::do_write(Process& proc, Vpn vpn, std::uint32_t word, Value value) {
+Outcome FastCow::do_write(Pid pid, Process& space, Vpn vpn, std::uint32_t word, Value value) {
   if (options_.translation_cache) {
-    const TranslationCache::Entry* hit = proc.tlb.lookup(vpn);
+    const TranslationCache::Entry* hit = tlb(space).lookup(vpn);
     if (hit && hit->writable) {
       frames_.write_word(hit->frame, word, value);
       return Outcome::wrote(Fault::None);
     }
   }
-  Walk w = walk(proc.root, vpn);
-  if (!w.found || !pte_present(leaf(w))) panic("do_write", "a page of a live process is not mapped");
-  if (pte_writable(pte_effective(leaf(w), w.path_writable))) {
-    Pfn frame = pte_frame(leaf(w));
-    if (options_.translation_cache) proc.tlb.fill(vpn, frame, true);
+  Walk w = walk(space.root, vpn);
+  Pte pte = pte_seen(w);
+  if (pte_present(pte) && pte_writable(pte)) {
+    Pfn frame = pte_frame(pte);
+    if (options_.translation_cache) space.tlb.fill(vpn, frame, true);
     frames_.write_word(frame, word, value);
     return Outcome::wrote(Fault::None);
   }
-  // A fault changes the PTE and flushes its cached translation; the next
-  // access fills the cache again, as the retried access would on hardware.
-  Outcome served = wp_fault(proc, vpn, w);
-  if (served.status == Status::Ok) frames_.write_word(pte_frame(leaf(w)), word, value);
-  return served;
+  // The common write fault, on a present copy-on-write page: one walk, the
+  // predicate, one action. A fault changes the PTE and flushes its cached
+  // translation; the next access fills the cache again, as the retried
+  // access would on hardware.
+  if (pte_present(pte) && pte_cow(pte)) {
+    bool copy = meta_[pte_frame(pte)].object != kNoObject || !can_reuse(pte, w.leaf_table);
+    if (copy && frames_.free_count() == 0) return out_of_memory(pid);
+    Fault fault = wp_fault(space, vpn, w);
+    frames_.write_word(pte_frame(leaf(w)), word, value);
+    return Outcome::wrote(fault);
+  }
+  MapKind kind = pte_kind(pte);
+  if (kind == MapKind::None) return Outcome::error(Status::BadAddress);
+  if (kind == MapKind::Text) return Outcome::error(Status::ProtFault);
+  if (fault_frames_needed(space, vpn, Access::Write) > frames_.free_count())
+    return out_of_memory(pid);
+  Fault fault = fault_in(space, vpn, Access::Write);
+  w = walk(space.root, vpn);
+  frames_.write_word(pte_frame(leaf(w)), word, value);
+  return Outcome::wrote(fault);
+}
+
+// The kernel writing into a user page (copy_to_user): no translation cache,
+// a software walk of the user page table, and where the PTE does not allow
+// the store, the write fault handler (handle_mm_fault with FAULT_FLAG_WRITE)
+// and a retry, as fixup_user_fault does. It must take the COW path exactly
+// as a user write does, or it writes into a frame other processes share.
+Outcome FastCow::do_copyout(Pid pid, Process& space, Vpn vpn, std::uint32_t word, Value value) {
+  Fault fault = Fault::None;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Walk w = walk(space.root, vpn);
+    Pte pte = pte_seen(w);
+    if (pte_present(pte) && pte_writable(pte)) {
+      frames_.write_word(pte_frame(pte), word, value);
+      return Outcome::wrote(fault);
+    }
+    if (attempt > 0) break;
+    MapKind kind = pte_kind(pte);
+    if (kind == MapKind::None) return Outcome::error(Status::BadAddress);
+    if (kind == MapKind::Text) return Outcome::error(Status::ProtFault);
+    if (fault_frames_needed(space, vpn, Access::Write) > frames_.free_count())
+      return out_of_memory(pid);
+    fault = fault_in(space, vpn, Access::Write);
+  }
+  panic("do_copyout", "the page is not writable after its write fault");
+}
+
+// mmap (kind not None) and munmap (kind None) of [vpn, vpn + count): each
+// page's frame or slot is dropped and the entry takes the new kind, with
+// nothing present. A shared-anon mapping is one new object.
+Outcome FastCow::do_mmap(Process& space, Vpn vpn, std::uint32_t count, MapKind kind) {
+  std::uint32_t object = 0;
+  if (kind == MapKind::SharedAnon) {
+    object = static_cast<std::uint32_t>(objects_.size());
+    objects_.emplace_back();
+  }
+  for (Vpn v = vpn; v < vpn + count; ++v) {
+    // An untouched private anon page under a missing table stays as it is.
+    if (kind == MapKind::PrivateAnon && !walk(space.root, v).found) continue;
+    Walk w = leaf_for_update(space, v);
+    Pte old = leaf(w);
+    leaf(w) = pte_make_unmapped(kind, object);
+    entry_release(leaf_loc(w), old);
+    tlb_flush_page(space, v);
+  }
+  return Outcome::ok();
+}
+
+// A long-term reference (get_user_pages): fault the page in as the access
+// needs (rw: as a write, without the store; ro: as a read, but a pin needs a
+// frame, and under the exclusive policy a page its process does not own is
+// unshared first, so that the pin lands on a page that stays its process's).
+Outcome FastCow::do_pin(Pid pid, Process& space, Vpn vpn, bool rw) {
+  MapKind kind = pte_kind(pte_seen(walk(space.root, vpn)));
+  if (kind == MapKind::None) return Outcome::error(Status::BadAddress);
+  if (rw && kind == MapKind::Text) return Outcome::error(Status::ProtFault);
+  Access access = rw ? Access::Write : Access::PinRo;
+  if (fault_frames_needed(space, vpn, access) > frames_.free_count()) return out_of_memory(pid);
+  Fault fault = fault_in(space, vpn, access);
+  Pte pte = pte_seen(walk(space.root, vpn));
+  if (!pte_present(pte)) panic("do_pin", "the page is not present after its fault");
+  Pfn frame = pte_frame(pte);
+  frames_.frame_get(frame);
+  ++meta_[frame].pins;
+  PinId id = next_pin_++;
+  pins_[id] = Pin{frame, rw};
+  return Outcome::pinned(id, fault);
+}
+
+Outcome FastCow::do_unpin(PinId id, std::uint32_t word) {
+  auto it = pins_.find(id);
+  if (it == pins_.end()) return Outcome::error(Status::NoSuchPin);
+  if (word >= config_.words) return Outcome::error(Status::BadAddress);
+  Pfn frame = it->second.frame;
+  Value value = frames_.read_word(frame, word);
+  pins_.erase(it);
+  --meta_[frame].pins;
+  frame_drop(frame);
+  return Outcome::read(value);
 }
 
 void FastCow::flush_translation_caches() {
@@ -136,7 +313,7 @@ void FastCow::set_translation_cache(bool on) {
 std::optional<TableId> FastCow::leaf_table_of(Pid pid, Vpn vpn) const {
   auto it = processes_.find(pid);
   if (it == processes_.end()) return std::nullopt;
-  Walk w = walk(it->second.root, vpn);
+  Walk w = walk(space_of(it->second).root, vpn);
   if (!w.found) return std::nullopt;
   return w.leaf_table;
 }

@@ -1,34 +1,66 @@
-// exit: drop every reference the process holds and free its tables.
-#include "impl/fast/fast_cow.h"
-
+// exit and exec: leave a vfork parent running again, and drop every
+// reference the old space holds when nobody else runs in it.
 #include <stdexcept>
+
+#include "impl/fast/fast_cow.h"
 
 namespace cow::fast {
 
 Outcome FastCow::do_exit(Pid pid) {
   auto it = processes_.find(pid);
-  exit_drop_table(it->second.root, geometry_.root_level(), 0);
+  Process& proc = it->second;
+  leave_vfork(proc);
+  // Only a vfork child borrows a space, and while it does the owner is
+  // suspended: an owner that exits is the last process in its space.
+  if (proc.space == pid) space_drop(proc);
   processes_.erase(it);
   return Outcome::ok();
 }
 
+// The old space as exit leaves it, then a fresh one: every vpn private anon
+// and untouched, which is one empty root table (see pte_bits.h).
+Outcome FastCow::do_exec(Pid pid) {
+  Process& proc = processes_.at(pid);
+  leave_vfork(proc);
+  if (proc.space == pid) space_drop(proc);
+  proc.space = pid;
+  proc.root = tables_.table_alloc();
+  proc.tlb.flush_all();
+  proc.tlb_generation = tlb_generation_;
+  return Outcome::ok();
+}
+
+// A vfork child leaves its parent's space: the parent runs again.
+void FastCow::leave_vfork(Process& proc) {
+  if (proc.vfork_parent == 0) return;
+  auto parent = processes_.find(proc.vfork_parent);
+  if (parent != processes_.end()) parent->second.suspended = false;
+  proc.vfork_parent = 0;
+}
+
+void FastCow::space_drop(Process& owner) {
+  exit_drop_table(owner.root, geometry_.root_level(), 0);
+  owner.tlb.flush_all();
+}
+
 // Tears down the level-`level` table `table` (translating vpns from `base`)
-// that this process alone references: every frame it maps loses a
-// reference, every table below is dropped, and it returns to the pool with
-// its entries cleared. A leaf table that fork still shares with another
-// process only loses this process's reference: its frames' references stand
-// for all the sharers together.
+// that this process alone references: every frame and slot a leaf entry
+// holds loses a reference (and its reverse-map entry), every table below is
+// dropped, and it returns to the pool with its entries cleared. A leaf table
+// that fork still shares with another process only loses this process's
+// reference: its frames' references stand for all the sharers together.
 void FastCow::exit_drop_table(TableId table, std::uint32_t level, std::uint64_t base) {
   Pte* entries = tables_.entries(table);
   std::uint32_t n = geometry_.entries_below(level, base, config_.pages);
   for (std::uint32_t i = 0; i < n; ++i) {
     Pte entry = entries[i];
-    if (!pte_present(entry)) continue;
+    if (entry == 0) continue;
     entries[i] = 0;
     if (level == 0) {
-      frames_.frame_put(pte_frame(entry));
+      entry_release(tables_.loc(table, i), entry);
       continue;
     }
+    if (!pte_present(entry)) continue;
     TableId below = pte_frame(entry);
     std::uint64_t below_base = geometry_.entry_base(level, base, i);
     if (level == 1 && tables_.refcount(below) > 1) exit_leave_shared_table(below, below_base);
@@ -43,7 +75,7 @@ void FastCow::exit_leave_shared_table(TableId table, std::uint64_t base) {
     const Pte* entries = tables_.entries(table);
     std::uint32_t n = geometry_.entries_below(0, base, config_.pages);
     for (std::uint32_t i = 0; i < n; ++i)
-      if (pte_present(entries[i])) frames_.frame_put(pte_frame(entries[i]));
+      if (pte_present(entries[i])) frame_drop(pte_frame(entries[i]));
   }
   tables_.table_put(table);
 }

@@ -27,8 +27,8 @@ FrameArena::FrameArena(std::uint32_t frames, std::size_t frame_size)
     : frame_size_(frame_size), refcount_(frames, 0) {
   allocate();
   free_.reserve(frames);
-  // Highest first onto the stack, so the first allocations take low frames.
-  for (Pfn f = frames; f-- > 0;) free_.push_back(f);
+  // Ascending order is already a min-heap.
+  for (Pfn f = 0; f < frames; ++f) free_.push_back(f);
 }
 
 FrameArena::FrameArena(const FrameArena& other)
@@ -67,6 +67,7 @@ void FrameArena::frame_free(Pfn frame) {
   // through a stale mapping visible, without paying for 4 KiB of stores.
   for (std::uint32_t w = 0; w < kMaxWords; ++w) write_word(frame, w, kFramePoison);
   free_.push_back(frame);
+  std::push_heap(free_.begin(), free_.end(), std::greater<Pfn>{});
 }
 
 }  // namespace cow::fast

@@ -3,7 +3,9 @@
 // words (spec PageData) live at the start of its frame.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -26,9 +28,12 @@ class FrameArena {
   FrameArena(const FrameArena& other);
   FrameArena& operator=(const FrameArena&) = delete;
 
-  // Takes a free frame with refcount 1, in O(1); nullopt when none is left.
+  // Takes the lowest free frame with refcount 1, in O(log frames); nullopt
+  // when none is left. Lowest first, as the mechanism says, so that frame
+  // numbers follow the same order in every implementation.
   std::optional<Pfn> frame_alloc() {
     if (free_.empty()) return std::nullopt;
+    std::pop_heap(free_.begin(), free_.end(), std::greater<Pfn>{});
     Pfn frame = free_.back();
     free_.pop_back();
     refcount_[frame] = 1;
@@ -39,7 +44,7 @@ class FrameArena {
     if (refcount_[frame] == 0) panic("frame_get", "frame is free", frame);
     ++refcount_[frame];
   }
-  // Drops a reference; the last one poisons the frame and frees it, in O(1).
+  // Drops a reference; the last one poisons the frame and frees it.
   void frame_put(Pfn frame) {
     if (refcount_[frame] == 0) panic("frame_put", "refcount underflow", frame);
     if (--refcount_[frame] == 0) frame_free(frame);
@@ -87,7 +92,7 @@ class FrameArena {
   std::byte* base_ = nullptr;
   bool mapped_ = false;  // large arenas come from mmap, small ones from the heap
   std::vector<std::uint32_t> refcount_;
-  std::vector<Pfn> free_;  // a stack: alloc and free are O(1)
+  std::vector<Pfn> free_;  // a min-heap: the lowest free frame on top
 };
 
 }  // namespace cow::fast

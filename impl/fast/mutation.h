@@ -23,6 +23,10 @@ enum class Mutation : std::uint8_t {
   // exit drops the frames of a leaf table it still shares with another
   // process, as if it were the table's last user.
   FreeSharedTable,
+  // swapout moves only the evicting PTE to the swap slot instead of every
+  // PTE the reverse map lists: the other mappers keep the frame, which is
+  // no longer freed, and the page is no longer one page shared by all.
+  SwapoutOnePte,
 };
 
 }  // namespace cow::fast

@@ -29,6 +29,10 @@ TablePool::TablePool(const TablePool& other)
     chunks_.push_back(new_chunk());
     std::copy_n(chunk.get(), chunk_entries, chunks_.back().get());
   }
+  for (const auto& links : other.links_) {
+    links_.push_back(std::make_unique<RmapLink[]>(chunk_entries));
+    std::copy_n(links.get(), chunk_entries, links_.back().get());
+  }
 }
 
 TablePool::Chunk TablePool::new_chunk() const {
@@ -41,7 +45,11 @@ TablePool::Chunk TablePool::new_chunk() const {
 TableId TablePool::table_alloc() {
   if (free_.empty()) {
     auto first = static_cast<TableId>(refcount_.size());
+    // A Loc (table * entries + index) must fit in 32 bits.
+    if ((std::uint64_t{first} + kTablesPerChunk) * entries_ >= kDetached)
+      panic("table_alloc", "too many tables for a 32-bit reverse-map location", first);
     chunks_.push_back(new_chunk());
+    links_.push_back(std::make_unique<RmapLink[]>(std::size_t{kTablesPerChunk} * entries_));
     refcount_.resize(refcount_.size() + kTablesPerChunk, 0);
     for (TableId t = first + kTablesPerChunk; t-- > first;) free_.push_back(t);
   }

@@ -15,6 +15,18 @@ namespace cow::fast {
 
 using TableId = std::uint32_t;
 
+// A leaf entry's place in the reverse map: table * entries + index. Each
+// present (or swapped) leaf entry is on one doubly linked list, its frame's
+// (or its slot's), threaded through links kept beside the entries, so adding
+// and removing a mapping is O(1) and a walk visits exactly the mappers.
+using Loc = std::uint32_t;
+inline constexpr Loc kNoLoc = ~Loc{0};
+inline constexpr Loc kDetached = ~Loc{0} - 1;  // in no list
+struct RmapLink {
+  Loc prev = kDetached;
+  Loc next = kDetached;
+};
+
 class TablePool {
  public:
   explicit TablePool(std::uint32_t entries);
@@ -38,6 +50,23 @@ class TablePool {
   const Pte* entries(TableId table) const {
     return chunks_[table / kTablesPerChunk].get() + std::size_t{table % kTablesPerChunk} * entries_;
   }
+  // The reverse-map links of a table's entries (meaningful for leaf tables).
+  RmapLink& link(Loc loc) {
+    TableId table = loc / entries_;
+    return links_[table / kTablesPerChunk][std::size_t{table % kTablesPerChunk} * entries_ +
+                                           loc % entries_];
+  }
+  const RmapLink& link(Loc loc) const {
+    TableId table = loc / entries_;
+    return links_[table / kTablesPerChunk][std::size_t{table % kTablesPerChunk} * entries_ +
+                                           loc % entries_];
+  }
+  Loc loc(TableId table, std::uint32_t index) const { return table * entries_ + index; }
+  TableId loc_table(Loc loc) const { return loc / entries_; }
+  std::uint32_t loc_index(Loc loc) const { return loc % entries_; }
+  Pte& entry(Loc loc) { return entries(loc_table(loc))[loc_index(loc)]; }
+  Pte entry(Loc loc) const { return entries(loc_table(loc))[loc_index(loc)]; }
+
   std::uint32_t refcount(TableId table) const { return refcount_[table]; }
   std::uint32_t entries_per_table() const { return entries_; }
   std::uint32_t tables_in_use() const {
@@ -59,6 +88,7 @@ class TablePool {
 
   std::uint32_t entries_;
   std::vector<Chunk> chunks_;
+  std::vector<std::unique_ptr<RmapLink[]>> links_;  // one array per chunk
   std::vector<std::uint32_t> refcount_;  // one per table ever reserved
   std::vector<TableId> free_;
 };

@@ -145,12 +145,18 @@ std::optional<pid_t> LinuxCow::host_pid(Pid pid) const {
 Outcome LinuxCow::apply(const Op& op) {
   if (!stopped_.empty())
     throw ImplementationStopped(Kind::Crash, "linux: already stopped: " + stopped_);
+  if (!op_in(supported_ops(), op.kind))
+    throw UnsupportedOp(fmt::format(
+        "linux: '{}' cannot be run on the host: the linux implementation does {} only ({} is "
+        "not driven through real processes yet; see docs/linux.md)",
+        to_string(op), op_set_names(supported_ops()), op_kind_name(op.kind)));
   if (!servers_.count(op.pid)) return Outcome::error(Status::NoSuchProcess);
   switch (op.kind) {
     case OpKind::Fork: return do_fork(op.pid);
     case OpKind::Write: return do_write(op.pid, op);
     case OpKind::Read: return do_read(op.pid, op);
     case OpKind::Exit: return do_exit(op.pid);
+    default: break;
   }
   return Outcome::error(Status::NoSuchProcess);
 }

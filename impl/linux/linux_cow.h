@@ -48,7 +48,11 @@ class LinuxCow final : public Implementation {
   // Throws ImplementationStopped when a server dies (Crash) or does not
   // answer in time (Hang); after that every call throws, and every process
   // is already gone.
+  // An op outside supported_ops() throws UnsupportedOp naming it,
+  // before anything is sent: it is bad input for this implementation.
   Outcome apply(const Op& op) override;
+  // fork, write, read and exit: the ops real processes are driven through.
+  OpSet supported_ops() const override { return kCoreOps; }
   std::optional<Snapshot> snapshot() const override { return std::nullopt; }
 
   // Whether writes report their faults (PFNs readable) or outcomes only.

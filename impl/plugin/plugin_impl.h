@@ -5,12 +5,24 @@
 
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "impl/plugin/worker_process.h"
 #include "spec/implementation.h"
 
 namespace cow::plugin {
+
+// An op the plug-in has no entry point for (or that it answered
+// COW_UNSUPPORTED): bad input for this plug-in, not a finding. The message
+// names the op and the missing entry point. The harness lets spec's
+// UnsupportedOp through rather than calling it a CRASH, and the command
+// line reports it with exit status 2.
+class UnsupportedOp : public cow::UnsupportedOp {
+ public:
+  using cow::UnsupportedOp::UnsupportedOp;
+};
 
 class PluginImplementation : public Implementation {
  public:
@@ -19,17 +31,45 @@ class PluginImplementation : public Implementation {
                        const WorkerLimits& limits = {},
                        const std::string& worker = default_worker_path());
 
+  // Throws UnsupportedOp for an op the plug-in does not provide (see
+  // supports()), without sending it: nothing changes.
   Outcome apply(const Op& op) override;
   // nullopt for a black-box plug-in (no pte/frame/free_frames entry points).
   std::optional<Snapshot> snapshot() const override;
 
+  // Whether the plug-in has the entry point for this kind of op. fork,
+  // write, read and exit always; the others from ABI version 2 on.
+  bool supports(OpKind kind) const;
+  // Whether its mmap takes this mapping kind (false for MapKind::None).
+  bool supports(MapKind kind) const;
+  // Whether it can run this op: supports(op.kind), and for mmap supports(op.map).
+  bool supports(const Op& op) const;
+  // The op kinds it has entry points for: engines generate only these.
+  OpSet supported_ops() const override;
+  // The mapping kinds its mmap takes, in the spec's order (empty without mmap).
+  std::vector<MapKind> supported_map_kinds() const;
+  // Why it cannot run `ops` ("plug-in X has no mmap entry point (ABI
+  // version 2), needed by: mmap 1 0 2 private-anon"), naming every missing
+  // entry point once, or empty when it can run them all.
+  std::string missing_for(std::span<const Op> ops) const;
+  // The same for op kinds alone (a generator's vocabulary).
+  std::string missing_for(std::span<const OpKind> kinds) const;
+
+  unsigned abi_version() const { return worker_.abi_version(); }
+  const std::string& library() const { return library_; }
+
  private:
   void track(const Op& op, const Outcome& outcome);
 
+  std::string library_;
   Config config_;
   // The worker is I/O, not state of ours: a snapshot talks to it too.
   mutable WorkerProcess worker_;
   std::set<Pid> live_ = {kInitPid};  // from the outcomes, to ask for their PTEs
+  std::set<PinId> pins_;             // held, from the outcomes
 };
+
+// The ABI entry point that serves ops of this kind ("read", "mmap", ...).
+const char* entry_point_name(OpKind kind);
 
 }  // namespace cow::plugin

@@ -1,6 +1,8 @@
 // The pipe protocol between the oracle and a plug-in's worker process:
 // fixed-size little records of native 32-bit words, one request, one reply.
 // Kept free of any other cowcheck header so the worker links nothing else.
+// The oracle and the worker are built together, so the protocol has no
+// versions of its own; the magic changes when a record does.
 #pragma once
 
 #include <cstdint>
@@ -9,18 +11,42 @@ namespace cow::plugin::wire {
 
 inline constexpr int kRequestFd = 3;  // the worker reads requests here
 inline constexpr int kReplyFd = 4;    // and writes replies here
-inline constexpr std::uint32_t kHelloMagic = 0x636f7731;  // "cow1"
+inline constexpr std::uint32_t kHelloMagic = 0x636f7732;  // "cow2"
 inline constexpr std::uint32_t kWords = 4;  // = cow::kMaxWords, words per frame in a snapshot
 
-enum class Code : std::uint32_t { Fork = 1, Write = 2, Read = 3, Exit = 4, Snapshot = 5 };
+// One code per op (the numbering is the wire's own), then the snapshot.
+enum class Code : std::uint32_t {
+  Fork = 1,
+  Write = 2,
+  Read = 3,
+  Exit = 4,
+  Snapshot = 5,
+  Exec = 6,
+  Vfork = 7,
+  Mmap = 8,
+  Munmap = 9,
+  Swapout = 10,
+  Pin = 11,
+  Unpin = 12,
+  Copyout = 13,
+};
+inline constexpr std::uint32_t kLastCode = 13;
 
-// For Snapshot, `pid` is the number of live pids that follow as words.
+// The bit of an op's code in Hello::ops.
+constexpr std::uint32_t op_bit(Code code) { return 1u << static_cast<std::uint32_t>(code); }
+
+// For Snapshot, `pid` is the number of live pids and `pin` the number of
+// held pin ids that follow, as words, in that order.
 struct Request {
   Code code;
   std::uint32_t pid;
   std::uint32_t vpn;
   std::uint32_t word;
   std::uint32_t value;
+  std::uint32_t count;  // mmap, munmap
+  std::uint32_t kind;   // mmap: the ABI's cow_map_kind
+  std::uint32_t rw;     // pin
+  std::uint32_t pin;    // unpin
 };
 
 // `status` and `fault` carry the ABI's cow_status and cow_fault.
@@ -29,31 +55,59 @@ struct Reply {
   std::uint32_t fault;
   std::uint32_t child;
   std::uint32_t value;
+  std::uint32_t pin;
 };
 
 // The worker's first message: whether it loaded the plug-in and created an
-// instance, and if not, why (`message_length` bytes of text follow).
+// instance, and if not, why (`message_length` bytes of text follow). `ops`
+// has op_bit(code) set for every op the plug-in has an entry point for;
+// `map_kinds` is the mask of kinds its mmap takes (1 << cow_map_kind).
 struct Hello {
   std::uint32_t magic;
   std::uint32_t ok;
   std::uint32_t white_box;
+  std::uint32_t abi_version;
+  std::uint32_t ops;
+  std::uint32_t map_kinds;
   std::uint32_t message_length;
 };
 
-// A snapshot reply: a Reply header (status ok), then ptes, then every frame.
+// A snapshot reply: a Reply header (status ok, or COW_UNSUPPORTED for a
+// black box), then this, then the records in this order. Frames are every
+// frame 0 .. frames-1; slots only those in use.
 struct SnapshotHeader {
+  std::uint32_t procs;
   std::uint32_t ptes;
   std::uint32_t frames;
+  std::uint32_t slots;
+  std::uint32_t pins;
   std::uint32_t free_frames;
 };
 
+// `live` is 0 when the plug-in says the pid is not a process.
+struct ProcRecord {
+  std::uint32_t pid, live, space, suspended;
+};
+
 struct PteRecord {
-  std::uint32_t pid, vpn, present, writable, cow, frame;
+  std::uint32_t pid, vpn, present, writable, cow, frame, kind, exclusive, slot;
 };
 
 struct FrameRecord {
   std::uint32_t refcount;
+  std::uint32_t cache;
   std::uint32_t contents[kWords];
+};
+
+struct SlotRecord {
+  std::uint32_t slot;
+  std::uint32_t refcount;
+  std::uint32_t contents[kWords];
+};
+
+// `held` is 0 when the plug-in says the id is not held.
+struct PinRecord {
+  std::uint32_t id, held, frame, rw;
 };
 
 }  // namespace cow::plugin::wire

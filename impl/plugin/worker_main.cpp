@@ -2,14 +2,19 @@
 // two pipes. It runs in its own process so that a plug-in that crashes,
 // hangs, exhausts memory or calls exit() takes down only this process.
 //
-// usage: cowcheck-worker PLUGIN.so PAGES FRAMES PROCS WORDS
+// usage: cowcheck-worker PLUGIN.so PAGES FRAMES PROCS WORDS POLICY OOM
+// (POLICY and OOM as the ABI numbers cow_reuse_policy and cow_oom_policy)
 #include <dlfcn.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
+#include <set>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "cowcheck/cow_abi.h"
@@ -43,13 +48,41 @@ void write_all(const void* buf, std::size_t n) {
 }
 
 [[noreturn]] void refuse(const std::string& why) {
-  Hello hello{kHelloMagic, 0, 0, static_cast<std::uint32_t>(why.size())};
+  Hello hello{kHelloMagic, 0, 0, 0, 0, 0, static_cast<std::uint32_t>(why.size())};
   write_all(&hello, sizeof hello);
   write_all(why.data(), why.size());
   std::_Exit(0);
 }
 
-const cow_plugin* load(const char* path) {
+// The plug-in's table as this worker sees it: the fields its struct_size
+// covers (a version-1 table: the version-1 fields, whatever its size says),
+// and every later one NULL or 0.
+cow_plugin table;
+
+bool white_box() { return table.pte && table.frame && table.free_frames; }
+
+constexpr std::uint32_t kAllMapKinds = 0x3e;  // (1 << 1) .. (1 << 5)
+constexpr std::uint32_t kCacheKinds = kAllMapKinds & ~(1u << COW_MAP_PRIVATE_ANON);
+
+std::uint32_t map_kinds() {
+  if (!table.mmap) return 0;
+  return table.map_kinds == 0 ? kAllMapKinds : table.map_kinds & kAllMapKinds;
+}
+
+std::uint32_t supported_ops() {
+  std::uint32_t ops = op_bit(Code::Fork) | op_bit(Code::Write) | op_bit(Code::Read) |
+                      op_bit(Code::Exit);
+  const std::pair<bool, Code> optional[] = {
+      {table.exec != nullptr, Code::Exec},       {table.vfork != nullptr, Code::Vfork},
+      {map_kinds() != 0, Code::Mmap},            {table.munmap != nullptr, Code::Munmap},
+      {table.swapout != nullptr, Code::Swapout}, {table.pin != nullptr, Code::Pin},
+      {table.unpin != nullptr, Code::Unpin},     {table.copyout != nullptr, Code::Copyout}};
+  for (auto [has, code] : optional)
+    if (has) ops |= op_bit(code);
+  return ops;
+}
+
+void load(const char* path) {
   void* library = ::dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!library) refuse(std::string("cannot load: ") + ::dlerror());
   auto entry = reinterpret_cast<cow_plugin_entry_fn>(::dlsym(library, COW_PLUGIN_ENTRY));
@@ -61,90 +94,215 @@ const cow_plugin* load(const char* path) {
            ", this cowcheck speaks version " + std::to_string(COW_ABI_VERSION));
   if (plugin->struct_size < offsetof(cow_plugin, pte))
     refuse("its cow_plugin table is too small to hold the required entry points");
-  if (!plugin->create || !plugin->destroy || !plugin->fork || !plugin->write || !plugin->read ||
-      !plugin->exit)
+  std::size_t size = std::min<std::size_t>(plugin->struct_size, sizeof(cow_plugin));
+  if (plugin->abi_version == 1) size = std::min<std::size_t>(size, COW_PLUGIN_V1_SIZE);
+  std::memset(&table, 0, sizeof table);
+  std::memcpy(&table, plugin, size);
+  if (!table.create || !table.destroy || !table.fork || !table.write || !table.read || !table.exit)
     refuse("a required entry point (create, destroy, fork, write, read, exit) is NULL");
-  return plugin;
+  if (table.map_kinds & ~kAllMapKinds)
+    refuse("map_kinds " + std::to_string(table.map_kinds) +
+           " names a mapping kind the ABI does not define (bits 1 to 5 only)");
+  if (!white_box()) return;
+  // A white-box plug-in must show the state its ops create, or every
+  // snapshot after one of them would be wrong for a reason that is not a bug.
+  const std::tuple<bool, bool, const char*> views[] = {
+      {table.vfork != nullptr, table.proc != nullptr,
+       "provides vfork but not proc: a white-box plug-in must show which space each process "
+       "runs in"},
+      {table.swapout != nullptr, table.slot != nullptr,
+       "provides swapout but not slot: a white-box plug-in must show its swap slots"},
+      {table.pin != nullptr, table.pin_view != nullptr,
+       "provides pin but not pin_view: a white-box plug-in must show the frame each pin holds"},
+      {(map_kinds() & kCacheKinds) != 0, table.frame_cache != nullptr,
+       "maps shared or file kinds but does not provide frame_cache: a white-box plug-in must "
+       "say which frames are file or shared-object pages"},
+  };
+  for (auto [has_op, has_view, why] : views)
+    if (has_op && !has_view) refuse(why);
 }
 
-bool white_box(const cow_plugin* p) {
-  return p->struct_size >= sizeof(cow_plugin) && p->pte && p->frame && p->free_frames;
-}
-
-Reply serve_op(const cow_plugin* p, cow_instance* in, const Request& r) {
-  Reply reply{COW_OK, COW_FAULT_NONE, 0, 0};
+Reply serve_op(cow_instance* in, const Request& r) {
+  Reply reply{COW_OK, COW_FAULT_NONE, 0, 0, 0};
   cow_fault fault = COW_FAULT_NONE;
+  cow_status status = COW_UNSUPPORTED;
   switch (r.code) {
-    case Code::Fork: reply.status = p->fork(in, r.pid, &reply.child); break;
-    case Code::Write:
-      reply.status = p->write(in, r.pid, r.vpn, r.word, r.value, &fault);
-      reply.fault = fault;
+    case Code::Fork: status = table.fork(in, r.pid, &reply.child); break;
+    case Code::Write: status = table.write(in, r.pid, r.vpn, r.word, r.value, &fault); break;
+    case Code::Read:
+      status = table.read_fault ? table.read_fault(in, r.pid, r.vpn, r.word, &reply.value, &fault)
+                                : table.read(in, r.pid, r.vpn, r.word, &reply.value);
       break;
-    case Code::Read: reply.status = p->read(in, r.pid, r.vpn, r.word, &reply.value); break;
-    case Code::Exit: reply.status = p->exit(in, r.pid); break;
+    case Code::Exit: status = table.exit(in, r.pid); break;
+    case Code::Exec:
+      if (table.exec) status = table.exec(in, r.pid);
+      break;
+    case Code::Vfork:
+      if (table.vfork) status = table.vfork(in, r.pid, &reply.child);
+      break;
+    case Code::Mmap:
+      if (map_kinds() & (1u << r.kind))
+        status = table.mmap(in, r.pid, r.vpn, r.count, static_cast<cow_map_kind>(r.kind));
+      break;
+    case Code::Munmap:
+      if (table.munmap) status = table.munmap(in, r.pid, r.vpn, r.count);
+      break;
+    case Code::Swapout:
+      if (table.swapout) status = table.swapout(in, r.pid, r.vpn);
+      break;
+    case Code::Pin:
+      if (table.pin) status = table.pin(in, r.pid, r.vpn, r.rw, &reply.pin, &fault);
+      break;
+    case Code::Unpin:
+      if (table.unpin) status = table.unpin(in, r.pin, r.word, &reply.value);
+      break;
+    case Code::Copyout:
+      if (table.copyout) status = table.copyout(in, r.pid, r.vpn, r.word, r.value, &fault);
+      break;
     case Code::Snapshot: break;
   }
+  reply.status = status;
+  reply.fault = fault;
   return reply;
 }
 
-void serve_snapshot(const cow_plugin* p, cow_instance* in, const cow_config& config,
-                    std::uint32_t live_count) {
-  std::vector<std::uint32_t> live(live_count);
-  if (!read_all(live.data(), live.size() * sizeof(std::uint32_t))) std::_Exit(0);
-  if (!white_box(p)) {
-    Reply unsupported{COW_UNSUPPORTED, 0, 0, 0};
+std::vector<std::uint32_t> read_words(std::uint32_t count) {
+  std::vector<std::uint32_t> words(count);
+  if (!read_all(words.data(), words.size() * sizeof(std::uint32_t))) std::_Exit(0);
+  return words;
+}
+
+template <class T>
+void write_records(const std::vector<T>& records) {
+  write_all(records.data(), records.size() * sizeof(T));
+}
+
+void serve_snapshot(cow_instance* in, const cow_config& config, const Request& request) {
+  std::vector<std::uint32_t> live = read_words(request.pid);
+  std::vector<std::uint32_t> pin_ids = read_words(request.pin);
+  if (!white_box()) {
+    Reply unsupported{COW_UNSUPPORTED, 0, 0, 0, 0};
     write_all(&unsupported, sizeof unsupported);
     return;
   }
+  bool v1 = table.abi_version == 1;
+  std::vector<ProcRecord> procs;
+  for (std::uint32_t pid : live) {
+    ProcRecord record{pid, 1, pid, 0};
+    if (table.proc) {
+      cow_proc view{pid, 0};
+      if (table.proc(in, pid, &view) == COW_OK) {
+        record.space = view.space;
+        record.suspended = view.suspended;
+      } else {
+        record.live = 0;
+      }
+    }
+    procs.push_back(record);
+  }
   std::vector<PteRecord> ptes;
-  for (std::uint32_t pid : live)
+  std::set<std::uint32_t> named_slots;
+  for (const ProcRecord& proc : procs) {
+    if (!proc.live || proc.space != proc.pid) continue;  // a vfork child has no table of its own
     for (std::uint32_t vpn = 0; vpn < config.pages; ++vpn) {
       cow_pte pte{};
-      if (p->pte(in, pid, vpn, &pte) != COW_OK) pte = cow_pte{};
-      ptes.push_back({pid, vpn, pte.present, pte.writable, pte.cow, pte.frame});
+      pte.kind = v1 ? COW_MAP_PRIVATE_ANON : COW_MAP_NONE;
+      pte.slot = COW_NO_SLOT;
+      if (table.pte(in, proc.pid, vpn, &pte) != COW_OK) {
+        pte = cow_pte{};
+        pte.kind = v1 ? COW_MAP_PRIVATE_ANON : COW_MAP_NONE;
+        pte.slot = COW_NO_SLOT;
+      }
+      if (v1) {
+        pte.kind = COW_MAP_PRIVATE_ANON;
+        pte.exclusive = pte.present && pte.writable;
+        pte.slot = COW_NO_SLOT;
+      }
+      if (!pte.present && pte.slot != COW_NO_SLOT) named_slots.insert(pte.slot);
+      ptes.push_back({proc.pid, vpn, pte.present, pte.writable, pte.cow, pte.frame, pte.kind,
+                      pte.exclusive, pte.slot});
     }
+  }
   std::vector<FrameRecord> frames(config.frames);
   for (std::uint32_t f = 0; f < config.frames; ++f) {
     FrameRecord& record = frames[f];
     std::memset(&record, 0, sizeof record);
-    if (p->frame(in, f, &record.refcount, record.contents) != COW_OK) record.refcount = 0;
+    if (table.frame(in, f, &record.refcount, record.contents) != COW_OK) record.refcount = 0;
+    if (table.frame_cache && table.frame_cache(in, f, &record.cache) != COW_OK) record.cache = 0;
   }
-  Reply ok{COW_OK, 0, 0, 0};
-  SnapshotHeader header{static_cast<std::uint32_t>(ptes.size()), config.frames, p->free_frames(in)};
+  std::vector<SlotRecord> slots;
+  if (table.slot) {
+    std::uint32_t count = config.pages * config.procs;
+    for (std::uint32_t s = 0; s < count; ++s) {
+      SlotRecord record{};
+      record.slot = s;
+      if (table.slot(in, s, &record.refcount, record.contents) != COW_OK) continue;
+      if (record.refcount != 0 || named_slots.count(s)) slots.push_back(record);
+    }
+  }
+  std::vector<PinRecord> pins;
+  for (std::uint32_t id : pin_ids) {
+    PinRecord record{id, 0, 0, 0};
+    cow_pin view{};
+    if (table.pin_view && table.pin_view(in, id, &view) == COW_OK)
+      record = {id, 1, view.frame, view.rw != 0};
+    pins.push_back(record);
+  }
+  Reply ok{COW_OK, 0, 0, 0, 0};
+  SnapshotHeader header{static_cast<std::uint32_t>(procs.size()),
+                        static_cast<std::uint32_t>(ptes.size()),
+                        config.frames,
+                        static_cast<std::uint32_t>(slots.size()),
+                        static_cast<std::uint32_t>(pins.size()),
+                        table.free_frames(in)};
   write_all(&ok, sizeof ok);
   write_all(&header, sizeof header);
-  write_all(ptes.data(), ptes.size() * sizeof(PteRecord));
-  write_all(frames.data(), frames.size() * sizeof(FrameRecord));
+  write_records(procs);
+  write_records(ptes);
+  write_records(frames);
+  write_records(slots);
+  write_records(pins);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) refuse("usage: cowcheck-worker PLUGIN PAGES FRAMES PROCS WORDS");
+  if (argc != 8) refuse("usage: cowcheck-worker PLUGIN PAGES FRAMES PROCS WORDS POLICY OOM");
   // A plug-in that prints must not corrupt the protocol: stdout goes to stderr.
   ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  auto number = [&](int i) { return static_cast<std::uint32_t>(std::strtoul(argv[i], nullptr, 10)); };
   cow_config config{};
-  config.pages = static_cast<std::uint32_t>(std::strtoul(argv[2], nullptr, 10));
-  config.frames = static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10));
-  config.procs = static_cast<std::uint32_t>(std::strtoul(argv[4], nullptr, 10));
-  config.words = static_cast<std::uint32_t>(std::strtoul(argv[5], nullptr, 10));
+  config.pages = number(2);
+  config.frames = number(3);
+  config.procs = number(4);
+  config.words = number(5);
+  config.policy = number(6);
+  config.oom = number(7);
   if (config.words > kWords) refuse("words must be at most 4");
 
-  const cow_plugin* plugin = load(argv[1]);
-  cow_instance* instance = plugin->create(&config);
-  if (!instance) refuse("create() returned NULL for this configuration");
-  Hello hello{kHelloMagic, 1, white_box(plugin) ? 1u : 0u, 0};
+  load(argv[1]);
+  cow_instance* instance = table.create(&config);
+  if (!instance) {
+    static const char* const policies[] = {"mapcount", "pagecount", "exclusive"};
+    refuse("create() returned NULL for this configuration (pages " + std::to_string(config.pages) +
+           ", frames " + std::to_string(config.frames) + ", procs " +
+           std::to_string(config.procs) + ", words " + std::to_string(config.words) +
+           ", policy " + (config.policy < 3 ? policies[config.policy] : "?") + ", oom " +
+           (config.oom == COW_OOM_KILL ? "kill" : "error") + ")");
+  }
+  Hello hello{kHelloMagic, 1, white_box() ? 1u : 0u, table.abi_version, supported_ops(),
+              map_kinds(), 0};
   write_all(&hello, sizeof hello);
 
   Request request{};
   while (read_all(&request, sizeof request)) {
     if (request.code == Code::Snapshot) {
-      serve_snapshot(plugin, instance, config, request.pid);
+      serve_snapshot(instance, config, request);
       continue;
     }
-    Reply reply = serve_op(plugin, instance, request);
+    Reply reply = serve_op(instance, request);
     write_all(&reply, sizeof reply);
   }
-  plugin->destroy(instance);
+  table.destroy(instance);
   return 0;
 }

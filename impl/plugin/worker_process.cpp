@@ -88,7 +88,9 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
                                    std::to_string(config.pages),
                                    std::to_string(config.frames),
                                    std::to_string(config.procs),
-                                   std::to_string(config.words)};
+                                   std::to_string(config.words),
+                                   std::to_string(static_cast<unsigned>(config.policy)),
+                                   std::to_string(static_cast<unsigned>(config.oom))};
   std::vector<char*> args;
   for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
@@ -118,6 +120,9 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
     throw PluginLoadError(plugin_path + ": " + why);
   }
   white_box_ = hello.white_box != 0;
+  abi_version_ = hello.abi_version;
+  ops_ = hello.ops;
+  map_kinds_ = hello.map_kinds;
 }
 
 WorkerProcess::~WorkerProcess() { kill_and_reap(); }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -38,6 +39,11 @@ class WorkerProcess {
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
   bool white_box() const { return white_box_; }
+  // From the worker's hello: the plug-in's abi_version, wire::op_bit() of
+  // each op it has an entry point for, and the mapping kinds its mmap takes.
+  unsigned abi_version() const { return abi_version_; }
+  std::uint32_t ops() const { return ops_; }
+  std::uint32_t map_kinds() const { return map_kinds_; }
 
   // Both throw ImplementationStopped once the worker has stopped; receive
   // waits at most the op timeout from the last send.
@@ -53,6 +59,9 @@ class WorkerProcess {
   int request_fd_ = -1;
   int reply_fd_ = -1;
   bool white_box_ = false;
+  unsigned abi_version_ = 0;
+  std::uint32_t ops_ = 0;
+  std::uint32_t map_kinds_ = 0;
   WorkerLimits limits_;
   std::string plugin_;
   std::chrono::steady_clock::time_point deadline_;

@@ -10,15 +10,15 @@ namespace {
 // per fault (what a kernel without the optimization does).
 class CopyAlways : public MutantOf<CopyAlways> {
   using MutantOf::MutantOf;
-  bool can_reuse_frame(Pfn) const override { return false; }
+  bool can_reuse_frame(const Pte&) const override { return false; }
 };
 
 // Compares against the wrong count, as if the writer's own reference and
 // one more were both its own.
 class ReuseShared : public MutantOf<ReuseShared> {
   using MutantOf::MutantOf;
-  bool can_reuse_frame(Pfn frame) const override {
-    return frames().refcount(frame) <= 2;
+  bool can_reuse_frame(const Pte& pte) const override {
+    return frames().refcount(pte.frame) <= 2;
   }
 };
 

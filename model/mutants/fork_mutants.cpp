@@ -41,7 +41,7 @@ class ForkNoRefcount : public MutantOf<ForkNoRefcount> {
   using MutantOf::MutantOf;
   void fork_share_page(Pte& parent, Pte& child) override {
     if (!parent.present) return;
-    pte_write_protect(parent);
+    pte_share(parent);
     child = parent;
   }
 };
@@ -55,6 +55,7 @@ class ForkDropsCowBit : public MutantOf<ForkDropsCowBit> {
     frames().frame_get(parent.frame);
     parent.writable = false;
     parent.cow = false;
+    parent.exclusive = false;
     child = parent;
   }
 };

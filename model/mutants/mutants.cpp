@@ -5,12 +5,13 @@
 #include "model/mutants/exit_mutants.h"
 #include "model/mutants/fault_mutants.h"
 #include "model/mutants/fork_mutants.h"
+#include "model/mutants/kernel_mutants.h"
 
 namespace cow::model {
 
 namespace {
 
-constexpr std::array<MutantInfo, 12> kMutants = {{
+constexpr std::array<MutantInfo, 15> kMutants = {{
     {"child-table-memcpy", "fork copies the parent's page table as is (seed 001's memcpy)",
      make_child_table_memcpy},
     {"parent-left-writable", "fork write-protects only the child", make_parent_left_writable},
@@ -30,6 +31,12 @@ constexpr std::array<MutantInfo, 12> kMutants = {{
     {"copy-no-contents", "a copy maps a new frame without copying the page into it",
      make_copy_no_contents},
     {"exit-leaks", "exit drops page tables without dropping frame references", make_exit_leaks},
+    {"copyout-no-cow", "copyout stores into the mapped frame without the COW fault (xv6 lab)",
+     make_copyout_no_cow},
+    {"swapout-one-pte", "swapout unmaps only the asking PTE, not every one in the reverse map",
+     make_swapout_one_pte},
+    {"fork-shares-pinned", "fork shares a pinned exclusive page instead of copying it (pre-5.10)",
+     make_fork_shares_pinned},
 }};
 
 }  // namespace

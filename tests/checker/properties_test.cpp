@@ -31,9 +31,17 @@ RC_GTEST_PROP(ModelProperties, ExitingEverythingFreesEveryFrame, ()) {
   for (const GenOp& g : generated)
     if (std::optional<Op> op = resolve(g, harness.semantics())) harness.step(*op);
   std::vector<Pid> live;
-  for (const auto& [pid, space] : harness.semantics().spaces()) live.push_back(pid);
-  for (Pid pid : live) RC_ASSERT(!harness.step(Op::exit(pid)).has_value());
+  for (const auto& [pid, proc] : harness.semantics().processes()) live.push_back(pid);
+  // Youngest first: a vfork child's exit resumes its parent.
+  for (auto it = live.rbegin(); it != live.rend(); ++it) {
+    RC_ASSERT(!harness.step(Op::exit(*it)).has_value());
+    RC_ASSERT(harness.last_outcome().status == Status::Ok);
+  }
+  std::vector<PinId> pins;
+  for (const auto& [id, cell] : harness.semantics().pins()) pins.push_back(id);
+  for (PinId id : pins) RC_ASSERT(!harness.step(Op::unpin(id)).has_value());
   RC_ASSERT(harness.snapshot()->free_frames == kConfig.frames);
+  RC_ASSERT(harness.snapshot()->slots.empty());
   RC_ASSERT(harness.snapshot()->ptes.empty());
 }
 

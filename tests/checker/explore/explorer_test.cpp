@@ -13,8 +13,10 @@ namespace cow::explore {
 namespace {
 
 ExploreResult explore_impl(const std::string& impl, const Config& machine, std::uint32_t values,
-                           unsigned threads = 0, std::uint32_t max_depth = 0) {
+                           unsigned threads = 0, std::uint32_t max_depth = 0,
+                           OpSet ops = kCoreOps) {
   ExploreOptions o;
+  o.ops = ops;
   o.machine = machine;
   o.values = values;
   o.threads = threads;
@@ -75,14 +77,17 @@ struct Shortest {
   const char* mutant;
   std::size_t length;
   InvariantId invariant;
+  OpSet ops = kCoreOps;  // the kinds the search tries; the bug needs one of them
 };
+
+constexpr OpSet kPins = kCoreOps | op_mask(OpKind::Pin) | op_mask(OpKind::Unpin);
 
 class ExploreMutant : public ::testing::TestWithParam<Shortest> {};
 
 TEST_P(ExploreMutant, IsCaughtAtItsShortestDepth) {
   Config machine{1, 3, 2, 2};
   std::string impl = std::string("mutant:") + GetParam().mutant;
-  ExploreResult r = explore_impl(impl, machine, 2);
+  ExploreResult r = explore_impl(impl, machine, 2, 0, 0, GetParam().ops);
   ASSERT_TRUE(r.finding);
   EXPECT_TRUE(r.finding->reproduced);
   EXPECT_EQ(r.finding->ops.size(), GetParam().length);
@@ -107,7 +112,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Shortest{"reuse-stays-readonly", 3, InvariantId::REUSE},
                       Shortest{"copy-keeps-old-ref", 2, InvariantId::RC},
                       Shortest{"copy-no-contents", 2, InvariantId::ISO},
-                      Shortest{"exit-leaks", 1, InvariantId::RC}),
+                      Shortest{"exit-leaks", 1, InvariantId::RC},
+                      Shortest{"copyout-no-cow", 2, InvariantId::ISO,
+                               kCoreOps | op_mask(OpKind::Copyout)},
+                      Shortest{"swapout-one-pte", 2, InvariantId::ISO,
+                               kCoreOps | op_mask(OpKind::Swapout)},
+                      Shortest{"fork-shares-pinned", 3, InvariantId::ISO, kPins}),
     [](const auto& info) {
       std::string name = info.param.mutant;
       for (char& c : name)
@@ -116,7 +126,33 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(Explore, CoversEveryBuiltInMutant) {
-  EXPECT_EQ(model::builtin_mutants().size(), 12u);
+  EXPECT_EQ(model::builtin_mutants().size(), 15u);
+}
+
+// With every op kind, the search still finds the model clean and reaches
+// the historical pin bugs at their shortest: 3 ops under page count (a pin,
+// a fork, the pinner's write), and 3 under map count as well (a fork, the
+// child's read-only pin, the child's write copies away from its own pin).
+TEST(Explore, EveryOpKindIsExploredAndThePolicyBugsAreShortest) {
+  Config machine{1, 3, 2, 1};
+  ExploreOptions o;
+  o.machine = machine;
+  o.values = 1;
+  o.ops = kAllOps;
+  o.max_depth = 4;
+  o.timeout_seconds = 120;
+  ExploreResult clean = run_explore([&] { return make_implementation("model", machine); }, o);
+  EXPECT_FALSE(clean.finding) << to_string(clean.finding->violation);
+  EXPECT_GT(clean.states, 100u);
+  for (ReusePolicy p : {ReusePolicy::MapCount, ReusePolicy::PageCount}) {
+    Config old = machine;
+    old.policy = p;
+    o.machine = old;
+    ExploreResult r = run_explore([&] { return make_implementation("model", old); }, o);
+    ASSERT_TRUE(r.finding) << policy_name(p);
+    EXPECT_EQ(r.finding->ops.size(), 3u) << policy_name(p);
+    EXPECT_EQ(r.finding->violation.id, InvariantId::ISO);
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <random>
+#include <span>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -79,6 +80,92 @@ TEST(FastMatchesModel, WritesInEveryLeafTable) {
   }
 }
 
+// A random sequence of every op of docs/mechanism.md on `vpns`, of live
+// pids as far as the semantics can tell without the implementation.
+std::vector<Op> random_ops(const Config& config, std::span<const Vpn> vpns, std::uint32_t seed,
+                           int length) {
+  std::mt19937 rng(seed);
+  Semantics sem(config);
+  std::vector<Op> ops;
+  for (int i = 0; i < length; ++i) {
+    std::vector<Pid> live;
+    for (const auto& [pid, proc] : sem.processes()) live.push_back(pid);
+    if (live.empty()) break;
+    Pid pid = live[rng() % live.size()];
+    Vpn vpn = vpns[rng() % vpns.size()];
+    Op op;
+    switch (rng() % 16) {
+      case 0: case 1: op = Op::fork(pid); break;
+      case 2: op = live.size() > 1 ? Op::exit(pid) : Op::vfork(pid); break;
+      case 3: op = rng() % 2 ? Op::exec(pid) : Op::vfork(pid); break;
+      case 4: op = Op::mmap(pid, vpn, 1 + rng() % 2, static_cast<MapKind>(1 + rng() % 5)); break;
+      case 5: op = Op::munmap(pid, vpn, 1); break;
+      case 6: case 7: op = Op::swapout(pid, vpn); break;
+      case 8: op = Op::pin_page(pid, vpn, rng() % 2 == 0); break;
+      case 9: op = Op::unpin(1 + rng() % sem.next_pin(), rng() % 2); break;
+      case 10: op = Op::copyout(pid, vpn, 1 + rng() % 9, rng() % 2); break;
+      case 11: case 12: op = Op::read(pid, vpn, rng() % 2); break;
+      default: op = Op::write(pid, vpn, 1 + rng() % 9, rng() % 2); break;
+    }
+    if (op.vpn + std::max<std::uint32_t>(op.count, 1) > config.pages) op.count = 1;
+    ops.push_back(op);
+    sem.apply(op, sem.expect(op));  // only to pick live pids; the engines check
+  }
+  return ops;
+}
+
+constexpr ReusePolicy kPolicies[] = {ReusePolicy::Exclusive, ReusePolicy::MapCount,
+                                     ReusePolicy::PageCount};
+constexpr OomPolicy kOoms[] = {OomPolicy::Error, OomPolicy::Kill};
+
+// Every op on pages of two leaf tables (the generators reach vpns below 256
+// only), under each reuse and OOM policy: where a shared leaf table is
+// unshared, reclaimed, swapped through and copied early.
+TEST(FastMatchesModel, EveryOpInEveryLeafTable) {
+  const Vpn vpns[] = {0, 1, 510, 511, 512, 513, 599};
+  for (ReusePolicy policy : kPolicies)
+    for (OomPolicy oom : kOoms) {
+      Config config{600, 612, 5, 2, policy, oom};
+      for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+        std::vector<Op> ops = random_ops(config, vpns, seed, 60);
+        for (const char* impl : {"fast", "fast:shared-tables"}) {
+          Trace t = trace_diff(named("model", config), named(impl, config), config, ops, false);
+          EXPECT_FALSE(t.violation) << impl << " " << policy_name(policy) << " " << oom_name(oom)
+                                    << " seed " << seed << ": " << to_string(*t.violation);
+        }
+      }
+    }
+}
+
+// The whole canonical snapshot, not only what the engine's comparer looks
+// at: processes, every PTE's kind and bits and slot, frames with their cache
+// flag, slots, pins.
+TEST(FastMatchesModel, WholeCanonicalSnapshotsAfterEveryOp) {
+  const Vpn vpns[] = {0, 1, 2, 3};
+  for (ReusePolicy policy : kPolicies)
+    for (OomPolicy oom : kOoms) {
+      Config config{4, 7, 5, 2, policy, oom};
+      for (std::uint32_t seed = 1; seed <= 150; ++seed) {
+        std::vector<Op> ops = random_ops(config, vpns, seed, 40);
+        for (const char* impl : {"fast", "fast:shared-tables"}) {
+          std::unique_ptr<Implementation> model = make_implementation("model", config);
+          std::unique_ptr<Implementation> fast = make_implementation(impl, config);
+          for (std::size_t i = 0; i < ops.size(); ++i) {
+            Outcome want = model->apply(ops[i]);
+            ASSERT_EQ(fast->apply(ops[i]), want) << impl << " seed " << seed << " op " << i << ": "
+                                                 << to_string(ops[i]);
+            Snapshot a = canonicalize(*model->snapshot());
+            Snapshot b = canonicalize(*fast->snapshot());
+            ASSERT_EQ(a, b) << impl << " " << policy_name(policy) << " " << oom_name(oom) << " seed "
+                            << seed << " op " << i << ": " << to_string(ops[i]) << "\nmodel:\n"
+                            << to_string(a) << "fast:\n"
+                            << to_string(b);
+          }
+        }
+      }
+    }
+}
+
 TEST(DiffHarness, EqualImplementationsDoNotDiffer) {
   Config config{};
   Trace t = trace_diff(named("model", config), named("model", config), config,
@@ -144,7 +231,7 @@ TEST(CanonicalComparer, AgreesWithCanonicalize) {
     Semantics sem(config);
     for (int n = 0; n < 30; ++n) {
       std::vector<Pid> live;
-      for (const auto& [pid, space] : sem.spaces()) live.push_back(pid);
+      for (const auto& [pid, proc] : sem.processes()) live.push_back(pid);
       Pid pid = live[rng() % live.size()];
       Op op = rng() % 3 == 0   ? Op::fork(pid)
               : rng() % 4 == 0 ? (live.size() > 1 ? Op::exit(pid) : Op::read(pid, 0))
@@ -193,6 +280,9 @@ TEST(DiffRandom, CatchesEveryFastMutantWithASmallCounterexample) {
     DiffOptions options;
     options.check.config = config;
     options.check.runs = 500;
+    // A stale translation shows only as fork, read, write, read of one page:
+    // among every op kind that sequence is rare, so it gets the core ops.
+    if (name.ends_with("stale-tlb")) options.check.ops = kCoreOps;
     CheckResult r = diff_random(named("model", config), named(name, config), options);
     ASSERT_TRUE(r.finding) << name << " was not caught";
     EXPECT_EQ(r.finding->violation.id, InvariantId::DIFF) << name << ": " << to_string(r.finding->violation);
@@ -229,8 +319,10 @@ TEST(DiffRandom, PassesTheCorrectFastImplementations) {
 TEST(DiffRandom, TheCommittedFastMutantCounterexamplesReplay) {
   std::filesystem::path dir = std::filesystem::path(COWCHECK_SOURCE_DIR) / "counterexamples";
   int found = 0;
+  int mutants = 0;
   for (const fast::FastVariant& v : fast::fast_variants()) {
     if (!v.is_mutant) continue;
+    ++mutants;
     std::filesystem::path path = dir / cow_file_name(v.name);
     ASSERT_TRUE(std::filesystem::exists(path)) << path;
     CowFile file = read_cow(path);
@@ -240,7 +332,7 @@ TEST(DiffRandom, TheCommittedFastMutantCounterexamplesReplay) {
     EXPECT_EQ(own->violation->id, InvariantId::DIFF) << path;
     ++found;
   }
-  EXPECT_EQ(found, 4);
+  EXPECT_EQ(found, mutants);
 }
 
 }  // namespace

@@ -36,7 +36,19 @@ TEST(FrameArena, TheLastPutFreesAndPoisonsTheFrame) {
   EXPECT_EQ(arena.refcount(f), 0u);
   EXPECT_EQ(arena.free_count(), 2u);
   for (std::uint32_t w = 0; w < kMaxWords; ++w) EXPECT_EQ(arena.read_word(f, w), kFramePoison);
-  EXPECT_EQ(arena.frame_alloc(), f) << "the free list is a stack: the frame just freed is next";
+  EXPECT_EQ(arena.frame_alloc(), f) << "the lowest free frame is next: the one just freed";
+}
+
+TEST(FrameArena, AllocationTakesTheLowestFreeFrame) {
+  FrameArena arena(4, 4096);
+  for (Pfn want = 0; want < 4; ++want) EXPECT_EQ(arena.frame_alloc(), want);
+  arena.frame_put(2);
+  arena.frame_put(0);
+  arena.frame_put(3);
+  EXPECT_EQ(arena.frame_alloc(), Pfn{0});
+  EXPECT_EQ(arena.frame_alloc(), Pfn{2});
+  EXPECT_EQ(arena.frame_alloc(), Pfn{3});
+  EXPECT_FALSE(arena.frame_alloc());
 }
 
 TEST(FrameArena, BrokenRefcountsStopLoudly) {

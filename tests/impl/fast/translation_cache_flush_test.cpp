@@ -12,19 +12,28 @@ namespace cow::fast {
 namespace {
 
 // A random op on a live process, biased like the generators: forks, writes
-// and reads of a few pages, exits of any but the last process.
+// and reads of a few pages, exits of any but the last process, and now and
+// then every other op (each changes PTEs a cached translation may hold).
 Op random_op(std::mt19937& rng, const Semantics& sem) {
   std::vector<Pid> live;
-  for (const auto& [pid, space] : sem.spaces()) live.push_back(pid);
+  for (const auto& [pid, proc] : sem.processes()) live.push_back(pid);
   Pid pid = live[rng() % live.size()];
   Vpn vpn = rng() % 3;
-  switch (rng() % 10) {
+  switch (rng() % 20) {
     case 0:
     case 1: return Op::fork(pid);
     case 2: return live.size() > 1 ? Op::exit(pid) : Op::read(pid, vpn);
     case 3:
     case 4:
-    case 5: return Op::read(pid, vpn, rng() % 2);
+    case 5:
+    case 6:
+    case 7: return Op::read(pid, vpn, rng() % 2);
+    case 8: return Op::swapout(pid, vpn);
+    case 9: return Op::pin_page(pid, vpn, rng() % 2 == 0);
+    case 10: return Op::unpin(1 + rng() % sem.next_pin(), rng() % 2);
+    case 11: return Op::mmap(pid, vpn, 1, static_cast<MapKind>(1 + rng() % 5));
+    case 12: return rng() % 4 == 0 ? Op::munmap(pid, vpn, 1) : Op::vfork(pid);
+    case 13: return rng() % 2 ? Op::exec(pid) : Op::copyout(pid, vpn, 1 + rng() % 9);
     default: return Op::write(pid, vpn, 1 + rng() % 9, rng() % 2);
   }
 }

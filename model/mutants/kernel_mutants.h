@@ -1,0 +1,15 @@
+// Mutants whose bug is in a path beyond fork and the write fault: the
+// kernel's copyout, swapout's reverse map, and fork of pinned pages.
+#pragma once
+
+#include <memory>
+
+#include "spec/implementation.h"
+
+namespace cow::model {
+
+std::unique_ptr<Implementation> make_copyout_no_cow(const Config& config);
+std::unique_ptr<Implementation> make_swapout_one_pte(const Config& config);
+std::unique_ptr<Implementation> make_fork_shares_pinned(const Config& config);
+
+}  // namespace cow::model

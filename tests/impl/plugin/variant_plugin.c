@@ -1,0 +1,42 @@
+/* The example plug-in (examples/c-plugin) with its table changed the way
+ * VARIANT_* says, to test what the oracle does with each kind of table:
+ *   VARIANT_V1              a version-1 table (abi_version 1, the version-1
+ *                           struct_size): everything after free_frames unseen
+ *   VARIANT_NO_MMAP         no mmap and no munmap entry points
+ *   VARIANT_ANON_ONLY       mmap takes private anonymous mappings only
+ *   VARIANT_PIN_NO_VIEW     pin without pin_view: refused at load time
+ *   VARIANT_BAD_STATUS      unpin answers a status the ABI does not define
+ * The example's own cow_plugin_entry is renamed out of the way. */
+#define cow_plugin_entry example_cow_plugin_entry
+#include "plugin.c"
+#undef cow_plugin_entry
+
+#ifdef VARIANT_BAD_STATUS
+static cow_status bad_unpin(cow_instance *in, uint32_t id, uint32_t word, uint32_t *value) {
+  (void)in;
+  (void)id;
+  (void)word;
+  *value = 0;
+  return (cow_status)77;
+}
+#endif
+
+static struct cow_plugin variant;
+
+COW_EXPORT const struct cow_plugin *cow_plugin_entry(void) {
+  variant = plugin;
+#if defined(VARIANT_V1)
+  variant.abi_version = 1;
+  variant.struct_size = COW_PLUGIN_V1_SIZE;
+#elif defined(VARIANT_NO_MMAP)
+  variant.mmap = NULL;
+  variant.munmap = NULL;
+#elif defined(VARIANT_ANON_ONLY)
+  variant.map_kinds = 1u << COW_MAP_PRIVATE_ANON;
+#elif defined(VARIANT_PIN_NO_VIEW)
+  variant.pin_view = NULL;
+#elif defined(VARIANT_BAD_STATUS)
+  variant.unpin = bad_unpin;
+#endif
+  return &variant;
+}
