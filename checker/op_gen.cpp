@@ -34,7 +34,9 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
   std::uint32_t pages = sem.config().pages;
   Vpn vpn = g.vpn % pages;
   std::uint32_t word = g.word % sem.config().words;
-  std::uint32_t count = std::min<std::uint32_t>(1 + g.count % 2, pages - vpn);
+  std::uint32_t count = std::min<std::uint32_t>(1 + g.aux % 2, pages - vpn);
+  MapKind map = kMapKinds[g.aux / 2 % std::size(kMapKinds)];
+  bool rw = g.aux >= 10;
   switch (g.kind) {
     case OpKind::Fork: return Op::fork(pid);
     case OpKind::Write: return Op::write(pid, vpn, g.value, word);
@@ -42,10 +44,10 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
     case OpKind::Exit: return Op::exit(pid);
     case OpKind::Exec: return Op::exec(pid);
     case OpKind::Vfork: return Op::vfork(pid);
-    case OpKind::Mmap: return Op::mmap(pid, vpn, count, kMapKinds[g.map % std::size(kMapKinds)]);
+    case OpKind::Mmap: return Op::mmap(pid, vpn, count, map);
     case OpKind::Munmap: return Op::munmap(pid, vpn, count);
     case OpKind::Swapout: return Op::swapout(pid, vpn);
-    case OpKind::Pin: return Op::pin_page(pid, vpn, g.rw);
+    case OpKind::Pin: return Op::pin_page(pid, vpn, rw);
     case OpKind::Copyout: return Op::copyout(pid, vpn, g.value, word);
     case OpKind::Unpin: break;
   }
@@ -68,9 +70,7 @@ rc::Gen<GenOp> gen_op(const Config& config, OpSet ops) {
       rc::gen::set(&GenOp::vpn, rc::gen::inRange<std::uint8_t>(0, static_cast<std::uint8_t>(pages))),
       rc::gen::set(&GenOp::value, rc::gen::inRange<std::uint8_t>(1, 8)),
       rc::gen::set(&GenOp::word, rc::gen::inRange<std::uint8_t>(0, kMaxWords)),
-      rc::gen::set(&GenOp::count, rc::gen::inRange<std::uint8_t>(0, 2)),
-      rc::gen::set(&GenOp::map, rc::gen::inRange<std::uint8_t>(0, std::size(kMapKinds))),
-      rc::gen::set(&GenOp::rw, rc::gen::arbitrary<bool>()));
+      rc::gen::set(&GenOp::aux, rc::gen::inRange<std::uint8_t>(0, 20)));
 }
 
 rc::Gen<std::vector<GenOp>> gen_ops(const Config& config, OpSet ops) {

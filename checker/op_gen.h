@@ -21,9 +21,10 @@ struct GenOp {
   std::uint8_t vpn = 0;
   std::uint8_t value = 1;
   std::uint8_t word = 0;
-  std::uint8_t count = 1;  // mmap, munmap
-  std::uint8_t map = 0;    // mmap: index into the mapping kinds
-  bool rw = false;         // pin
+  // The rest of the arguments in one draw, since most ops use none of
+  // them: mmap/munmap's count (1 + aux % 2), mmap's kind (aux / 2 % 5),
+  // pin's mode (rw when aux >= 10).
+  std::uint8_t aux = 0;
 };
 
 // The concrete op `g` stands for in the state `sem`; nullopt to skip it: the

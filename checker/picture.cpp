@@ -16,8 +16,11 @@ namespace cow {
 namespace {
 
 std::string pte_flags(const PteView& p) {
-  if (!p.present) return "-";
-  return std::string(p.writable ? "rw" : "r-") + (p.cow ? " cow" : "");
+  std::string kind = p.kind == MapKind::PrivateAnon ? "" : fmt::format(" {}", map_kind_name(p.kind));
+  if (p.slot != kNoSlot) return "swapped" + kind;
+  if (!p.present) return "-" + kind;
+  return std::string(p.writable ? "rw" : "r-") + (p.cow ? " cow" : "") +
+         (p.exclusive ? " excl" : "") + kind;
 }
 
 // One cluster: the processes on the left, the frames on the right.
@@ -28,13 +31,18 @@ void draw_state(std::string& dot, int step, const std::string& title, const Snap
                      failing ? " penwidth=2; fontcolor=red;" : "");
   std::set<Pid> pids;
   for (const PteView& p : s.ptes) pids.insert(p.pid);
+  for (const ProcView& p : s.procs)
+    if (p.space != p.pid)  // a vfork child: an arrow to the space it borrows
+      dot += fmt::format("    s{}_v{} [shape=box, label=\"pid {} (vfork)\"];\n    s{}_v{} -> s{}_p{} "
+                         "[style=dashed, label=\"runs in\"];\n",
+                         step, p.pid, p.pid, step, p.pid, step, p.space);
   for (Pid pid : pids) {
     dot += fmt::format(
         "    s{}_p{} [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\">"
         "<tr><td colspan=\"2\" bgcolor=\"lightblue\"><b>pid {}</b></td></tr>",
         step, pid, pid);
     for (const PteView& p : s.ptes)
-      if (p.pid == pid)
+      if (p.pid == pid && p.kind != MapKind::None)
         dot += fmt::format("<tr><td>vpn {}</td><td port=\"v{}\">{}</td></tr>", p.vpn, p.vpn,
                            pte_flags(p));
     dot += "</table>>];\n";
@@ -46,10 +54,21 @@ void draw_state(std::string& dot, int step, const std::string& title, const Snap
         "<tr><td>{}</td></tr></table>>];\n",
         step, f.frame, f.refcount > 1 ? "khaki" : "palegreen", f.frame, f.refcount,
         to_string(f.contents));
-  for (const PteView& p : s.ptes)
+  for (const SlotView& v : s.slots)
+    dot += fmt::format("    s{}_s{} [shape=box, style=rounded, label=\"swap slot {}\\nrefcount {}\\n{}\"];\n",
+                       step, v.slot, v.slot, v.refcount, to_string(v.contents));
+  for (const PinView& pin : s.pins)
+    dot += fmt::format("    s{}_pin{} [shape=cds, label=\"pin {}{}\"];\n    s{}_pin{} -> s{}_f{}:w "
+                       "[color=purple];\n",
+                       step, pin.id, pin.id, pin.rw ? " rw" : "", step, pin.id, step, pin.frame);
+  for (const PteView& p : s.ptes) {
     if (p.present)
       dot += fmt::format("    s{}_p{}:v{}:e -> s{}_f{}:w{};\n", step, p.pid, p.vpn, step, p.frame,
                          p.writable ? "" : " [style=dashed]");
+    if (p.slot != kNoSlot)
+      dot += fmt::format("    s{}_p{}:v{}:e -> s{}_s{} [style=dotted];\n", step, p.pid, p.vpn, step,
+                         p.slot);
+  }
   dot += fmt::format("    s{}_free [shape=note, label=\"free frames: {} of {}\"];\n  }}\n", step,
                      s.free_frames, s.total_frames);
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "spec/checks.h"
+#include "spec/frame_refs.h"
 
 namespace cow {
 
@@ -38,19 +39,15 @@ std::optional<Violation> check_oom(const Step& s) {
 }
 
 std::optional<Violation> check_frames(const Snapshot& snap) {
-  std::map<Pfn, std::uint32_t> maps, pins;
-  for (const PteView& pte : snap.ptes)
-    if (pte.present) ++maps[pte.frame];
-  for (const PinView& pin : snap.pins) ++pins[pin.frame];
-  for (const auto& refs : {maps, pins})
-    for (const auto& [frame, count] : refs)
-      if (snap.refcount(frame) == 0)
-        return frame_violation(frame, fmt::format("frame is free but {} PTEs and {} pins name it",
-                                                  maps[frame], pins[frame]));
+  FrameRefs refs(snap);
+  for (Pfn frame : refs.named())
+    if (snap.refcount(frame) == 0)
+      return frame_violation(frame, fmt::format("frame is free but {} PTEs and {} pins name it",
+                                                refs.maps(frame), refs.pins(frame)));
   std::uint32_t in_use = 0;
   for (const FrameView& f : snap.frames) {
-    std::uint32_t m = maps.count(f.frame) ? maps[f.frame] : 0;
-    std::uint32_t p = pins.count(f.frame) ? pins[f.frame] : 0;
+    std::uint32_t m = refs.maps(f.frame);
+    std::uint32_t p = refs.pins(f.frame);
     if (f.refcount != m + p)
       return frame_violation(
           f.frame, fmt::format("refcount is {} but {} PTEs of live processes map it and {} pins "

@@ -1,11 +1,10 @@
 // WP: write protection. A PTE lets its process write a frame only when no
 // other page can see that frame: private pages are COW, text is never
 // writable, and only shared mappings write a frame others map.
-#include <map>
-
 #include <fmt/format.h>
 
 #include "spec/checks.h"
+#include "spec/frame_refs.h"
 
 namespace cow {
 
@@ -36,15 +35,13 @@ std::optional<Violation> check_private(const PteView& pte, std::uint32_t maps, b
 std::optional<Violation> check_wp(const Step& step) {
   if (!step.snap_after) return std::nullopt;
   const Snapshot& snap = *step.snap_after;
-  std::map<Pfn, std::uint32_t> mappers;
-  for (const PteView& pte : snap.ptes)
-    if (pte.present) ++mappers[pte.frame];
+  FrameRefs refs(snap);
 
   for (const PteView& pte : snap.ptes) {
     if (!pte.present) continue;
     const FrameView* frame = snap.find_frame(pte.frame);
     bool cache = frame && frame->cache;
-    std::uint32_t maps = mappers[pte.frame];
+    std::uint32_t maps = refs.maps(pte.frame);
     switch (pte.kind) {
       case MapKind::Text:
         if (pte.writable || pte.cow) return wp(pte, "a read-only text page is writable or COW");

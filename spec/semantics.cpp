@@ -1,6 +1,5 @@
 #include "spec/semantics.h"
 
-#include <set>
 
 namespace cow {
 
@@ -8,7 +7,8 @@ Semantics::Semantics(const Config& config) : config_(config) {
   for (Vpn p = 0; p < config.pages; ++p) {
     Page file;
     for (std::uint32_t w = 0; w < config.words; ++w) file.data[w] = file_word(p, w);
-    new_cell(file);
+    cells_.push_back(file);  // cell p is the file's page p
+    cell_used_.push_back(true);
   }
   std::vector<Mapping> init;
   for (Vpn vpn = 0; vpn < config.pages; ++vpn) init.push_back(fresh_mapping(MapKind::PrivateAnon, vpn));
@@ -17,8 +17,16 @@ Semantics::Semantics(const Config& config) : config_(config) {
 }
 
 Semantics::CellId Semantics::new_cell(const Page& page) {
-  cells_.emplace(next_cell_, page);
-  return next_cell_++;
+  CellId id = config_.pages;  // the file's cells are never free
+  while (id < cells_.size() && cell_used_[id]) ++id;
+  if (id == cells_.size()) {
+    cells_.push_back(page);
+    cell_used_.push_back(true);
+  } else {
+    cells_[id] = page;
+    cell_used_[id] = true;
+  }
+  return id;
 }
 
 Semantics::Mapping Semantics::fresh_mapping(MapKind kind, Vpn vpn) {
@@ -210,13 +218,16 @@ void Semantics::apply(const Op& op, const Outcome& actual) {
 }
 
 void Semantics::collect() {
-  std::set<CellId> reachable;
+  std::vector<bool> reachable(cells_.size(), false);
   for (const auto& [id, space] : spaces_)
     for (const Mapping& m : space)
-      if (m.kind != MapKind::None) reachable.insert(m.cell);
-  for (const auto& [id, cell] : pins_) reachable.insert(cell);
-  for (auto it = cells_.begin(); it != cells_.end();)
-    it = it->first >= config_.pages && !reachable.count(it->first) ? cells_.erase(it) : std::next(it);
+      if (m.kind != MapKind::None) reachable[m.cell] = true;
+  for (const auto& [id, cell] : pins_) reachable[cell] = true;
+  for (CellId id = config_.pages; id < cells_.size(); ++id)
+    if (!reachable[id]) {
+      cell_used_[id] = false;
+      cells_[id] = Page{};
+    }
 }
 
 }  // namespace cow

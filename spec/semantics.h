@@ -63,6 +63,7 @@ class Semantics {
   // What `pid` sees at `vpn`, or null when nothing is mapped there.
   const Page* view(Pid pid, Vpn vpn) const;
   const Page& cell(CellId id) const { return cells_.at(id); }
+  std::size_t cell_count() const { return cells_.size(); }  // ids are below this
   const std::map<PinId, CellId>& pins() const { return pins_; }
   Pid next_pid() const { return next_pid_; }
   PinId next_pin() const { return next_pin_; }
@@ -81,12 +82,14 @@ class Semantics {
   Config config_;
   std::map<Pid, Process> procs_;
   std::map<SpaceId, std::vector<Mapping>> spaces_;
-  std::map<CellId, Page> cells_;
+  // Indexed by id; an id nothing reaches is free for the next new cell, so
+  // copying a state (the exhaustive search does, per op) is one vector.
+  std::vector<Page> cells_;
+  std::vector<bool> cell_used_;
   std::map<PinId, CellId> pins_;
   Pid next_pid_ = kInitPid + 1;
   PinId next_pin_ = 1;
   SpaceId next_space_ = 0;
-  CellId next_cell_ = 0;
 };
 
 }  // namespace cow

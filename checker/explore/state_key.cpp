@@ -76,9 +76,9 @@ void StateKeyer::gather(const Snapshot& snap, const Semantics& sem) {
 // File cells keep their page number; the others are named by first use.
 std::uint32_t StateKeyer::cell_name(const Semantics& sem, Semantics::CellId cell) {
   if (cell < sem.config().pages) return cell;
-  auto [it, fresh] = cell_names_.try_emplace(
-      cell, sem.config().pages + static_cast<std::uint32_t>(cell_names_.size()));
-  return it->second;
+  std::uint32_t& name = cell_names_[cell];
+  if (name == 0) name = ++cells_named_;
+  return sem.config().pages + name - 1;
 }
 
 void StateKeyer::encode(const std::vector<std::size_t>& order, const Snapshot& snap,
@@ -86,7 +86,8 @@ void StateKeyer::encode(const std::vector<std::size_t>& order, const Snapshot& s
   out.clear();
   rename_.assign(snap.frames.size(), 0);
   slot_names_.clear();
-  cell_names_.clear();
+  cell_names_.assign(sem.cell_count(), 0);
+  cells_named_ = 0;
   std::uint32_t named = 0;
   std::vector<std::size_t>& first_seen = first_seen_;
   first_seen.clear();
@@ -118,8 +119,12 @@ void StateKeyer::encode(const std::vector<std::size_t>& order, const Snapshot& s
         put(out, page.pte && page.pte->present ? page.pte->frame : kNoFrame);
       }
       if (page.pte && page.pte->slot != kNoSlot) {
-        auto [it, fresh] = slot_names_.try_emplace(page.pte->slot,
-                                                   static_cast<std::uint32_t>(slot_names_.size()));
+        auto it = std::find_if(slot_names_.begin(), slot_names_.end(),
+                               [&](const auto& named) { return named.first == page.pte->slot; });
+        bool fresh = it == slot_names_.end();
+        if (fresh)
+          it = slot_names_.insert(slot_names_.end(),
+                                  {page.pte->slot, static_cast<std::uint32_t>(slot_names_.size())});
         put(out, it->second);
         if (fresh) {
           const SlotView* slot = snap.find_slot(page.pte->slot);

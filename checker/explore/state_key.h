@@ -54,8 +54,9 @@ class StateKeyer {
   std::string best_, candidate_;
   std::vector<std::uint32_t> mappers_;  // by index into snap.frames
   std::vector<std::uint32_t> rename_;   // by index into snap.frames; 0 = not yet named
-  std::map<Slot, std::uint32_t> slot_names_;
-  std::map<Semantics::CellId, std::uint32_t> cell_names_;
+  std::vector<std::pair<Slot, std::uint32_t>> slot_names_;  // few: searched in order
+  std::vector<std::uint32_t> cell_names_;  // by cell id; 0 = not yet named, else name + 1
+  std::uint32_t cells_named_ = 0;
   std::uint32_t words_ = 1;
 };
 

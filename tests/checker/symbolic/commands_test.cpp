@@ -95,6 +95,35 @@ TEST_F(ProofCommands, ProveRejectsWhatItCannotEncode) {
   EXPECT_EQ(cowcheck("prove --frames 0").status, 2);
 }
 
+TEST_F(ProofCommands, ProveUnderPagecountFindsWrongWayCowAndReplaysIt) {
+  Result r = cowcheck(std::string("prove --policy pagecount --depth 4 --out found --json") + kTiny);
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["result"], "violation");
+  EXPECT_EQ(j["config"]["policy"], "pagecount");
+  EXPECT_EQ(j["counterexample"]["length"], 3);
+  EXPECT_EQ(j["counterexample"]["invariant"], "ISO");
+  bool pinned = false;
+  for (const auto& op : j["counterexample"]["ops"]) pinned = pinned || op.get<std::string>().starts_with("pin");
+  EXPECT_TRUE(pinned) << r.out;
+  Result replay = cowcheck("replay found/prove-model.cow");
+  EXPECT_EQ(replay.status, 1) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("reproduced ISO"), std::string::npos) << replay.out;
+}
+
+TEST_F(ProofCommands, ProveUnderExclusiveFindsNothingAndSaysWhatItLeftOut) {
+  Result r = cowcheck(std::string("prove --policy exclusive --depth 3") + kTiny);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("no violation up to depth 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not encoded: mmap of shared-anon"), std::string::npos) << r.out;
+}
+
+TEST_F(ProofCommands, ProveRejectsBadOpsAndPins) {
+  EXPECT_EQ(cowcheck("prove --ops fork,nosuch").status, 2);
+  EXPECT_EQ(cowcheck("prove --pins 3").status, 2);
+  EXPECT_EQ(cowcheck("prove --policy nosuch").status, 2);
+}
+
 TEST_F(ProofCommands, ExploreOnTheModelIsExhaustive) {
   Result r = cowcheck(std::string("explore --json") + kTiny);
   EXPECT_EQ(r.status, 0) << r.out << r.err;

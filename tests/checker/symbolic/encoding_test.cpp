@@ -7,6 +7,7 @@
 // reuse policy and both OOM policies.
 #include <cstdlib>
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -119,6 +120,13 @@ void expect_same_state(const z3::model& m, const SymState& s, const Snapshot& sn
   EXPECT_EQ(held, snap.pins.size()) << where;
 }
 
+// What the concrete runs reached: every status and fault kind the encoding
+// has must be met, or the comparison proves less than it claims.
+std::set<std::string>& reached() {
+  static std::set<std::string> seen;
+  return seen;
+}
+
 // Runs random ops both ways and compares after every step.
 void compare(Bug bug, const Config& machine, std::mt19937& rng, std::uint32_t steps) {
   std::string impl = impl_of(bug);
@@ -152,6 +160,17 @@ void compare(Bug bug, const Config& machine, std::mt19937& rng, std::uint32_t st
     z3::model m = solver.get_model();
     std::optional<Violation> v = harness.step(op);
     const Outcome& out = harness.last_outcome();
+    reached().insert(std::string(status_name(out.status)));
+    reached().insert(std::string(fault_name(out.fault)));
+    if (op.kind == OpKind::Vfork && out.status == Status::Ok) reached().insert("vfork");
+    if (op.kind == OpKind::Exec && harness.semantics().processes().size() > 1 &&
+        out.status == Status::Ok)
+      reached().insert("exec");
+    if (op.kind == OpKind::Fork && out.status == Status::Ok) {
+      std::uint32_t pinned = 0;
+      for (const PinView& p : harness.snapshot()->pins) pinned += p.frame != kNoFrame;
+      if (pinned != 0) reached().insert("fork with a pin held");
+    }
     const SymViolations& sv = u.violations(t);
     const SymState& before = u.state(t - 1);
     const SymState& after = u.state(t);
@@ -198,6 +217,21 @@ TEST_P(EncodingMatchesConcrete, OnRandomSequences) {
         if (HasFailure()) return;
       }
     }
+}
+
+TEST(EncodingCoverage, TheRandomRunsReachEveryOutcome) {
+  reached().clear();
+  std::mt19937 rng(11);
+  for (ReusePolicy policy : {ReusePolicy::Exclusive, ReusePolicy::MapCount, ReusePolicy::PageCount})
+    for (OomPolicy oom : {OomPolicy::Error, OomPolicy::Kill}) {
+      Config machine = kMachine;
+      machine.policy = policy;
+      machine.oom = oom;
+      for (int run = 0; run < 2 * runs(); ++run) compare(Bug::None, machine, rng, 12);
+    }
+  for (const char* want : {"ok", "out-of-memory", "killed", "vfork", "exec", "busy", "cow-copy",
+                           "cow-reuse", "zero-fill", "swap-in", "fork with a pin held"})
+    EXPECT_TRUE(reached().count(want)) << "no random run reached " << want;
 }
 
 std::vector<Bug> model_and_bugs() {

@@ -52,6 +52,14 @@ TEST_P(EnginesAgreeOn, TheShortestCounterexample) {
   symbolic::ProveResult proved = symbolic::prove(prove_options(impl));
   ASSERT_EQ(proved.verdict, symbolic::Verdict::Violation) << proved.encoding_bug;
   explore::ExploreResult explored = explore_impl(impl);
+  if (!explored.finding) {
+    // prove generates every op kind; explore may not (yet). Only a
+    // counterexample that needs an op explore does not try may be missed.
+    for (const Op& op : proved.ops)
+      if (!(symbolic::kCoreOps & symbolic::op_bit(op.kind)))
+        GTEST_SKIP() << impl << ": prove's counterexample needs " << op_kind_name(op.kind)
+                     << ", which explore does not generate";
+  }
   ASSERT_TRUE(explored.finding);
   EXPECT_EQ(explored.finding->ops.size(), proved.ops.size());
   EXPECT_EQ(explored.finding->violation.id, proved.replayed->id);

@@ -150,6 +150,36 @@ TEST(ProvePolicy, TheKnownWitnessesReplay) {
   }
 }
 
+// CVE-2020-29374 as the encoding sees it: fix the four ops (fork, the
+// child pins read-only, the child exits, the parent writes) and ask whether
+// the last step breaks ISO: yes under mapcount only.
+TEST(ProvePolicy, TheEncodingSeesCve202029374UnderMapcountOnly) {
+  for (ReusePolicy p : {ReusePolicy::MapCount, ReusePolicy::PageCount, ReusePolicy::Exclusive}) {
+    Config machine{1, 3, 2, 2};
+    machine.policy = p;
+    SymConfig config{machine, 2, Bug::None, 4, 2, 1, kAllOps};
+    z3::context ctx;
+    TransitionSystem ts(ctx, config);
+    Unroller u(ts, "");
+    z3::solver solver(ctx, "QF_BV");
+    solver.add(ts.init(u.state(0)));
+    struct Fixed { OpKind kind; std::uint32_t slot; Value value; };
+    Fixed ops[] = {{OpKind::Fork, 0, 0}, {OpKind::Pin, 1, 0}, {OpKind::Exit, 1, 0}, {OpKind::Write, 0, 1}};
+    for (std::uint32_t t = 1; t <= 4; ++t) {
+      const SymOp& op = u.op(t);
+      solver.add(u.step(t).relation);
+      solver.add(ts.kind_is(op, ops[t - 1].kind) && op.slot == ts.slot_val(ops[t - 1].slot) &&
+                 op.vpn == ts.vpn_val(0) && op.word == ts.word_val(0) &&
+                 op.value == ts.value_val(ops[t - 1].value) && !op.rw);
+    }
+    ASSERT_EQ(solver.check(), z3::sat) << policy_name(p);
+    for (std::uint32_t t = 1; t <= 3; ++t)
+      EXPECT_TRUE(solver.get_model().eval(!u.violations(t).any(), true).is_true()) << policy_name(p);
+    solver.add(u.violations(4).first(InvariantId::ISO));
+    EXPECT_EQ(solver.check(), p == ReusePolicy::MapCount ? z3::sat : z3::unsat) << policy_name(p);
+  }
+}
+
 TEST(ProveOps, EveryOpKindIsGeneratableAndItsWitnessReplays) {
   // For each op kind: a run of up to 3 steps from the initial state whose
   // last op is that kind and succeeds; its witness must replay on the
