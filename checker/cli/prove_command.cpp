@@ -24,8 +24,7 @@ using symbolic::Verdict;
 struct ProveArgs {
   symbolic::ProveOptions options;
   bool json = false;
-  std::string ops;              // --ops
-  std::string policy, oom;      // only when the common options lack them
+  std::string ops;  // --ops
 };
 
 std::string command_line(const symbolic::ProveOptions& o) {
@@ -191,16 +190,6 @@ int run_prove(ProveArgs& args) {
                                    args.ops));
     o.ops = *mask;
   }
-  if (!args.policy.empty()) {
-    std::optional<ReusePolicy> p = policy_from_name(args.policy);
-    if (!p) throw UsageError(fmt::format("--policy: '{}' is not mapcount, pagecount or exclusive", args.policy));
-    o.machine.policy = *p;
-  }
-  if (!args.oom.empty()) {
-    std::optional<OomPolicy> p = oom_from_name(args.oom);
-    if (!p) throw UsageError(fmt::format("--oom: '{}' is not error or kill", args.oom));
-    o.machine.oom = *p;
-  }
   o.found_by = command_line(o);
   if (!args.json) {
     fmt::print("prove {}: {}; every sequence of up to {} ops (Z3 {}, QF_BV)\n", o.impl, machine(o),
@@ -252,12 +241,6 @@ Command add_prove(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--ops", args->ops,
                  "op kinds Z3 may choose: all (default), core (fork,write,read,exit), or a list");
-  // --policy and --oom belong to the common machine options; until those
-  // have them, prove takes them itself.
-  if (!app.get_option_no_throw("--policy"))
-    app.add_option("--policy", args->policy, "reuse policy: mapcount, pagecount or exclusive (default)");
-  if (!app.get_option_no_throw("--oom"))
-    app.add_option("--oom", args->oom, "out of memory: error (default) or kill");
   app.add_flag("--induction", o.induction, "then try k-induction: a proof for every depth");
   app.add_option("--timeout", o.timeout_seconds, "seconds for the whole command")
       ->check(CLI::PositiveNumber)

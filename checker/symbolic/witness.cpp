@@ -127,7 +127,9 @@ std::string describe_state(const z3::model& m, Unroller& u, std::uint32_t t) {
   for (std::size_t slot = 0; slot < s.live.size(); ++slot) {
     if (!truth(m, s.live[slot])) continue;
     if (truth(m, s.borrow[slot])) {
-      text += fmt::format("    {:>4} vfork child in slot {}'s space\n", slot, number(m, s.owner[slot]));
+      text += fmt::format("    {:>4} vfork child of slot {} in slot {}'s space{}\n", slot,
+                          number(m, s.vparent[slot]), number(m, s.owner[slot]),
+                          truth(m, s.susp[slot]) ? " (suspended)" : "");
       continue;
     }
     for (std::size_t vpn = 0; vpn < s.pte[slot].size(); ++vpn) {

@@ -1,5 +1,6 @@
 #include "impl/fast/fast_cow.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -17,6 +18,13 @@ Geometry geometry_for(const Config& config, const FastOptions& options) {
   throw std::logic_error(std::string(function) + ": " + reason);
 }
 
+// How many leading entries of any table a machine of `config.pages` pages
+// can index: an index at any level is at most the vpn, so below `pages`.
+std::uint32_t tables_used(const Config& config, const Geometry& g) {
+  return static_cast<std::uint32_t>(
+      std::clamp<std::uint64_t>(config.pages, 1, g.entries()));
+}
+
 bool range_ok(const Op& op, const Config& c) {
   return op.count > 0 && op.vpn < c.pages && op.count <= c.pages - op.vpn;
 }
@@ -28,7 +36,7 @@ FastCow::FastCow(const Config& config, const FastOptions& options)
       options_(options),
       geometry_(geometry_for(config, options)),
       frames_(config.frames, geometry_.page_size()),
-      tables_(geometry_.entries()),
+      tables_(geometry_.entries(), tables_used(config, geometry_)),
       meta_(config.frames) {
   if (geometry_.levels < 2 || geometry_.levels > kMaxLevels)
     panic("FastCow", "the radix tree needs 2 to 5 levels");
@@ -42,7 +50,9 @@ FastCow::FastCow(const Config& config, const FastOptions& options)
   for (Vpn vpn = 0; vpn < config.pages; ++vpn) {
     if (frames_.free_count() == 0) panic("FastCow", "fewer frames than pages");
     Pfn frame = frame_take(vpn);
-    if (!frames_.zero_filled()) frames_.frame_zero(frame);
+    // Only the words are observable (a freed frame is poisoned the same
+    // way): a heap arena clears those, not 4 KiB a page.
+    if (!frames_.zero_filled()) frames_.frame_zero_words(frame);
     Loc loc = walk_alloc(init.root, vpn);
     tables_.entry(loc) = pte_make_page(frame);
     rmap_add(meta_[frame].rmap, loc);
@@ -105,7 +115,7 @@ FastCow::Walk FastCow::walk(TableId root, Vpn vpn) const {
   TableId table = root;
   for (std::uint32_t level = geometry_.root_level(); level > 0; --level) {
     std::uint32_t index = geometry_.index(level, vpn);
-    Pte entry = tables_.entries(table)[index];
+    Pte entry = tables_.entry_or_empty(table, index);
     if (!pte_present(entry)) return w;
     w.path_writable = w.path_writable && pte_writable(entry);
     w.upper_table = table;

@@ -162,7 +162,9 @@ class FastCow final : public Implementation {
   Walk walk(TableId root, Vpn vpn) const;
   // The leaf entry a walk ended at; 0 (an untouched private anon page) when
   // a table on the way is missing.
-  Pte pte_at(const Walk& w) const { return w.found ? tables_.entries(w.leaf_table)[w.leaf_index] : 0; }
+  Pte pte_at(const Walk& w) const {
+    return w.found ? tables_.entry_or_empty(w.leaf_table, w.leaf_index) : 0;
+  }
   // The same as the process sees it.
   Pte pte_seen(const Walk& w) const { return pte_effective(pte_at(w), w.path_writable); }
   // The leaf entry itself, for a walk that found its table.

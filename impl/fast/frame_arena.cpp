@@ -3,6 +3,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <sys/mman.h>
 
@@ -14,7 +15,28 @@ namespace {
 // engine builds thousands of small machines a second); above it the host's
 // zero-filled, lazily backed pages make a 1 GiB arena free until touched.
 constexpr std::size_t kMapThreshold = std::size_t{1} << 20;
-constexpr std::align_val_t kFrameAlign{4096};
+
+// The last small arena freed on this thread, kept for the next one of the
+// same size: the differential engine builds and drops a machine per run,
+// and a fresh 64 KiB block from the heap costs more than the whole run's
+// faults. Its contents are as unset as a fresh block's.
+struct SpareArena {
+  std::byte* base = nullptr;
+  std::size_t bytes = 0;
+  ~SpareArena() { ::operator delete(base); }
+};
+thread_local SpareArena spare;
+
+std::byte* heap_take(std::size_t bytes) {
+  if (spare.base && spare.bytes == bytes) return std::exchange(spare.base, nullptr);
+  return static_cast<std::byte*>(::operator new(bytes));
+}
+
+void heap_give(std::byte* base, std::size_t bytes) {
+  ::operator delete(spare.base);
+  spare.base = base;
+  spare.bytes = bytes;
+}
 
 }  // namespace
 
@@ -52,14 +74,16 @@ void FrameArena::allocate() {
     base_ = static_cast<std::byte*>(p);
     mapped_ = true;
   } else {
-    base_ = static_cast<std::byte*>(::operator new(bytes, kFrameAlign));
+    // The plain heap: an aligned allocation costs the allocator more than
+    // a small machine spends on its frames.
+    base_ = heap_take(bytes);
   }
 }
 
 FrameArena::~FrameArena() {
   if (!base_) return;
   if (mapped_) ::munmap(base_, std::size_t{size()} * frame_size_);
-  else ::operator delete(base_, kFrameAlign);
+  else heap_give(base_, std::size_t{size()} * frame_size_);
 }
 
 void FrameArena::frame_free(Pfn frame) {
