@@ -22,7 +22,7 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
   const auto& procs = sem.processes();
   if (g.kind == OpKind::Unpin) {
     const auto& pins = sem.pins();
-    std::uint32_t word = g.word % sem.config().words;
+    std::uint32_t word = g.args / 7 % kMaxWords % sem.config().words;
     if (pins.empty()) return Op::unpin(sem.next_pin(), word);  // one never taken
     auto it = std::prev(pins.end(), static_cast<std::ptrdiff_t>(g.who % pins.size()) + 1);
     return Op::unpin(it->first, word);
@@ -33,13 +33,15 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
   Pid pid = it->first;
   std::uint32_t pages = sem.config().pages;
   Vpn vpn = g.vpn % pages;
-  std::uint32_t word = g.word % sem.config().words;
-  std::uint32_t count = std::min<std::uint32_t>(1 + g.aux % 2, pages - vpn);
-  MapKind map = kMapKinds[g.aux / 2 % std::size(kMapKinds)];
-  bool rw = g.aux >= 10;
+  Value value = 1 + g.args % 7;
+  std::uint32_t word = g.args / 7 % kMaxWords % sem.config().words;
+  std::uint32_t aux = g.args / 28;
+  std::uint32_t count = std::min<std::uint32_t>(1 + aux % 2, pages - vpn);
+  MapKind map = kMapKinds[aux / 2 % std::size(kMapKinds)];
+  bool rw = aux >= 10;
   switch (g.kind) {
     case OpKind::Fork: return Op::fork(pid);
-    case OpKind::Write: return Op::write(pid, vpn, g.value, word);
+    case OpKind::Write: return Op::write(pid, vpn, value, word);
     case OpKind::Read: return Op::read(pid, vpn, word);
     case OpKind::Exit: return Op::exit(pid);
     case OpKind::Exec: return Op::exec(pid);
@@ -48,7 +50,7 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
     case OpKind::Munmap: return Op::munmap(pid, vpn, count);
     case OpKind::Swapout: return Op::swapout(pid, vpn);
     case OpKind::Pin: return Op::pin_page(pid, vpn, rw);
-    case OpKind::Copyout: return Op::copyout(pid, vpn, g.value, word);
+    case OpKind::Copyout: return Op::copyout(pid, vpn, value, word);
     case OpKind::Unpin: break;
   }
   return std::nullopt;
@@ -68,9 +70,7 @@ rc::Gen<GenOp> gen_op(const Config& config, OpSet ops) {
                                      {2, rc::gen::just<std::uint8_t>(1)},
                                      {1, rc::gen::inRange<std::uint8_t>(0, 8)}})),
       rc::gen::set(&GenOp::vpn, rc::gen::inRange<std::uint8_t>(0, static_cast<std::uint8_t>(pages))),
-      rc::gen::set(&GenOp::value, rc::gen::inRange<std::uint8_t>(1, 8)),
-      rc::gen::set(&GenOp::word, rc::gen::inRange<std::uint8_t>(0, kMaxWords)),
-      rc::gen::set(&GenOp::aux, rc::gen::inRange<std::uint8_t>(0, 20)));
+      rc::gen::set(&GenOp::args, rc::gen::inRange<std::uint16_t>(0, 7 * kMaxWords * 20)));
 }
 
 rc::Gen<std::vector<GenOp>> gen_ops(const Config& config, OpSet ops) {

@@ -19,12 +19,12 @@ struct GenOp {
   OpKind kind = OpKind::Fork;
   std::uint8_t who = 0;  // 0: the youngest live process (or newest pin), 1: the one before, ...
   std::uint8_t vpn = 0;
-  std::uint8_t value = 1;
-  std::uint8_t word = 0;
-  // The rest of the arguments in one draw, since most ops use none of
-  // them: mmap/munmap's count (1 + aux % 2), mmap's kind (aux / 2 % 5),
-  // pin's mode (rw when aux >= 10).
-  std::uint8_t aux = 0;
+  // The other arguments in one draw, since each draw costs and most ops use
+  // few of them; 0 (where shrinking goes) is value 1, word 0, and the least
+  // of the rest: value = 1 + args % 7, word = args / 7 % 4, and aux = args /
+  // 28 gives mmap/munmap's count (1 + aux % 2), mmap's kind (aux / 2 % 5)
+  // and pin's mode (rw when aux >= 10).
+  std::uint16_t args = 0;
 };
 
 // The concrete op `g` stands for in the state `sem`; nullopt to skip it: the

@@ -24,11 +24,25 @@ Space CowModel::fresh_space() const {
   return space;
 }
 
+// At least the most frames `op` can take: a fault on a page that is not
+// present may bring it in and copy it, one on a present page may copy it
+// (a read never does), a fork copies each pinned page early; nothing else
+// allocates.
+std::size_t CowModel::frames_needed(const Op& op) const {
+  if (op.kind == OpKind::Fork) return state_.pins.size();
+  if (!op_touches_page(op.kind) || op.kind == OpKind::Swapout) return 0;
+  auto proc = state_.procs.find(op.pid);
+  if (proc == state_.procs.end() || op.vpn >= config_.pages) return 0;
+  const Pte& pte = state_.spaces.at(proc->second.space).page_table[op.vpn];
+  if (!pte.present) return 2;
+  return op.kind == OpKind::Read ? 0 : 1;
+}
+
 // An op that runs out of frames changes nothing: the whole state is saved
 // before any op that might, and put back if it did.
 Outcome CowModel::apply(const Op& op) {
   std::optional<State> saved;
-  if (frames().free_count() <= state_.pins.size() + 2) saved = state_;
+  if (frames().free_count() < frames_needed(op)) saved = state_;
   Outcome out = dispatch(op);
   if (out.status != Status::OutOfMemory) return out;
   if (!saved) throw std::logic_error("model: out of memory with frames to spare");

@@ -110,6 +110,7 @@ class CowModel : public Implementation {
     std::uint32_t next_space = 0;
   };
 
+  std::size_t frames_needed(const Op& op) const;
   Outcome dispatch(const Op& op);
   Outcome page_op(const Op& op, Space& space);
   Outcome do_fork(Pid pid);
