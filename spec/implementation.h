@@ -48,8 +48,8 @@ class Implementation {
   // for a black-box implementation that is checked on outcomes only.
   virtual std::optional<Snapshot> snapshot() const = 0;
 
-  // The op kinds it implements; engines generate only these. Any other op
-  // still gets an Outcome, never a crash.
+  // The op kinds it implements; engines generate only these, and apply()
+  // throws UnsupportedOp for any other.
   virtual OpSet supported_ops() const { return kAllOps; }
 
   // An independent copy in the same state, for engines that branch (the

@@ -30,9 +30,8 @@ using PageData = std::array<Value, kMaxWords>;  // words past Config::words stay
 // private file mapping that is never written and never copied.
 enum class MapKind : std::uint8_t { None, PrivateAnon, SharedAnon, Text, PrivateFile, SharedFile };
 
-inline constexpr bool is_private(MapKind k) { return k == MapKind::PrivateAnon || k == MapKind::PrivateFile; }
-inline constexpr bool is_file(MapKind k) {
-  return k == MapKind::Text || k == MapKind::PrivateFile || k == MapKind::SharedFile;
+inline constexpr bool is_private(MapKind k) {
+  return k == MapKind::PrivateAnon || k == MapKind::PrivateFile;
 }
 
 // When a write fault may keep the frame it hit: Linux's three answers.
