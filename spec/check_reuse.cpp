@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "spec/checks.h"
+#include "spec/frame_refs.h"
 
 namespace cow {
 
@@ -16,9 +17,9 @@ Violation at(const Step& s, Pfn frame, std::string detail) {
 // What a fault must have done, from the frame's sharing before it.
 enum class Need { Copy, Reuse, Either };
 
-Need need(const Snapshot& before, const PteView& pte) {
+Need need(const Snapshot& before, std::uint32_t maps, const PteView& pte) {
   const FrameView* frame = before.find_frame(pte.frame);
-  if ((frame && frame->cache) || before.mapcount(pte.frame) > 1) return Need::Copy;
+  if ((frame && frame->cache) || maps > 1) return Need::Copy;
   // One mapping and pins besides: whether the pin is the writer's own is
   // the reuse policy's question; ISO judges the answer through the pin.
   return before.refcount(pte.frame) == 1 ? Need::Reuse : Need::Either;
@@ -28,12 +29,14 @@ std::optional<Violation> check_fault(const Step& s, const PteView& before, const
   bool same_frame = after.frame == before.frame;
   std::uint32_t free_before = s.snap_before->free_frames;
   std::uint32_t free_after = s.snap_after->free_frames;
-  Need want = need(*s.snap_before, before);
+  std::uint32_t maps = FrameRefs(*s.snap_before).maps(before.frame);
+  Need want = need(*s.snap_before, maps, before);
   bool reused = s.actual.fault == Fault::CowReuse && same_frame && free_after == free_before;
   // A copy takes one frame; it also frees the old one when the writer held
   // its only reference (a file page nobody else maps).
   std::uint32_t freed = s.snap_before->refcount(before.frame) == 1 ? 1 : 0;
-  bool copied = s.actual.fault == Fault::CowCopy && !same_frame && free_after + 1 == free_before + freed;
+  bool copied =
+      s.actual.fault == Fault::CowCopy && !same_frame && free_after + 1 == free_before + freed;
   if (want == Need::Reuse && !reused)
     return at(s, before.frame,
               fmt::format("sole owner (refcount 1) must reuse its frame, but the fault was {}, {}, "
@@ -44,9 +47,8 @@ std::optional<Violation> check_fault(const Step& s, const PteView& before, const
     return at(s, before.frame,
               fmt::format("frame shared (refcount {}, {} mappings, or a file frame) must be "
                           "copied to one new frame, but the fault was {}, {}, free frames {} -> {}",
-                          s.snap_before->refcount(before.frame),
-                          s.snap_before->mapcount(before.frame), fault_name(s.actual.fault), same_frame ? "same frame" : "new frame",
-                          free_before, free_after));
+                          s.snap_before->refcount(before.frame), maps, fault_name(s.actual.fault),
+                          same_frame ? "same frame" : "new frame", free_before, free_after));
   if (want == Need::Either && !reused && !copied)
     return at(s, before.frame,
               fmt::format("the fault reported {} but {} and free frames went {} -> {}",

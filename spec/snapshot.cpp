@@ -32,11 +32,6 @@ std::uint32_t Snapshot::refcount(Pfn frame) const {
   return f ? f->refcount : 0;
 }
 
-std::uint32_t Snapshot::mapcount(Pfn frame) const {
-  return static_cast<std::uint32_t>(std::count_if(
-      ptes.begin(), ptes.end(), [&](const PteView& p) { return p.present && p.frame == frame; }));
-}
-
 std::string to_string(const PageData& data) {
   std::string text;
   for (Value v : data) {

@@ -81,7 +81,6 @@ struct Snapshot {
   const FrameView* find_frame(Pfn frame) const;
   const SlotView* find_slot(Slot slot) const;
   std::uint32_t refcount(Pfn frame) const;  // 0 for a frame not listed
-  std::uint32_t mapcount(Pfn frame) const;  // present PTEs that map it
 
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
