@@ -26,6 +26,13 @@ z3::expr pick2(const SymState& s, const z3::expr& slot, const z3::expr& vpn, Fie
 
 }  // namespace
 
+SymPte pte_if(const z3::expr& c, const SymPte& a, const SymPte& b) {
+  return SymPte{z3::ite(c, a.kind, b.kind),         z3::ite(c, a.present, b.present),
+                z3::ite(c, a.writable, b.writable), z3::ite(c, a.cow, b.cow),
+                z3::ite(c, a.excl, b.excl),         z3::ite(c, a.frame, b.frame),
+                z3::ite(c, a.swapped, b.swapped),   z3::ite(c, a.sslot, b.sslot)};
+}
+
 SymPte pte_at(const SymState& s, const z3::expr& slot, const z3::expr& vpn) {
   return SymPte{pick2(s, slot, vpn, [](const SymPte& p) { return p.kind; }),
                 pick2(s, slot, vpn, [](const SymPte& p) { return p.present; }),

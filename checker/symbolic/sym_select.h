@@ -16,6 +16,9 @@ namespace cow::symbolic {
 // well-typed states never are).
 z3::expr pick(const std::vector<z3::expr>& items, const z3::expr& index);
 
+// `a` where `c` holds, else `b`, field by field.
+SymPte pte_if(const z3::expr& c, const SymPte& a, const SymPte& b);
+
 // The PTE of (slot, vpn) in `state`.
 SymPte pte_at(const SymState& state, const z3::expr& slot, const z3::expr& vpn);
 
