@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "model/cow_model.h"
+
 namespace cow {
 
 namespace {
@@ -34,6 +36,7 @@ Harness::Harness(std::unique_ptr<Implementation> impl, const Config& config)
   } catch (const std::exception& e) {
     stopped_at_start_ = stop_violation(e, 0, "before the first op");
   }
+  if (!snapshot_ && !stopped_at_start_) beside_ = std::make_unique<model::CowModel>(config);
 }
 
 std::optional<Violation> Harness::step(const Op& op) {
@@ -49,15 +52,29 @@ std::optional<Violation> Harness::step(const Op& op) {
     snapshot_ = std::move(before);
     return stop_violation(e, op.pid, to_string(op));
   }
+  std::optional<Semantics> sem_before;
+  std::optional<Snapshot> beside_before;
+  if (is_choice(expected, last_outcome_)) {
+    sem_before = semantics_;
+    if (beside_) beside_before = beside_->snapshot();
+  }
+  follow_beside(op);
   semantics_.apply(op, last_outcome_);
   Step step{op,
             expected,
             last_outcome_,
             semantics_,
             before ? &*before : nullptr,
-            snapshot_ ? &*snapshot_ : nullptr};
+            snapshot_ ? &*snapshot_ : nullptr,
+            beside_before ? &*beside_before : nullptr,
+            sem_before ? &*sem_before : nullptr};
   if (std::optional<Violation> v = check_step(step)) return v;
   return audit_ ? audit_->audit_last_step() : std::nullopt;
+}
+
+void Harness::follow_beside(const Op& op) {
+  if (!beside_) return;
+  if (beside_->apply(op).status != last_outcome_.status) beside_.reset();
 }
 
 RunResult run_ops(std::unique_ptr<Implementation> impl, const Config& config,

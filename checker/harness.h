@@ -34,6 +34,10 @@ class Harness {
   const std::optional<Snapshot>& snapshot() const { return snapshot_; }
 
  private:
+  // Applies `op` to the model beside a black box; drops it when it cannot
+  // answer as the implementation did.
+  void follow_beside(const Op& op);
+
   std::unique_ptr<Implementation> impl_;
   std::optional<Violation> stopped_at_start_;  // the first snapshot already failed
   Semantics semantics_;
@@ -41,6 +45,11 @@ class Harness {
   Outcome last_outcome_;
   // Set when the implementation audits itself (checker/step_audit.h).
   const StepAudit* audit_ = nullptr;
+  // For a black-box implementation: the model run beside it, whose state
+  // before an op justifies (or not) an out-of-memory, killed or busy answer.
+  // Null once it could not follow the implementation (it ran out of frames
+  // where the implementation did not).
+  std::unique_ptr<Implementation> beside_;
 };
 
 // The result of running a whole sequence: where it first failed, if it did.

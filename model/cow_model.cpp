@@ -41,8 +41,11 @@ std::size_t CowModel::frames_needed(const Op& op) const {
 // An op that runs out of frames changes nothing: the whole state is saved
 // before any op that might, and put back if it did.
 Outcome CowModel::apply(const Op& op) {
+  // Saved with one frame to spare too, so that an allocator that keeps a
+  // frame in reserve (a mutant) still rolls back rather than throws.
   std::optional<State> saved;
-  if (frames().free_count() < frames_needed(op)) saved = state_;
+  std::size_t need = frames_needed(op);
+  if (need != 0 && frames().free_count() <= need) saved = state_;
   Outcome out = dispatch(op);
   if (out.status != Status::OutOfMemory) return out;
   if (!saved) throw std::logic_error("model: out of memory with frames to spare");
@@ -108,7 +111,7 @@ Outcome CowModel::do_fork(Pid pid) {
       c = p;
     } else if (fork_copies_pinned(p)) {
       // A pinned page stays its pinner's: the child gets its copy now.
-      std::optional<Pfn> copy = frames().frame_alloc();
+      std::optional<Pfn> copy = alloc_frame();
       if (!copy) return Outcome::error(Status::OutOfMemory);
       frames().set_contents(*copy, frames().contents(p.frame));
       c.present = true;
@@ -210,6 +213,10 @@ std::uint32_t CowModel::mapcount(Pfn frame) const {
   return count;
 }
 
+std::optional<Pfn> CowModel::alloc_frame() { return frames().frame_alloc(); }
+
+void CowModel::unpin_frame(const Pin& pin) { put_frame(pin.frame); }
+
 bool CowModel::pinned(Pfn frame) const {
   for (const auto& [id, pin] : state_.pins)
     if (pin.frame == frame) return true;
@@ -226,7 +233,7 @@ void CowModel::put_frame(Pfn frame) {
 }
 
 bool CowModel::zero_fill(Pte& pte) {
-  std::optional<Pfn> frame = frames().frame_alloc();
+  std::optional<Pfn> frame = alloc_frame();
   if (!frame) return false;
   frames().set_contents(*frame, PageData{});
   pte.present = true;
@@ -242,7 +249,7 @@ bool CowModel::page_in(Space& space, Vpn vpn) {
   if (frame != kNoFrame) {
     frames().frame_get(frame);
   } else {
-    std::optional<Pfn> fresh = frames().frame_alloc();
+    std::optional<Pfn> fresh = alloc_frame();
     if (!fresh) return false;
     frame = *fresh;
     frames().set_contents(frame, state_.objects.backing(page));
@@ -259,7 +266,7 @@ bool CowModel::page_in(Space& space, Vpn vpn) {
 }
 
 bool CowModel::swap_in(Slot slot) {
-  std::optional<Pfn> frame = frames().frame_alloc();
+  std::optional<Pfn> frame = alloc_frame();
   if (!frame) return false;
   frames().set_contents(*frame, swap().contents(slot));
   bool first = true;
@@ -329,7 +336,7 @@ bool CowModel::can_reuse_frame(const Pte& pte) const {
 void CowModel::wp_reuse(Pte& pte) { pte_make_writable(pte); }
 
 bool CowModel::wp_copy(Pte& pte) {
-  std::optional<Pfn> copy = frames().frame_alloc();
+  std::optional<Pfn> copy = alloc_frame();
   if (!copy) return false;
   frames().set_contents(*copy, frames().contents(pte.frame));
   put_frame(pte.frame);
@@ -389,7 +396,7 @@ Outcome CowModel::do_unpin(const Op& op) {
   if (it == state_.pins.end()) return Outcome::error(Status::NoSuchPin);
   if (op.word >= config_.words) return Outcome::error(Status::BadAddress);
   Value value = frames().contents(it->second.frame)[op.word];
-  put_frame(it->second.frame);
+  unpin_frame(it->second);
   state_.pins.erase(it);
   return Outcome::read(value);
 }

@@ -68,6 +68,10 @@ class CowModel : public Implementation {
   // fork of a pinned page the parent owns alone: must the child get a copy
   // now, so the pin stays with the parent's page?
   virtual bool fork_copies_pinned(const Pte& parent) const;
+  // The page allocator: the lowest free frame, or none.
+  virtual std::optional<Pfn> alloc_frame();
+  // unpin: the pin lets go of its frame.
+  virtual void unpin_frame(const Pin& pin);
   // The kernel's store into a user page (copyout), after the checks.
   virtual Outcome kernel_store(Space& space, Vpn vpn, std::uint32_t word, Value value);
 
@@ -80,7 +84,8 @@ class CowModel : public Implementation {
   bool is_cache_frame(Pfn frame) const { return state_.cache_owner.count(frame) != 0; }
   // Drops a reference; a cache frame's last one writes it back to its object.
   void put_frame(Pfn frame);
-  bool pinned(Pfn frame) const;
+  // Whether some pin holds `frame`: swapout answers busy, fork copies early.
+  virtual bool pinned(Pfn frame) const;
   // The fault path a user write takes: bring the page in, break COW.
   Outcome do_write(Space& space, Vpn vpn, std::uint32_t word, Value value);
   // Every PTE, in every address space, in (space, vpn) order: the reverse map.

@@ -74,7 +74,9 @@ std::optional<Violation> check_page(const Step& s, Pid pid, Vpn vpn) {
   const Snapshot& snap = *s.snap_after;
   const Semantics::Mapping& m = sem.space(pid)[vpn];
   const PteView* pte = snap.find_pte(pid, vpn);
-  MapKind kind = pte ? pte->kind : MapKind::None;
+  if (!pte)
+    return iso(pid, vpn, kNoFrame, "the snapshot has no entry for this page of a live process");
+  MapKind kind = pte->kind;
   if (kind != m.kind)
     return iso(pid, vpn, kNoFrame,
                fmt::format("the page is mapped {}, the semantics says {}", map_kind_name(kind),
@@ -112,6 +114,11 @@ std::optional<Violation> check_pins(const Step& s) {
     auto it = pins.find(pin.id);
     if (it == pins.end())
       return iso(0, std::nullopt, pin.frame, fmt::format("pin {} is held but was never taken or was dropped", pin.id));
+    if (pin.rw != s.after.pin_rw(pin.id))
+      return iso(0, std::nullopt, pin.frame,
+                 fmt::format("pin {} is shown {}, it was taken {}", pin.id,
+                             pin.rw ? "read-write" : "read-only",
+                             s.after.pin_rw(pin.id) ? "read-write" : "read-only"));
     const FrameView* frame = snap.find_frame(pin.frame);
     if (!frame) return iso(0, std::nullopt, pin.frame, fmt::format("pin {} holds a frame not in use", pin.id));
     const Semantics::Page& want = s.after.cell(it->second);
@@ -127,7 +134,33 @@ std::optional<Violation> check_pins(const Step& s) {
   return std::nullopt;
 }
 
+// The processes shown are the live ones, each in the space and the vfork
+// state the semantics gives it.
+std::optional<Violation> check_procs(const Step& s) {
+  const Semantics& sem = s.after;
+  for (const ProcView& p : s.snap_after->procs) {
+    if (!sem.live(p.pid))
+      return iso(p.pid, std::nullopt, kNoFrame, "a process that does not exist is shown live");
+    if (p.space != sem.space_owner(p.pid))
+      return iso(p.pid, std::nullopt, kNoFrame,
+                 fmt::format("runs in the space of pid {}, the semantics says pid {}", p.space,
+                             sem.space_owner(p.pid)));
+    bool suspended = sem.processes().at(p.pid).suspended_by != 0;
+    if (p.suspended != suspended)
+      return iso(p.pid, std::nullopt, kNoFrame,
+                 fmt::format("is shown {}, the semantics says it is {}",
+                             p.suspended ? "suspended" : "running",
+                             suspended ? "suspended in vfork" : "running"));
+  }
+  if (s.snap_after->procs.size() != sem.processes().size())
+    return iso(0, std::nullopt, kNoFrame,
+               fmt::format("{} processes are shown, the semantics has {} live",
+                           s.snap_after->procs.size(), sem.processes().size()));
+  return std::nullopt;
+}
+
 std::optional<Violation> check_contents(const Step& s) {
+  if (auto v = check_procs(s)) return v;
   for (const auto& [pid, proc] : s.after.processes()) {
     if (s.after.space_owner(pid) != pid) continue;
     for (Vpn vpn = 0; vpn < s.after.config().pages; ++vpn)

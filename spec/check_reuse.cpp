@@ -5,6 +5,7 @@
 
 #include "spec/checks.h"
 #include "spec/frame_refs.h"
+#include "spec/reuse_policy.h"
 
 namespace cow {
 
@@ -15,14 +16,17 @@ Violation at(const Step& s, Pfn frame, std::string detail) {
 }
 
 // What a fault must have done, from the frame's sharing before it.
-enum class Need { Copy, Reuse, Either };
+enum class Need { Copy, Reuse };
 
-Need need(const Snapshot& before, std::uint32_t maps, const PteView& pte) {
+Need need(const Step& s, std::uint32_t maps, const PteView& pte) {
+  const Snapshot& before = *s.snap_before;
   const FrameView* frame = before.find_frame(pte.frame);
   if ((frame && frame->cache) || maps > 1) return Need::Copy;
-  // One mapping and pins besides: whether the pin is the writer's own is
-  // the reuse policy's question; ISO judges the answer through the pin.
-  return before.refcount(pte.frame) == 1 ? Need::Reuse : Need::Either;
+  // One mapping, and maybe pins besides: whether a pin is the writer's own
+  // is the reuse policy's question, answered from the state before.
+  return policy_reuses(s.after.config().policy, pte.exclusive, maps, before.refcount(pte.frame))
+             ? Need::Reuse
+             : Need::Copy;
 }
 
 std::optional<Violation> check_fault(const Step& s, const PteView& before, const PteView& after) {
@@ -30,7 +34,7 @@ std::optional<Violation> check_fault(const Step& s, const PteView& before, const
   std::uint32_t free_before = s.snap_before->free_frames;
   std::uint32_t free_after = s.snap_after->free_frames;
   std::uint32_t maps = FrameRefs(*s.snap_before).maps(before.frame);
-  Need want = need(*s.snap_before, maps, before);
+  Need want = need(s, maps, before);
   bool reused = s.actual.fault == Fault::CowReuse && same_frame && free_after == free_before;
   // A copy takes one frame; it also frees the old one when the writer held
   // its only reference (a file page nobody else maps).
@@ -39,21 +43,20 @@ std::optional<Violation> check_fault(const Step& s, const PteView& before, const
       s.actual.fault == Fault::CowCopy && !same_frame && free_after + 1 == free_before + freed;
   if (want == Need::Reuse && !reused)
     return at(s, before.frame,
-              fmt::format("sole owner (refcount 1) must reuse its frame, but the fault was {}, {}, "
-                          "free frames {} -> {}",
-                          fault_name(s.actual.fault), same_frame ? "same frame" : "new frame",
-                          free_before, free_after));
+              fmt::format("the writer owns the frame ({} mapping, refcount {}{}) and must reuse "
+                          "it under the {} policy, but the fault was {}, {}, free frames {} -> {}",
+                          maps, s.snap_before->refcount(before.frame),
+                          before.exclusive ? ", exclusive" : "",
+                          policy_name(s.after.config().policy), fault_name(s.actual.fault),
+                          same_frame ? "same frame" : "new frame", free_before, free_after));
   if (want == Need::Copy && !copied)
     return at(s, before.frame,
               fmt::format("frame shared (refcount {}, {} mappings, or a file frame) must be "
-                          "copied to one new frame, but the fault was {}, {}, free frames {} -> {}",
-                          s.snap_before->refcount(before.frame), maps, fault_name(s.actual.fault),
+                          "copied to one new frame under the {} policy, but the fault was {}, {}, "
+                          "free frames {} -> {}",
+                          s.snap_before->refcount(before.frame), maps,
+                          policy_name(s.after.config().policy), fault_name(s.actual.fault),
                           same_frame ? "same frame" : "new frame", free_before, free_after));
-  if (want == Need::Either && !reused && !copied)
-    return at(s, before.frame,
-              fmt::format("the fault reported {} but {} and free frames went {} -> {}",
-                          fault_name(s.actual.fault), same_frame ? "kept its frame" : "moved frames",
-                          free_before, free_after));
   return std::nullopt;
 }
 

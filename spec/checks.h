@@ -12,5 +12,7 @@ std::optional<Violation> check_iso(const Step& step);
 std::optional<Violation> check_wp(const Step& step);
 std::optional<Violation> check_reuse(const Step& step);
 std::optional<Violation> check_rc(const Step& step);
+// Part of RC: out-of-memory, killed and busy only when the state before says why.
+std::optional<Violation> check_choice(const Step& step);
 
 }  // namespace cow

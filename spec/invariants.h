@@ -47,7 +47,18 @@ struct Step {
   const Semantics& after;
   const Snapshot* snap_before;
   const Snapshot* snap_after;
+  // What justifies an answer the semantics leaves open (out-of-memory,
+  // killed, busy): the state before the op. `basis` is the implementation's
+  // own snapshot, or for a black-box one the model's run beside it (null:
+  // snap_before); `before` the semantics then (null: `after`, which an
+  // out-of-memory answer leaves unchanged).
+  const Snapshot* basis = nullptr;
+  const Semantics* before = nullptr;
 };
+
+// Whether the semantics left `actual` as a choice that the state before the
+// op must justify: out-of-memory, killed or busy where it expected success.
+bool is_choice(const Outcome& expected, const Outcome& actual);
 
 struct Invariant {
   InvariantId id;

@@ -204,10 +204,14 @@ void Semantics::apply(const Op& op, const Outcome& actual) {
     case OpKind::Pin: {
       Mapping& m = spaces_.at(procs_.at(op.pid).space)[op.vpn];
       if (op.rw) own_page(m);
+      if (op.rw) pin_rw_.insert(next_pin_);
       pins_[next_pin_++] = m.cell;
       break;
     }
-    case OpKind::Unpin: pins_.erase(op.pin); break;
+    case OpKind::Unpin:
+      pins_.erase(op.pin);
+      pin_rw_.erase(op.pin);
+      break;
     case OpKind::Read:
     case OpKind::Swapout: break;
   }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <vector>
 
@@ -65,6 +66,7 @@ class Semantics {
   const Page& cell(CellId id) const { return cells_.at(id); }
   std::size_t cell_count() const { return cells_.size(); }  // ids are below this
   const std::map<PinId, CellId>& pins() const { return pins_; }
+  bool pin_rw(PinId id) const { return pin_rw_.count(id) != 0; }
   Pid next_pid() const { return next_pid_; }
   PinId next_pin() const { return next_pin_; }
   const Config& config() const { return config_; }
@@ -87,6 +89,7 @@ class Semantics {
   std::vector<Page> cells_;
   std::vector<bool> cell_used_;
   std::map<PinId, CellId> pins_;
+  std::set<PinId> pin_rw_;  // the pins taken read-write
   Pid next_pid_ = kInitPid + 1;
   PinId next_pin_ = 1;
   SpaceId next_space_ = 0;

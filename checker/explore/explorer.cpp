@@ -62,7 +62,8 @@ Successor apply_checked(const Entry& from, const Op& op) {
     return s;
   }
   s.sem.apply(op, actual);
-  Step step{op, expected, actual, s.sem, &from.snap, s.snap ? &*s.snap : nullptr};
+  Step step{op,     expected, actual, s.sem, &from.snap, s.snap ? &*s.snap : nullptr,
+            nullptr, &from.sem};
   s.violation = check_step(step);
   if (!s.violation)
     if (const auto* audit = dynamic_cast<const StepAudit*>(s.impl.get()))

@@ -1,5 +1,7 @@
 #include "model/mutants/kernel_mutants.h"
 
+#include <set>
+
 #include "model/mutants/mutant_of.h"
 
 namespace cow::model {
@@ -43,8 +45,40 @@ class ForkSharesPinned : public MutantOf<ForkSharesPinned> {
   bool fork_copies_pinned(const Pte&) const override { return false; }
 };
 
+// The allocator's low-water check is off by one (`free <= 1` for
+// `free < 1`): it refuses the last free frame, so an op that needs exactly
+// the frames left answers out-of-memory.
+class AllocKeepsReserve : public MutantOf<AllocKeepsReserve> {
+  using MutantOf::MutantOf;
+  std::optional<Pfn> alloc_frame() override {
+    if (frames().free_count() <= 1) return std::nullopt;
+    return CowModel::alloc_frame();
+  }
+};
+
+// unpin drops the pin's reference but not the frame's pin count (put_page
+// where unpin_user_page was meant): the frame looks pinned for good, so
+// swapout answers busy and fork copies it early.
+class UnpinKeepsPincount : public MutantOf<UnpinKeepsPincount> {
+  using MutantOf::MutantOf;
+  void unpin_frame(const Pin& pin) override {
+    stale_.insert(pin.frame);
+    CowModel::unpin_frame(pin);
+  }
+  bool pinned(Pfn frame) const override {
+    return stale_.count(frame) != 0 || CowModel::pinned(frame);
+  }
+  std::set<Pfn> stale_;
+};
+
 }  // namespace
 
+std::unique_ptr<Implementation> make_alloc_keeps_reserve(const Config& c) {
+  return std::make_unique<AllocKeepsReserve>(c);
+}
+std::unique_ptr<Implementation> make_unpin_keeps_pincount(const Config& c) {
+  return std::make_unique<UnpinKeepsPincount>(c);
+}
 std::unique_ptr<Implementation> make_copyout_no_cow(const Config& c) {
   return std::make_unique<CopyoutNoCow>(c);
 }

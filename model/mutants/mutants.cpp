@@ -11,7 +11,7 @@ namespace cow::model {
 
 namespace {
 
-constexpr std::array<MutantInfo, 15> kMutants = {{
+constexpr std::array<MutantInfo, 17> kMutants = {{
     {"child-table-memcpy", "fork copies the parent's page table as is (seed 001's memcpy)",
      make_child_table_memcpy},
     {"parent-left-writable", "fork write-protects only the child", make_parent_left_writable},
@@ -37,6 +37,10 @@ constexpr std::array<MutantInfo, 15> kMutants = {{
      make_swapout_one_pte},
     {"fork-shares-pinned", "fork shares a pinned exclusive page instead of copying it (pre-5.10)",
      make_fork_shares_pinned},
+    {"alloc-keeps-reserve", "the allocator refuses the last free frame (off by one)",
+     make_alloc_keeps_reserve},
+    {"unpin-keeps-pincount", "unpin drops the reference but not the pin count: swapout stays busy",
+     make_unpin_keeps_pincount},
 }};
 
 }  // namespace

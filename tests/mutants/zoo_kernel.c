@@ -41,6 +41,14 @@ static void freeframe(struct kernel *k, uint32_t frame) {
   k->nfree++;
 }
 
+#ifdef COW_MUTANT_OOM_KEEPS_RESERVE
+/* The low-water check keeps one frame back "for the kernel": an op that
+ * needs exactly the frames left is refused as out of memory. */
+#define USER_FREE(k) ((k)->nfree ? (k)->nfree - 1 : 0)
+#else
+#define USER_FREE(k) ((k)->nfree)
+#endif
+
 /* A free frame whose one reference is the caller's, or NOFRAME. Its
  * contents are poison: the caller fills every word. */
 static uint32_t kalloc(struct kernel *k) {
@@ -555,7 +563,7 @@ enum kerr vmfault(struct kernel *k, struct proc *p, uint32_t vpn, int write, enu
   struct space *s = &k->spaces[p->space];
   *fault = KF_NONE;
   if (write && s->vmas[vpn].kind == MAP_TEXT) return K_PROT;
-  if (frames_needed(k, s, vpn, write ? ACCESS_WRITE : ACCESS_READ) > k->nfree)
+  if (frames_needed(k, s, vpn, write ? ACCESS_WRITE : ACCESS_READ) > USER_FREE(k))
     return out_of_memory(k, p);
   if (!write) {
     fault_in_read(k, s, vpn, fault);
@@ -608,7 +616,7 @@ enum kerr kpin(struct kernel *k, struct proc *p, uint32_t vpn, int rw, uint32_t 
   enum kerr r = K_OK;
   *fault = KF_NONE;
   if (rw && kind == MAP_TEXT) return K_PROT;
-  if (frames_needed(k, s, vpn, rw ? ACCESS_WRITE : ACCESS_PIN) > k->nfree) return out_of_memory(k, p);
+  if (frames_needed(k, s, vpn, rw ? ACCESS_WRITE : ACCESS_PIN) > USER_FREE(k)) return out_of_memory(k, p);
   if (k->npins == k->pincap) {
     uint32_t cap = k->pincap ? 2 * k->pincap : 16;
     struct pin *grown = realloc(k->pins, cap * sizeof *grown);
@@ -644,7 +652,11 @@ enum kerr kunpin(struct kernel *k, uint32_t id, uint32_t word, uint32_t *value) 
   if (i == k->npins) return K_NOPIN;
   if (word >= k->words) return K_BADADDR;
   *value = frame2pa(k, k->pins[i].frame)[word];
+#ifndef COW_MUTANT_UNPIN_KEEPS_PINCOUNT
   k->pincount[k->pins[i].frame]--;
+#endif
+  /* (unpin-keeps-pincount: the reference goes, the pin count stays, so the
+   * frame looks pinned for good and swap-out answers busy.) */
   put_frame(k, k->pins[i].frame);
   memmove(&k->pins[i], &k->pins[i + 1], (k->npins - i - 1) * sizeof *k->pins);
   k->npins--;
@@ -739,7 +751,7 @@ static uint32_t early_copies(const struct kernel *k, const struct space *s) {
 enum kerr kfork(struct kernel *k, struct proc *parent, uint32_t *pid) {
   struct proc *child = allocproc(k);
   if (!child) return K_PROCLIMIT;
-  if (early_copies(k, &k->spaces[parent->space]) > k->nfree) return K_NOMEM;
+  if (early_copies(k, &k->spaces[parent->space]) > USER_FREE(k)) return K_NOMEM;
   child->space = allocspace(k);
 #ifdef COW_MUTANT_MISSED_COW_GRANDCHILD
   if (parent->pid != 1)
