@@ -55,7 +55,9 @@ inline Value file_word(Vpn page, std::uint32_t word) { return 1000 + 10 * page +
 // sees a finite state space.
 struct Config {
   std::uint32_t pages = 4;
-  std::uint32_t frames = 16;
+  // Twice the pages: few enough that running out of frames (and the last
+  // free frame) is met in the short sequences the engines generate.
+  std::uint32_t frames = 8;
   std::uint32_t procs = 8;
   std::uint32_t words = 2;
   ReusePolicy policy = ReusePolicy::Exclusive;

@@ -35,6 +35,10 @@ enum class Bug : std::uint8_t {
 // Every Bug but None, in the order model/mutants lists the mutants.
 std::span<const Bug> all_bugs();
 
+// The built-in mutants the encoding leaves out, and why: "mutant:NAME" ->
+// the reason, nullopt for any other name. explore and check find them.
+std::optional<std::string_view> not_encoded(std::string_view impl);
+
 // "mutant:child-table-memcpy" for ChildTableMemcpy, "model" for None.
 std::string impl_of(Bug bug);
 

@@ -89,7 +89,7 @@ std::vector<z3::expr> check_wp(const TransitionSystem& ts, const SymStep& st) {
 // check_reuse: after a served write to a present private page the PTE is
 // writable and not cow; a writable PTE takes no fault; a frame mapped twice
 // is copied to exactly one new frame; refcount 1 reuses in place; one
-// mapping plus pins may go either way, but must do what it says.
+// mapping plus pins does what the reuse policy says.
 std::vector<z3::expr> check_reuse(const TransitionSystem& ts, const SymStep& st) {
   z3::context& ctx = ts.ctx();
   const SymState& b = *st.before;
@@ -113,18 +113,67 @@ std::vector<z3::expr> check_reuse(const TransitionSystem& ts, const SymStep& st)
   z3::expr writable_faulted = before.writable && (o.cow_reuse || o.cow_copy || !same_frame);
   z3::expr reused = o.cow_reuse && same_frame && free_after == free_before;
   z3::expr copied = o.cow_copy && !same_frame && free_after + one == free_before;
-  z3::expr need_copy = z3::ugt(mappers, one);
-  z3::expr need_reuse = !need_copy && refs == one;
+  // One mapping and pins besides: the policy says whether the writer owns
+  // the frame (spec/reuse_policy.h).
+  z3::expr owns = refs == one;
+  switch (ts.config().machine.policy) {
+    case ReusePolicy::MapCount: owns = mappers == one; break;
+    case ReusePolicy::PageCount: break;
+    case ReusePolicy::Exclusive: owns = before.excl || refs == one; break;
+  }
+  z3::expr need_copy = z3::ugt(mappers, one) || !owns;
   z3::expr ro = !before.writable;
   return {served && not_served, served && writable_faulted,
-          served && ro && need_reuse && !reused, served && ro && need_copy && !copied,
-          served && ro && !need_copy && !need_reuse && !reused && !copied};
+          served && ro && !need_copy && !reused, served && ro && need_copy && !copied};
+}
+
+// spec/frames_needed.cpp, encoded: the frames the op takes from the free
+// list in the state before it. The encoding's pages are private anonymous,
+// so a fault-in is a zero-fill or a swap-in, then the COW decision.
+z3::expr frames_needed(const TransitionSystem& ts, const SymStep& st) {
+  z3::context& ctx = ts.ctx();
+  const SymState& b = *st.before;
+  unsigned width = ts.widths().count;
+  ReusePolicy policy = ts.config().machine.policy;
+  z3::expr zero = ts.count_val(0), one = ts.count_val(1);
+  z3::expr space = space_of(b, *st.op);
+
+  std::vector<z3::expr> early;  // fork: a pinned exclusive page is copied now
+  std::vector<z3::expr> pins = pin_counts(ctx, b, width);
+  if (policy == ReusePolicy::Exclusive)
+    for (std::uint32_t v = 0; v < ts.config().machine.pages; ++v) {
+      SymPte p = pte_at(b, space, ts.vpn_val(v));
+      early.push_back(p.present && p.excl && pick(pins, p.frame) != zero);
+    }
+  z3::expr fork_needs = count_true(ctx, early, width);
+
+  SymPte tp = pte_at(b, space, st.op->vpn);
+  z3::expr is_pin = is_op(ts, st, OpKind::Pin);
+  z3::expr for_write =
+      is_op(ts, st, OpKind::Write) || is_op(ts, st, OpKind::Copyout) || (is_pin && st.op->rw);
+  std::vector<z3::expr> maps = mappings(ctx, b, width);
+  z3::expr sharers = pick(b.slot_rc, tp.sslot);
+  z3::expr refs = z3::ite(tp.swapped, sharers, pick(b.refcount, tp.frame));
+  z3::expr mappers = z3::ite(tp.swapped, sharers, pick(maps, tp.frame));
+  z3::expr owns = refs == one;
+  if (policy == ReusePolicy::MapCount) owns = mappers == one;
+  if (policy == ReusePolicy::Exclusive) owns = tp.excl || refs == one;
+  z3::expr unshare = is_pin && !st.op->rw && ctx.bool_val(policy == ReusePolicy::Exclusive) &&
+                     !tp.excl;
+  z3::expr copy = (for_write || unshare) && (tp.present || tp.swapped) && !tp.writable &&
+                  tp.cow && !owns;
+  z3::expr untouched = !tp.present && !tp.swapped;
+  z3::expr page_needs =
+      z3::ite(untouched, z3::ite(for_write || is_pin, one, zero),
+              z3::ite(tp.swapped, one, zero) + z3::ite(copy, one, zero));
+  return z3::ite(is_op(ts, st, OpKind::Fork), fork_needs, page_needs);
 }
 
 // check_rc: every frame's refcount is the present PTEs of live spaces
 // that map it plus the pins that hold it (which also makes a mapped or
 // pinned frame never free, and in-use plus free the total); every swap
-// slot's, the swap PTEs that name it; OOM only with too few free frames.
+// slot's, the swap PTEs that name it; out-of-memory or killed only when the
+// op needs more frames than are free (check_choice).
 // An OOM step changes no state by construction of the step, so that half of
 // check_oom needs no formula.
 std::vector<z3::expr> check_rc(const TransitionSystem& ts, const SymStep& st) {
@@ -135,11 +184,9 @@ std::vector<z3::expr> check_rc(const TransitionSystem& ts, const SymStep& st) {
   std::vector<z3::expr> maps = mappings(ctx, a, width);
   std::vector<z3::expr> pins = pin_counts(ctx, a, width);
   std::vector<z3::expr> srefs = slot_refs(ctx, a, width);
-  std::vector<z3::expr> held;
-  for (const SymPin& pin : b.pins) held.push_back(pin.held);
-  z3::expr ceiling = z3::ite(ts.kind_is(*st.op, OpKind::Fork), count_true(ctx, held, width), ts.count_val(2));
   std::vector<z3::expr> bad;
-  bad.push_back(st.outcome.out_of_memory && z3::uge(free_frames(ctx, b, width), ceiling));
+  bad.push_back((st.outcome.out_of_memory || st.outcome.killed) &&
+                z3::uge(free_frames(ctx, b, width), frames_needed(ts, st)));
   for (std::size_t f = 0; f < a.refcount.size(); ++f) bad.push_back(a.refcount[f] != maps[f] + pins[f]);
   for (std::size_t k = 0; k < a.slot_rc.size(); ++k) bad.push_back(a.slot_rc[k] != srefs[k]);
   return bad;

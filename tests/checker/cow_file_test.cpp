@@ -98,7 +98,7 @@ TEST(CowFile, EveryOpAndPolicyRoundTrips) {
            Op::munmap(1, 1, 1), Op::swapout(1, 0),   Op::pin_page(1, 0, true),
            Op::pin_page(1, 1),  Op::unpin(2, 1),     Op::copyout(1, 0, 9, 1)};
   std::string text = format_cow(f);
-  EXPECT_NE(text.find("config pages=4 frames=16 procs=8 words=2 policy=mapcount oom=kill\n"),
+  EXPECT_NE(text.find("config pages=4 frames=8 procs=8 words=2 policy=mapcount oom=kill\n"),
             std::string::npos);
   EXPECT_NE(text.find("\nmmap 1 0 2 shared-file\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\npin 1 0 rw\npin 1 1\nunpin 2 1\n"), std::string::npos) << text;

@@ -126,7 +126,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(Explore, CoversEveryBuiltInMutant) {
-  EXPECT_EQ(model::builtin_mutants().size(), 15u);
+  EXPECT_EQ(model::builtin_mutants().size(), 17u);
 }
 
 // With every op kind, the search still finds the model clean and reaches
