@@ -41,6 +41,9 @@ class CowParseError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The file's text. An `impl` name holding a space, '#', '"' or '\\' is
+// quoted (impl "plugin:a b/#x.so", with \" and \\ escapes); a control
+// character in a comment is written as \xNN, so every line stays one line.
 std::string format_cow(const CowFile& file);
 
 // Parses `text`; `filename` only names the place in error messages.
@@ -49,9 +52,18 @@ CowFile parse_cow(std::string_view text, std::string_view filename);
 // Reads and parses a file; a file that cannot be opened is a CowParseError.
 CowFile read_cow(const std::filesystem::path& path);
 
-// Writes through a temporary file and a rename, so a reader never sees half
-// a counterexample and a crash never loses the previous one.
+// Writes through a fresh temporary file created beside `path` (O_EXCL, so
+// never through a planted symlink; an unpredictable name), synced, then
+// renamed over `path`: a reader never sees half a counterexample, a crash
+// never loses the previous one, and a symlink at `path` is replaced, not
+// followed. On failure nothing is left behind and it throws.
 void write_cow_atomic(const std::filesystem::path& path, const CowFile& file);
+
+// The file as written into `folder`, so that it travels: a plug-in is named
+// by its path relative to `folder` (forward slashes), and every path of this
+// machine in a comment (absolute, or the plug-in's path as typed, relative
+// to the working directory) is rewritten relative to `folder` too.
+CowFile placed_in(CowFile file, const std::filesystem::path& folder);
 
 // "mutant:parent-left-writable" -> "mutant-parent-left-writable.cow",
 // "plugin:/some/where/libmine.so" -> "plugin-libmine.cow"
@@ -59,5 +71,11 @@ std::string cow_file_name(std::string_view impl);
 // The same, naming a policy that is not the default, so findings under
 // different policies do not overwrite each other: "model-mapcount.cow".
 std::string cow_file_name(std::string_view impl, const Config& config);
+// The names for findings about `impls` written into one folder by one run,
+// in order and all different: plug-ins whose libraries share a name are told
+// apart by the folders that hold them ("plugin:a/libmine.so" ->
+// "plugin-libmine-a.cow"), the same one named twice by its place ("-2").
+std::vector<std::string> cow_file_names(const std::vector<std::string>& impls,
+                                        const Config& config);
 
 }  // namespace cow

@@ -1,6 +1,7 @@
 // The cowcheck subcommands. Each registers its options on the CLI11 app and
 // returns the process exit status: 0 no violation, 1 a violation found or
-// reproduced, 2 bad input or usage.
+// reproduced, 2 bad input or usage, 3 inconclusive (a timeout or a bound
+// reached before an answer: never a pass).
 #pragma once
 
 #include <functional>
@@ -16,6 +17,7 @@ namespace cow::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitViolation = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInconclusive = 3;
 
 // Bad input found after parsing (an unknown implementation, a bad config):
 // main prints what() and exits with kExitUsage.

@@ -1,13 +1,15 @@
 // cowcheck prove: the symbolic engine. BMC to --depth with Z3, a
 // counterexample written as a .cow file and replayed concretely, and with
 // --induction an attempt at a proof for every depth.
+#include <fmt/format.h>
+
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "checker/cli/bounded_option.h"
 #include "checker/cli/commands.h"
+#include "checker/cli/findings.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/lemmas.h"
 #include "checker/symbolic/prove.h"
@@ -21,20 +23,27 @@ using symbolic::Answer;
 using symbolic::ProveResult;
 using symbolic::Verdict;
 
+// With --induction, BMC only has to be the base case: a closed induction
+// covers every depth. 1-induction with the lemmas closes for the default
+// machine (about 30 s of CPU), and depth 2 leaves room for 2-induction.
+constexpr std::uint32_t kInductionDepth = 2;
+
 struct ProveArgs {
   symbolic::ProveOptions options;
   bool json = false;
   std::string ops;  // --ops
+  std::string out_dir = kDefaultOutDir;
+  const CLI::App* app = nullptr;  // whether --depth was given
 };
 
 std::string command_line(const symbolic::ProveOptions& o) {
-  return fmt::format("cowcheck prove --impl {} --procs {} --pages {} --frames {} --values {} "
-                     "--words {} --policy {} --oom {} --pins {} --swap-slots {} --ops {} "
-                     "--depth {}{}",
-                     o.impl, o.machine.procs, o.machine.pages, o.machine.frames, o.values,
-                     o.machine.words, policy_name(o.machine.policy), oom_name(o.machine.oom),
-                     o.pins, o.swap_slots, symbolic::op_mask_name(o.ops), o.depth,
-                     o.induction ? " --induction" : "");
+  return fmt::format(
+      "cowcheck prove --impl {} --procs {} --pages {} --frames {} --values {} "
+      "--words {} --policy {} --oom {} --pins {} --swap-slots {} --ops {} "
+      "--depth {}{}",
+      o.impl, o.machine.procs, o.machine.pages, o.machine.frames, o.values, o.machine.words,
+      policy_name(o.machine.policy), oom_name(o.machine.oom), o.pins, o.swap_slots,
+      symbolic::op_mask_name(o.ops), o.depth, o.induction ? " --induction" : "");
 }
 
 std::string machine(const symbolic::ProveOptions& o) {
@@ -62,20 +71,23 @@ std::vector<std::pair<std::string, std::string>> lemma_list(const symbolic::SymC
   z3::context ctx;
   symbolic::TransitionSystem ts(ctx, config);
   std::vector<std::pair<std::string, std::string>> list;
-  for (const symbolic::Lemma& l : symbolic::strengthening(ts, symbolic::make_state(ctx, config, "x")))
+  for (const symbolic::Lemma& l :
+       symbolic::strengthening(ts, symbolic::make_state(ctx, config, "x")))
     list.emplace_back(l.name, l.meaning);
   return list;
 }
 
-void print_violation(const ProveResult& r, const symbolic::ProveOptions& o) {
+void print_violation(const ProveResult& r, const symbolic::ProveOptions& o,
+                     const std::string& file) {
   if (r.verdict == Verdict::EncodingBug) {
     fmt::print("ENCODING BUG: {}\n", r.encoding_bug);
     fmt::print(stderr, "cowcheck prove: ENCODING BUG: {}\n", r.encoding_bug);
   } else {
-    fmt::print("VIOLATION of {} at depth {}: the shortest sequence that breaks an invariant "
-               "(none of {} op{} does)\n",
-               invariant_name(r.replayed->id), r.ops.size(), r.ops.size() - 1,
-               r.ops.size() == 2 ? "" : "s");
+    fmt::print(
+        "VIOLATION of {} at depth {}: the shortest sequence that breaks an invariant "
+        "(none of {} op{} does)\n",
+        invariant_name(r.replayed->id), r.ops.size(), r.ops.size() - 1,
+        r.ops.size() == 2 ? "" : "s");
   }
   for (std::size_t i = 0; i < r.ops.size(); ++i)
     fmt::print("  {:>2}. {}{}\n", i + 1, to_string(r.ops[i]),
@@ -83,8 +95,8 @@ void print_violation(const ProveResult& r, const symbolic::ProveOptions& o) {
                    ? "   <-- " + std::string(invariant_name(r.replayed->id))
                    : "");
   if (r.replayed) fmt::print("  {}\n", to_string(*r.replayed));
-  if (!r.file.empty())
-    fmt::print("  counterexample: {} (replayed on {}: {})\n", r.file, o.impl,
+  if (!file.empty())
+    fmt::print("  counterexample: {} (replayed on {}: {})\n", file, o.impl,
                r.verdict == Verdict::Violation ? "reproduced" : "did NOT reproduce as encoded");
 }
 
@@ -105,13 +117,15 @@ void print_induction(const ProveResult& r, const symbolic::ProveOptions& o) {
     return;
   }
   if (!ind.attempts.empty() && ind.attempts.back().answer == Answer::Sat)
-    fmt::print("k-induction did not close; the counterexample to induction it could not rule "
-               "out:\n{}",
-               ind.attempts.back().cti);
+    fmt::print(
+        "k-induction did not close; the counterexample to induction it could not rule "
+        "out:\n{}",
+        ind.attempts.back().cti);
   if (!ind.unknown.empty()) fmt::print("k-induction stopped: {}\n", ind.unknown);
 }
 
-nlohmann::json to_json(const ProveResult& r, const symbolic::ProveOptions& o) {
+nlohmann::json to_json(const ProveResult& r, const symbolic::ProveOptions& o,
+                       const std::string& file) {
   nlohmann::json depths = nlohmann::json::array();
   for (const symbolic::DepthReport& d : r.bmc.depths) {
     nlohmann::json one = {{"depth", d.depth}, {"seconds", d.seconds}};
@@ -151,7 +165,7 @@ nlohmann::json to_json(const ProveResult& r, const symbolic::ProveOptions& o) {
     j["counterexample"] = {{"ops", ops},
                            {"length", r.ops.size()},
                            {"invariant", invariant_name(r.invariant)},
-                           {"file", r.file}};
+                           {"file", file}};
     if (r.replayed) j["counterexample"]["replayed"] = to_string(*r.replayed);
     if (!r.encoding_bug.empty()) j["encoding_bug"] = r.encoding_bug;
   }
@@ -176,6 +190,7 @@ nlohmann::json to_json(const ProveResult& r, const symbolic::ProveOptions& o) {
 int run_prove(ProveArgs& args) {
   symbolic::ProveOptions& o = args.options;
   validate_config(o.machine);
+  if (o.induction && args.app->count("--depth") == 0) o.depth = kInductionDepth;
   if (!symbolic::bug_of(o.impl))
     throw UsageError(fmt::format(
         "prove encodes the model and its built-in mutants only, not '{}' (explore and check "
@@ -184,10 +199,11 @@ int run_prove(ProveArgs& args) {
   if (!args.ops.empty()) {
     std::optional<symbolic::OpMask> mask = symbolic::op_mask_from_name(args.ops);
     if (!mask)
-      throw UsageError(fmt::format("--ops: '{}' is not 'all', 'core' or a comma-separated list of "
-                                   "op names (fork,write,read,exit,exec,vfork,mmap,munmap,"
-                                   "swapout,pin,unpin,copyout)",
-                                   args.ops));
+      throw UsageError(
+          fmt::format("--ops: '{}' is not 'all', 'core' or a comma-separated list of "
+                      "op names (fork,write,read,exit,exec,vfork,mmap,munmap,"
+                      "swapout,pin,unpin,copyout)",
+                      args.ops));
     o.ops = *mask;
   }
   o.found_by = command_line(o);
@@ -203,10 +219,13 @@ int run_prove(ProveArgs& args) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  // Written before anything is reported: a finding is never lost.
+  std::string file =
+      r.file ? save_finding(*r.file, args.out_dir, symbolic::prove_file_name(o.impl)) : "";
   if (args.json) {
-    fmt::print("{}\n", to_json(r, o).dump(2));
+    fmt::print("{}\n", to_json(r, o, file).dump(2));
   } else if (r.verdict == Verdict::Violation || r.verdict == Verdict::EncodingBug) {
-    print_violation(r, o);
+    print_violation(r, o, file);
   } else {
     if (r.verdict != Verdict::Unknown)
       fmt::print("no violation up to depth {} ({:.2f} s)\n", o.depth, r.seconds);
@@ -215,38 +234,61 @@ int run_prove(ProveArgs& args) {
                  r.bmc.clean_depth + 1, r.bmc.unknown, r.bmc.clean_depth, r.seconds);
     if (r.induction) print_induction(r, o);
   }
-  if (r.verdict == Verdict::EncodingBug) return kExitUsage;
-  return r.verdict == Verdict::Violation ? kExitViolation : kExitOk;
+  switch (r.verdict) {
+    case Verdict::Violation:
+      return kExitViolation;
+    case Verdict::EncodingBug:
+      return kExitUsage;
+    case Verdict::Proved:
+      return kExitOk;
+    case Verdict::Unknown:
+      return kExitInconclusive;
+    case Verdict::Clean:
+      break;
+  }
+  // Asked for a proof and given none (a timeout, or no k up to --depth closed).
+  return o.induction ? kExitInconclusive : kExitOk;
 }
 
 }  // namespace
 
 Command add_prove(CLI::App& app) {
   auto args = std::make_shared<ProveArgs>();
+  args->app = &app;
   symbolic::ProveOptions& o = args->options;
   app.add_option("--impl", o.impl, "the model or a built-in mutant (mutant:NAME)")
       ->capture_default_str();
   add_config_options(app, o.machine);
   app.add_option("--values", o.values, "writes store the values 1..NV")
-      ->check(CLI::Range(1, 1000))
+      ->check(integer_in(1u, 1000u))
       ->capture_default_str();
-  app.add_option("--depth", o.depth, "longest op sequence to check")
-      ->check(CLI::Range(1, 1000))
+  app.add_option("--depth", o.depth,
+                 fmt::format("longest op sequence to check; with --induction the default is {} "
+                             "(the base case: a proof covers every depth)",
+                             kInductionDepth))
+      ->check(integer_in(1u, 1000u))
       ->capture_default_str();
   app.add_option("--pins", o.pins, "pin slots: at most this many pins held at once")
-      ->check(CLI::Range(1, 2))
+      ->check(integer_in(1u, 2u))
       ->capture_default_str();
   app.add_option("--swap-slots", o.swap_slots, "swap slots: swapout only with one free")
-      ->check(CLI::Range(1, 4))
+      ->check(integer_in(1u, 4u))
       ->capture_default_str();
   app.add_option("--ops", args->ops,
                  "op kinds Z3 may choose: all (default), core (fork,write,read,exit), or a list");
   app.add_flag("--induction", o.induction, "then try k-induction: a proof for every depth");
-  app.add_option("--timeout", o.timeout_seconds, "seconds for the whole command")
-      ->check(CLI::PositiveNumber)
+  app.add_option("--timeout", o.timeout_seconds,
+                 "seconds for the whole command (then exit 3: inconclusive, never a pass)")
+      ->check(seconds_up_to(1e6))
       ->capture_default_str();
-  app.add_option("--out", o.out_dir, "folder for the .cow file")->capture_default_str();
+  app.add_option("--out", args->out_dir, "folder for the .cow file (created if missing)")
+      ->capture_default_str();
   app.add_flag("--json", args->json, "print one JSON object");
+  app.footer(
+      "Exit status: 0 no violation up to --depth (with --induction: proved for every depth), 1 a "
+      "violation (its .cow file written first, or printed on stderr if it cannot be), 2 bad "
+      "input or an encoding bug, 3 inconclusive: the timeout came first, or with --induction no "
+      "proof closed.");
   return [args] { return run_prove(*args); };
 }
 

@@ -50,8 +50,7 @@ void replay(ProveResult& r, const ProveOptions& o) {
   r.verdict = r.encoding_bug.empty() ? Verdict::Violation : Verdict::EncodingBug;
 }
 
-void write_file(ProveResult& r, const ProveOptions& o) {
-  if (o.out_dir.empty()) return;
+CowFile counterexample_file(const ProveResult& r, const ProveOptions& o) {
   CowFile file;
   file.impl = o.impl;
   file.config = o.machine;
@@ -65,11 +64,15 @@ void write_file(ProveResult& r, const ProveOptions& o) {
     file.notes.push_back(fmt::format("violation at op {}: {}", r.replay_failed_at,
                                      to_string(*r.replayed)));
   if (!r.encoding_bug.empty()) file.notes.push_back("ENCODING BUG: " + r.encoding_bug);
-  Trace trace = trace_ops(make_implementation(o.impl, o.machine), o.machine, r.ops, false);
-  for (const TraceStep& step : trace.steps) file.op_comments.push_back(to_string(step.outcome));
-  std::filesystem::path path = o.out_dir / prove_file_name(o.impl);
-  write_cow_atomic(path, file);
-  r.file = path.string();
+  try {
+    Trace trace = trace_ops(make_implementation(o.impl, o.machine), o.machine, r.ops, false);
+    for (const TraceStep& step : trace.steps) file.op_comments.push_back(to_string(step.outcome));
+  } catch (const std::exception& e) {
+    // The outcomes are a courtesy; the ops and the invariant are the finding.
+    file.op_comments.clear();
+    file.notes.push_back(fmt::format("outcomes not shown: the replay stopped: {}", e.what()));
+  }
+  return file;
 }
 
 }  // namespace
@@ -92,8 +95,9 @@ ProveResult prove(const ProveOptions& o) {
       r.verdict = Verdict::EncodingBug;
       r.encoding_bug = e.what();
     }
-    // Written before anything is reported, even a suspect one: nothing found is lost.
-    if (!r.ops.empty()) write_file(r, o);
+    // Kept even when suspect: nothing found is lost. The caller writes it
+    // before it reports anything.
+    if (!r.ops.empty()) r.file = counterexample_file(r, o);
   } else if (r.bmc.clean_depth < o.depth) {
     r.verdict = Verdict::Unknown;
   } else if (o.induction) {

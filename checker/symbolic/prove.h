@@ -1,17 +1,18 @@
-// cowcheck prove, as a library: BMC to a depth, a counterexample turned into
-// a .cow file and replayed concretely, and optionally k-induction. What it
+// cowcheck prove, as a library: BMC to a depth, a counterexample replayed
+// concretely and turned into a .cow file (for the caller to write), and
+// optionally k-induction. What it
 // claims is exactly what Z3 answered: "no violation up to depth K" from
 // BMC, "proved for all depths" only from a closed induction, "unknown" on a
 // timeout — and an ENCODING BUG when a counterexample does not replay.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "checker/cow_file.h"
 #include "checker/symbolic/bmc.h"
 #include "checker/symbolic/kinduction.h"
 #include "checker/symbolic/sym_state.h"
@@ -26,11 +27,12 @@ struct ProveOptions {
   std::uint32_t pins = 2;        // pin slots (1..2): at most this many pins held at once
   std::uint32_t swap_slots = 1;  // swap slots (1..4): swapout only with one free
   OpMask ops = kAllOps;          // the op kinds Z3 may choose
-  std::uint32_t depth = 8;
+  // Deep enough to be worth a claim, shallow enough that BMC answers on a
+  // small loaded machine well within the timeout (depth 4 of the default
+  // machine is about 20 s of CPU; each depth costs several times the last).
+  std::uint32_t depth = 4;
   bool induction = false;
-  double timeout_seconds = 60;
-  // Where the counterexample goes; empty: not written (tests).
-  std::filesystem::path out_dir = "counterexamples";
+  double timeout_seconds = 300;
   std::string found_by;  // the command line, for the file's notes
   std::function<void(const DepthReport&)> on_depth;
   // Tests only: replay the counterexample on this implementation instead
@@ -63,7 +65,7 @@ struct ProveResult {
   std::optional<Violation> replayed;         // what the replay reported
   std::size_t replay_failed_at = 0;          // its step, from 1
   std::string encoding_bug;                  // why the replay disagrees
-  std::string file;                          // the .cow written, if any
+  std::optional<CowFile> file;               // the counterexample, for the caller to save
   double seconds = 0;
 };
 

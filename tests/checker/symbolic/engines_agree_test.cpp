@@ -22,7 +22,6 @@ symbolic::ProveOptions prove_options(const std::string& impl) {
   o.machine = kMachine;
   o.values = kValues;
   o.depth = 4;
-  o.out_dir.clear();
   o.timeout_seconds = 120;
   return o;
 }

@@ -22,7 +22,6 @@ ProveOptions tiny(const std::string& impl, std::uint32_t depth) {
   o.machine = Config{1, 3, 2, 2};  // pages, frames, procs, words
   o.values = 2;
   o.depth = depth;
-  o.out_dir.clear();
   o.timeout_seconds = 120;
   return o;
 }
@@ -270,7 +269,6 @@ class ProveMutant : public ::testing::TestWithParam<Bug> {};
 
 TEST_P(ProveMutant, FindsACounterexampleThatReplays) {
   ProveOptions o = tiny(impl_of(GetParam()), 4);
-  o.out_dir = std::filesystem::path(testing::TempDir()) / "prove-test";
   ProveResult r = prove(o);
   ASSERT_EQ(r.verdict, Verdict::Violation) << r.encoding_bug;
   ASSERT_TRUE(r.replayed);
@@ -278,7 +276,8 @@ TEST_P(ProveMutant, FindsACounterexampleThatReplays) {
   EXPECT_EQ(r.replay_failed_at, r.ops.size());
   EXPECT_EQ(r.bmc.clean_depth + 1, r.ops.size()) << "shorter depths must all be UNSAT";
   // The file is a replayable .cow naming the same invariant.
-  CowFile file = read_cow(r.file);
+  ASSERT_TRUE(r.file);
+  CowFile file = parse_cow(format_cow(*r.file), "prove.cow");
   EXPECT_EQ(file.impl, o.impl);
   EXPECT_EQ(file.ops, r.ops);
   EXPECT_EQ(file.invariant, r.invariant);
