@@ -44,7 +44,8 @@ class Parser {
 
   CowFile parse() {
     if (text_.size() > kMaxCowFileBytes)
-      fail(fmt::format("the file is larger than {} bytes: not a .cow file", kMaxCowFileBytes));
+      throw CowParseError(printable(fmt::format(
+          "{}: the file is larger than {} bytes: not a .cow file", filename_, kMaxCowFileBytes)));
     bool have_header = false, have_impl = false, have_config = false, have_invariant = false;
     std::size_t pos = 0;
     while (pos <= text_.size()) {
