@@ -12,6 +12,7 @@
 #include "checker/picture.h"
 #include "checker/registry.h"
 #include "checker/replay.h"
+#include "impl/plugin/worker_process.h"
 
 namespace cow::cli {
 
@@ -41,6 +42,13 @@ constexpr std::string_view kTrustRule =
 
 bool names_a_library(std::string_view impl) { return impl.starts_with("plugin:"); }
 
+[[noreturn]] void bad_impl(const ReplayArgs& args, const std::string& path, const CowFile& file,
+                           const std::string& error) {
+  if (args.impl.empty())
+    throw CowParseError(printable(fmt::format("{}:{}: {}", path, file.impl_line, error)));
+  throw UsageError(printable(error));
+}
+
 // Every file is parsed and checked before any runs, so bad input is
 // reported as such and never half-way through.
 std::vector<Loaded> load_all(const ReplayArgs& args) {
@@ -58,11 +66,11 @@ std::vector<Loaded> load_all(const ReplayArgs& args) {
         impl = "model";
       }
     }
-    if (std::string error = implementation_error(impl, file.config); !error.empty()) {
-      if (args.impl.empty())
-        throw CowParseError(printable(fmt::format("{}:{}: {}", path, file.impl_line, error)));
-      throw UsageError(printable(error));
-    }
+    // A name that is known is not started here: a plug-in that will not
+    // load is reported when its file runs, and one that dies starting is a
+    // finding (a constructor that takes seconds to die does so once).
+    if (!known_implementation(impl))
+      bad_impl(args, path, file, implementation_error(impl, file.config));
     loaded.push_back({path, std::move(file), std::move(impl)});
   }
   return loaded;
@@ -100,7 +108,9 @@ class TextReport : public ReplayObserver {
     fmt::print("  {:>3}. {:<16} {}{}\n", s.number, to_string(*s.op), outcome_text(s),
                s.violation ? "   <-- " + std::string(invariant_name(s.violation->id)) : "");
     if (show_ && s.after) fmt::print("{}", to_string(*s.after));
-    if (show_) std::fflush(stdout);
+    // Out as it happens: a step that hangs or a user who stops a long
+    // replay still sees every step before it.
+    std::fflush(stdout);
   }
   void finish(const ReplayResult& r) {
     if (r.violation) fmt::print("  {}\n", printable(to_string(*r.violation)));
@@ -173,16 +183,20 @@ int run_replay(const ReplayArgs& args) {
     std::optional<ReplayPicture> picture;
     if (pictures) picture.emplace();
     ReplayResult result;
-    if (args.json) {
-      JsonReport report;
-      Tee tee(report, picture ? &*picture : nullptr);
-      result = replay_cow(l.file, l.impl, tee);
-      results.push_back(report.result(l, result));
-    } else {
-      TextReport report(l, args.show);
-      Tee tee(report, picture ? &*picture : nullptr);
-      result = replay_cow(l.file, l.impl, tee);
-      report.finish(result);
+    try {
+      if (args.json) {
+        JsonReport report;
+        Tee tee(report, picture ? &*picture : nullptr);
+        result = replay_cow(l.file, l.impl, tee);
+        results.push_back(report.result(l, result));
+      } else {
+        TextReport report(l, args.show);
+        Tee tee(report, picture ? &*picture : nullptr);
+        result = replay_cow(l.file, l.impl, tee);
+        report.finish(result);
+      }
+    } catch (const plugin::PluginLoadError& e) {
+      bad_impl(args, l.path, l.file, e.what());
     }
     if (picture) {
       std::string dot = picture->dot();
