@@ -46,11 +46,30 @@ class CowParseError : public std::runtime_error {
 // character in a comment is written as \xNN, so every line stays one line.
 std::string format_cow(const CowFile& file);
 
-// Parses `text`; `filename` only names the place in error messages.
+// Bounds on what a reader takes in: a .cow file is one op a line, so a
+// longer line or a bigger file is not one (and must not cost unbounded memory).
+inline constexpr std::size_t kMaxCowLineBytes = 16 * 1024;
+inline constexpr std::size_t kMaxCowFileBytes = 8 * 1024 * 1024;
+
+// Parses `text`; `filename` only names the place in error messages. A word
+// may be quoted ("plugin:a b/#x.so", with \" and \\ escapes), so a path with
+// spaces or '#' is one word.
 CowFile parse_cow(std::string_view text, std::string_view filename);
 
-// Reads and parses a file; a file that cannot be opened is a CowParseError.
+// Reads and parses a regular file of at most kMaxCowFileBytes; one that
+// cannot be opened or read, or that is not a regular file (a FIFO, a
+// device), is a CowParseError naming it and the reason.
 CowFile read_cow(const std::filesystem::path& path);
+
+// The file's `impl` as a name the registry can load: a relative
+// `plugin:PATH` is relative to the folder of the .cow file itself, so a file
+// replays from any working directory.
+std::string resolve_file_impl(std::string_view impl, const std::filesystem::path& cow_path);
+
+// `text` safe to print on a terminal: control bytes, escape sequences and
+// bytes that are not UTF-8 become \xNN, so a file cannot drive the terminal
+// or cut a message short with a NUL.
+std::string printable(std::string_view text);
 
 // Writes through a fresh temporary file created beside `path` (O_EXCL, so
 // never through a planted symlink; an unpredictable name), synced, then

@@ -1,11 +1,16 @@
 // Reading .cow files: every malformed input is a CowParseError naming the
-// file and line, never a crash.
-#include <charconv>
-#include <fstream>
-#include <sstream>
-#include <variant>
-
+// file and line, never a crash, a hang or unbounded memory.
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <set>
+#include <variant>
 
 #include "checker/cow_file.h"
 
@@ -13,11 +18,34 @@ namespace cow {
 
 namespace {
 
+bool is_control(unsigned char c) { return (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f; }
+
+// The length of the UTF-8 sequence at the start of `text` that encodes a
+// printable code point (not a C1 control, which some terminals obey), or 0.
+std::size_t printable_utf8(std::string_view text) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(0);
+  std::size_t length = lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 0;
+  if (lead >= 0xf5 || length == 0 || text.size() < length) return 0;
+  std::uint32_t code = lead & (0x7f >> length);
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xc0) != 0x80) return 0;
+    code = code << 6 | (byte(i) & 0x3f);
+  }
+  bool overlong = (length == 3 && code < 0x800) || (length == 4 && code < 0x10000);
+  bool invalid = code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff);
+  bool c1 = code >= 0x80 && code < 0xa0;
+  return overlong || invalid || c1 ? 0 : length;
+}
+
 class Parser {
  public:
   Parser(std::string_view text, std::string_view filename) : text_(text), filename_(filename) {}
 
   CowFile parse() {
+    if (text_.size() > kMaxCowFileBytes)
+      throw CowParseError(printable(fmt::format(
+          "{}: the file is larger than {} bytes: not a .cow file", filename_, kMaxCowFileBytes)));
     bool have_header = false, have_impl = false, have_config = false, have_invariant = false;
     std::size_t pos = 0;
     while (pos <= text_.size()) {
@@ -26,8 +54,13 @@ class Parser {
       ++line_;
       std::string_view raw = text_.substr(pos, end - pos);
       pos = end + 1;
-      auto [body, comment] = split_comment(raw);
-      std::vector<std::string_view> words = split_words(body);
+      if (raw.size() > kMaxCowLineBytes)
+        fail(fmt::format("line is longer than {} bytes", kMaxCowLineBytes));
+      for (char c : raw)
+        if (is_control(static_cast<unsigned char>(c)))
+          fail(fmt::format("control byte {} in the line (a .cow file is text)",
+                           printable(std::string_view(&c, 1))));
+      auto [words, comment] = split_line(raw);
       if (words.empty()) {
         // Comment lines of the preamble are kept, so a file round-trips.
         if (have_header && file_.ops.empty() && !comment.empty()) file_.notes.emplace_back(comment);
@@ -38,11 +71,12 @@ class Parser {
         have_header = true;
         continue;
       }
-      std::string_view head = words[0];
+      const std::string& head = words[0];
       if (head == "impl") {
         once(have_impl, "impl");
         want_args(words, 1, "impl NAME");
-        file_.impl = std::string(words[1]);
+        if (words[1].empty()) fail("'impl' names no implementation");
+        file_.impl = words[1];
         file_.impl_line = line_;
       } else if (head == "config") {
         once(have_config, "config");
@@ -55,10 +89,11 @@ class Parser {
         file_.ops.push_back(parse_one_op(words));
         file_.op_comments.emplace_back(comment);
       } else {
-        fail(fmt::format("unknown op or directive '{}' (expected an op such as fork, write, read, "
-                         "exit, exec, vfork, mmap, munmap, swapout, pin, unpin, copyout, or impl, "
-                         "config or invariant)",
-                         head));
+        fail(
+            fmt::format("unknown op or directive '{}' (expected an op such as fork, write, read, "
+                        "exit, exec, vfork, mmap, munmap, swapout, pin, unpin, copyout, or impl, "
+                        "config or invariant)",
+                        head));
       }
     }
     if (!have_header) fail("empty file: expected the header 'cowcheck 1'");
@@ -67,31 +102,55 @@ class Parser {
   }
 
  private:
+  // Everything echoed from the file goes through printable(): the message
+  // reaches a terminal.
   [[noreturn]] void fail(const std::string& what) const {
-    throw CowParseError(fmt::format("{}:{}: {}", filename_, line_, what));
+    throw CowParseError(printable(fmt::format("{}:{}: {}", filename_, line_, what)));
   }
 
-  static std::pair<std::string_view, std::string_view> split_comment(std::string_view raw) {
-    std::size_t hash = raw.find('#');
-    if (hash == std::string_view::npos) return {raw, {}};
-    std::string_view comment = raw.substr(hash + 1);
-    while (!comment.empty() && comment.front() == ' ') comment.remove_prefix(1);
-    while (!comment.empty() && (comment.back() == ' ' || comment.back() == '\r'))
-      comment.remove_suffix(1);
-    return {raw.substr(0, hash), comment};
-  }
+  struct Line {
+    std::vector<std::string> words;
+    std::string_view comment;
+  };
 
-  static std::vector<std::string_view> split_words(std::string_view body) {
-    std::vector<std::string_view> words;
+  // Words split at blanks; a word in double quotes may hold blanks and '#'
+  // (\" and \\ escape); '#' outside quotes starts the comment.
+  Line split_line(std::string_view raw) {
+    Line line;
+    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
     std::size_t i = 0;
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
-    while (i < body.size()) {
-      while (i < body.size() && space(body[i])) ++i;
-      std::size_t start = i;
-      while (i < body.size() && !space(body[i])) ++i;
-      if (i > start) words.push_back(body.substr(start, i - start));
+    while (i < raw.size()) {
+      while (i < raw.size() && blank(raw[i])) ++i;
+      if (i == raw.size()) break;
+      if (raw[i] == '#') {
+        std::string_view comment = raw.substr(i + 1);
+        while (!comment.empty() && comment.front() == ' ') comment.remove_prefix(1);
+        while (!comment.empty() && blank(comment.back())) comment.remove_suffix(1);
+        line.comment = comment;
+        break;
+      }
+      std::string word;
+      if (raw[i] == '"') {
+        ++i;
+        for (;;) {
+          if (i == raw.size()) fail("a quoted word has no closing '\"'");
+          char c = raw[i++];
+          if (c == '"') break;
+          if (c == '\\') {
+            if (i == raw.size() || (raw[i] != '"' && raw[i] != '\\'))
+              fail("in a quoted word, '\\' must be followed by '\"' or '\\'");
+            c = raw[i++];
+          }
+          word += c;
+        }
+        if (i < raw.size() && !blank(raw[i]) && raw[i] != '#')
+          fail("a quoted word must be followed by a blank or the end of the line");
+      } else {
+        while (i < raw.size() && !blank(raw[i]) && raw[i] != '#') word += raw[i++];
+      }
+      line.words.push_back(std::move(word));
     }
-    return words;
+    return line;
   }
 
   void once(bool& seen, std::string_view what) {
@@ -100,8 +159,7 @@ class Parser {
     seen = true;
   }
 
-  void want_args(const std::vector<std::string_view>& words, std::size_t n,
-                 std::string_view usage) {
+  void want_args(const std::vector<std::string>& words, std::size_t n, std::string_view usage) {
     if (words.size() != n + 1)
       fail(fmt::format("'{}' takes {} argument{} ({}), got {}", words[0], n, n == 1 ? "" : "s",
                        usage, words.size() - 1));
@@ -117,7 +175,7 @@ class Parser {
     return static_cast<std::uint32_t>(value);
   }
 
-  void parse_header(const std::vector<std::string_view>& words) {
+  void parse_header(const std::vector<std::string>& words) {
     if (words[0] != "cowcheck" || words.size() != 2)
       fail("expected the header 'cowcheck 1' as the first line");
     std::uint32_t version = number(words[1], "version");
@@ -126,33 +184,40 @@ class Parser {
                        kCowFileVersion));
   }
 
-  void parse_config(const std::vector<std::string_view>& words) {
+  void parse_config(const std::vector<std::string>& words) {
+    std::set<std::string_view> seen;
     for (std::size_t i = 1; i < words.size(); ++i) {
       std::string_view word = words[i];
       std::size_t eq = word.find('=');
-      if (eq == std::string_view::npos) fail(fmt::format("config item '{}' is not KEY=VALUE", word));
+      if (eq == std::string_view::npos)
+        fail(fmt::format("config item '{}' is not KEY=VALUE", word));
       std::string_view key = word.substr(0, eq);
       std::string_view text = word.substr(eq + 1);
+      static constexpr std::string_view kKeys[] = {"pages", "frames", "procs",
+                                                   "words", "policy", "oom"};
+      if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
+        fail(fmt::format(
+            "unknown config key '{}' (expected pages, frames, procs, words, policy or oom)", key));
+      if (!seen.insert(key).second) fail(fmt::format("config key '{}' given twice", key));
       if (key == "policy") {
         auto policy = policy_from_name(text);
         if (!policy) fail(fmt::format("policy '{}' is not mapcount, pagecount or exclusive", text));
         file_.config.policy = *policy;
-        continue;
-      }
-      if (key == "oom") {
+      } else if (key == "oom") {
         auto oom = oom_from_name(text);
         if (!oom) fail(fmt::format("oom '{}' is not error or kill", text));
         file_.config.oom = *oom;
-        continue;
+      } else {
+        std::uint32_t value = number(text, key);
+        if (key == "pages")
+          file_.config.pages = value;
+        else if (key == "frames")
+          file_.config.frames = value;
+        else if (key == "procs")
+          file_.config.procs = value;
+        else
+          file_.config.words = value;
       }
-      std::uint32_t value = number(text, key);
-      if (key == "pages") file_.config.pages = value;
-      else if (key == "frames") file_.config.frames = value;
-      else if (key == "procs") file_.config.procs = value;
-      else if (key == "words") file_.config.words = value;
-      else
-        fail(fmt::format(
-            "unknown config key '{}' (expected pages, frames, procs, words, policy or oom)", key));
     }
     if (const char* error = config_error(file_.config); *error)
       fail(fmt::format("bad config: {}", error));
@@ -162,14 +227,16 @@ class Parser {
     if (name == "none") return;
     auto id = invariant_from_name(name);
     if (!id)
-      fail(fmt::format("unknown invariant '{}' (expected ISO, WP, REUSE, RC, DIFF, CRASH, HANG, OOM, "
-                       "EXIT or none)",
-                       name));
+      fail(fmt::format(
+          "unknown invariant '{}' (expected ISO, WP, REUSE, RC, DIFF, CRASH, HANG, OOM, "
+          "EXIT or none)",
+          name));
     file_.invariant = id;
   }
 
-  Op parse_one_op(const std::vector<std::string_view>& words) {
-    auto op = cow::parse_op(words);
+  Op parse_one_op(const std::vector<std::string>& words) {
+    std::vector<std::string_view> views(words.begin(), words.end());
+    auto op = cow::parse_op(views);
     if (auto* error = std::get_if<std::string>(&op)) fail(*error);
     return std::get<Op>(op);
   }
@@ -180,18 +247,81 @@ class Parser {
   CowFile file_;
 };
 
+// Closes the descriptor on every path out of read_cow.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
 }  // namespace
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += text[i++];
+    } else if (std::size_t n = c >= 0x80 ? printable_utf8(text.substr(i)) : 0; n > 0) {
+      out.append(text.substr(i, n));
+      i += n;
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+      ++i;
+    }
+  }
+  return out;
+}
 
 CowFile parse_cow(std::string_view text, std::string_view filename) {
   return Parser(text, filename).parse();
 }
 
 CowFile read_cow(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CowParseError(fmt::format("{}:0: cannot open the file", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_cow(text.str(), path.string());
+  auto fail = [&](const std::string& why) -> CowFile {
+    throw CowParseError(printable(fmt::format("{}: {}", path.string(), why)));
+  };
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+  Fd file{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
+  if (file.fd < 0) return fail(fmt::format("cannot open: {}", std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) return fail(fmt::format("cannot stat: {}", std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) return fail("not a regular file (a .cow file is a text file)");
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxCowFileBytes)
+    return fail(fmt::format("{} bytes: larger than a .cow file may be ({} bytes)", st.st_size,
+                            kMaxCowFileBytes));
+  // Read one byte past what fstat said (and past the bound at most), so a
+  // file that grew since is read whole or caught by the parser's bound.
+  std::string text(static_cast<std::size_t>(st.st_size) + 1, '\0');
+  std::size_t size = 0;
+  for (;;) {
+    if (size == text.size()) {
+      if (text.size() > kMaxCowFileBytes) break;
+      text.resize(std::min(2 * text.size(), kMaxCowFileBytes + 1));
+    }
+    ssize_t n = ::read(file.fd, text.data() + size, text.size() - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(fmt::format("cannot read: {}", std::strerror(errno)));
+    if (n == 0) break;
+    size += static_cast<std::size_t>(n);
+  }
+  text.resize(size);
+  return parse_cow(text, path.string());
+}
+
+std::string resolve_file_impl(std::string_view impl, const std::filesystem::path& cow_path) {
+  constexpr std::string_view kPlugin = "plugin:";
+  if (!impl.starts_with(kPlugin)) return std::string(impl);
+  std::filesystem::path library(impl.substr(kPlugin.size()));
+  if (library.is_absolute()) return std::string(impl);
+  std::filesystem::path folder = cow_path.parent_path();
+  if (folder.empty()) folder = ".";
+  std::filesystem::path resolved = (folder / library).lexically_normal();
+  // dlopen() searches the library path for a name without a '/'.
+  if (!resolved.has_parent_path()) resolved = std::filesystem::path(".") / resolved;
+  return std::string(kPlugin) + resolved.string();
 }
 
 }  // namespace cow

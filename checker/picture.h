@@ -6,14 +6,28 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "checker/harness.h"
+#include "spec/invariants.h"
+#include "spec/snapshot.h"
 
 namespace cow {
 
-// `initial` is the state before the first op (nullopt for a black box,
-// which has no picture to draw). The failing step, if any, is drawn in red.
-std::string trace_to_dot(const std::optional<Snapshot>& initial, const Trace& trace);
+// Drawn as a replay runs: each state becomes its cluster when it is seen,
+// so only the text of the picture is kept, not the states.
+class ReplayPicture {
+ public:
+  // The state before the first op.
+  void initial(const Snapshot& state);
+  // `after` is null for a step the implementation stopped on; `failing`, when
+  // set, draws the step in red with the violation.
+  void step(std::size_t number, const std::string& op, const std::string& outcome,
+            const Snapshot* after, const Violation* failing);
+  std::string dot() const;
+
+ private:
+  std::vector<std::string> clusters_;  // in step order, the initial state first
+};
 
 // Renders DOT to SVG with graphviz; throws std::runtime_error when `dot` is
 // missing or fails.

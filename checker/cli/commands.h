@@ -28,7 +28,7 @@ class UsageError : public std::runtime_error {
 
 using Command = std::function<int()>;
 
-// --pages/--frames/--procs, shared by every command that builds a machine.
+// --pages/--frames/--procs/--words/--policy/--oom, shared by every command that builds a machine.
 void add_config_options(CLI::App& app, Config& config);
 
 // --ops: which op kinds an engine generates.
@@ -37,6 +37,9 @@ void add_ops_option(CLI::App& app, OpSet& ops);
 // for "found by" notes.
 std::string run_flags(const Config& config, OpSet ops);
 void validate_config(const Config& config);
+// Adds a range to each numeric option a command registered without one
+// (--seed, --threads, ...), so none takes a negative or unbounded value.
+void bound_numeric_options(CLI::App& app);
 // --op-timeout/--plugin-memory, for commands that may start plug-ins.
 void add_plugin_options(CLI::App& app);
 

@@ -1,9 +1,12 @@
 // cowcheck: an oracle for copy-on-write fork().
+#include <fmt/format.h>
+
+#include <charconv>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "checker/cli/commands.h"
 #include "checker/cow_file.h"
@@ -11,28 +14,106 @@
 
 namespace cow::cli {
 
+namespace {
+
+// An option that takes one of a few words, shown in --help as {a,b,c}: plain
+// text, where CLI11's enum transformer prints the enum values as raw bytes.
+template <typename Enum>
+void add_word_option(CLI::App& app, const std::string& name, Enum& value,
+                     std::vector<std::pair<std::string, Enum>> words, const std::string& help) {
+  std::string names;
+  for (const auto& [word, e] : words) names += (names.empty() ? "" : ",") + word;
+  app.add_option_function<std::string>(
+         name,
+         [&value, words, name, names](const std::string& text) {
+           for (const auto& [word, e] : words)
+             if (word == text) {
+               value = e;
+               return;
+             }
+           throw CLI::ValidationError(name, "'" + text + "' is not one of " + names);
+         },
+         help)
+      ->type_name("{" + names + "}");
+}
+
+std::string name_of(ReusePolicy p) { return std::string(policy_name(p)); }
+
+// A seed in decimal digits: "-1" must be refused, not wrap to 2^64-1.
+CLI::Validator unsigned_64() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+          return "'" + text + "' is not a whole number in [0 - 18446744073709551615]";
+        return "";
+      },
+      "in [0 - 18446744073709551615]");
+}
+
+}  // namespace
+
+// Every numeric option has a range, shown in --help and checked before a
+// command runs. Options the commands define without one are bounded here,
+// in one place, so the rule is seen whole.
+void bound_numeric_options(CLI::App& app) {
+  struct Bound {
+    const char* command;
+    const char* option;
+    CLI::Validator range;
+  };
+  const Bound bounds[] = {
+      {"check", "--seed", unsigned_64()},
+      {"diff", "--seed", unsigned_64()},
+      {"check", "--runs", CLI::Range(1, INT_MAX)},
+      {"diff", "--runs", CLI::Range(1, INT_MAX)},
+      {"diff", "--snapshot-every", CLI::Range(1, 100000)},
+      {"explore", "--depth", CLI::Range(0, 1000)},
+      {"explore", "--max-states", CLI::Range(1, 1'000'000'000)},
+      // Each thread holds a frontier and a stack: more than a machine's
+      // cores only costs memory.
+      {"explore", "--threads", CLI::Range(0, 256)},
+      {"explore", "--timeout", CLI::Range(0.001, 604800.0)},
+      {"prove", "--timeout", CLI::Range(0.001, 604800.0)},
+  };
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    for (const Bound& b : bounds)
+      if (sub->get_name() == b.command)
+        if (CLI::Option* option = sub->get_option_no_throw(b.option)) option->check(b.range);
+}
+
 void add_config_options(CLI::App& app, Config& config) {
-  app.add_option("--pages", config.pages, "pages in every address space")->capture_default_str();
-  app.add_option("--frames", config.frames, "physical frames")->capture_default_str();
-  app.add_option("--procs", config.procs, "most processes live at once")->capture_default_str();
-  app.add_option("--words", config.words, "words in a page (1-4)")->capture_default_str();
-  std::map<std::string, ReusePolicy> policies;
+  app.add_option("--pages", config.pages, "pages in every address space")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--frames", config.frames, "physical frames")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--procs", config.procs, "most processes live at once")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--words", config.words, "words in a page")
+      ->check(CLI::Range(1, static_cast<int>(kMaxWords)))
+      ->capture_default_str();
+  std::vector<std::pair<std::string, ReusePolicy>> policies;
   for (ReusePolicy p : {ReusePolicy::MapCount, ReusePolicy::PageCount, ReusePolicy::Exclusive})
-    policies.emplace(policy_name(p), p);
-  app.add_option("--policy", config.policy,
-                 "when a write fault may reuse its frame: mapcount (Linux <= 5.8), pagecount (5.9), "
-                 "exclusive (5.19)")
-      ->transform(CLI::CheckedTransformer(policies))
-      ->default_str(std::string(policy_name(config.policy)));
-  std::map<std::string, OomPolicy> ooms{{"error", OomPolicy::Error}, {"kill", OomPolicy::Kill}};
-  app.add_option("--oom", config.oom, "a fault with no free frame: error (the op fails) or kill")
-      ->transform(CLI::CheckedTransformer(ooms))
-      ->default_str(std::string(oom_name(config.oom)));
+    policies.emplace_back(name_of(p), p);
+  add_word_option(app, "--policy", config.policy, policies,
+                  "when a write fault may reuse its frame: mapcount (Linux <= 5.8), pagecount "
+                  "(5.9), exclusive (5.19); default " +
+                      name_of(config.policy));
+  add_word_option(app, "--oom", config.oom,
+                  {{std::string(oom_name(OomPolicy::Error)), OomPolicy::Error},
+                   {std::string(oom_name(OomPolicy::Kill)), OomPolicy::Kill}},
+                  "a fault with no free frame: error (the op fails) or kill; default " +
+                      std::string(oom_name(config.oom)));
 }
 
 std::string run_flags(const Config& config, OpSet ops) {
   std::string flags;
-  if (config.policy != Config{}.policy) flags += fmt::format(" --policy {}", policy_name(config.policy));
+  if (config.policy != Config{}.policy)
+    flags += fmt::format(" --policy {}", policy_name(config.policy));
   if (config.oom != Config{}.oom) flags += fmt::format(" --oom {}", oom_name(config.oom));
   if (ops != kAllOps) flags += fmt::format(" --ops {}", op_set_names(ops));
   return flags;
@@ -64,8 +145,8 @@ void add_plugin_options(CLI::App& app) {
       ->check(CLI::Range(16, 1 << 20))
       ->capture_default_str();
   app.callback([timeout_ms, memory_mib] {
-    set_plugin_limits(std::chrono::milliseconds(*timeout_ms),
-                      static_cast<std::size_t>(*memory_mib) << 20);
+    set_plugin_limits(std::chrono::milliseconds(*timeout_ms), static_cast<std::size_t>(*memory_mib)
+                                                                  << 20);
   });
 }
 
@@ -90,10 +171,14 @@ int main(int argc, char** argv) {
       add_check);
   add("replay", "run .cow files and report whether their violation reproduces", add_replay);
   add("impls", "list the implementations the oracle can check", add_impls);
-  add("diff", "run the model and an implementation in lock step, shrink a difference to a .cow file", add_diff);
+  add("diff",
+      "run the model and an implementation in lock step, shrink a difference to a .cow file",
+      add_diff);
   add("prove", "Z3 bounded model checking to --depth, and k-induction with --induction", add_prove);
   add("explore", "exhaustive breadth-first search of a small machine, up to symmetry", add_explore);
-  add("bench", "measure host fork() against the fast implementation, faults, and throughput", add_bench);
+  add("bench", "measure host fork() against the fast implementation, faults, and throughput",
+      add_bench);
+  bound_numeric_options(app);
 
   try {
     app.parse(argc, argv);

@@ -1,16 +1,18 @@
 // cowcheck replay: run .cow files step by step and report whether the
-// violation they record reproduces.
-#include <fstream>
-
+// violation they record reproduces. Steps are printed as they run, so a
+// long file costs what it shows, not every state at once.
 #include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "checker/cli/commands.h"
 #include "checker/cow_file.h"
-#include "checker/harness.h"
 #include "checker/picture.h"
-#include "checker/replay.h"
 #include "checker/registry.h"
+#include "checker/replay.h"
+#include "impl/plugin/worker_process.h"
 
 namespace cow::cli {
 
@@ -19,6 +21,7 @@ namespace {
 struct ReplayArgs {
   std::vector<std::string> files;
   std::string impl;  // overrides the file's
+  bool trust_file_impl = false;
   bool show = false;
   bool json = false;
   std::string dot_out;  // write a DOT picture of the (single) file's replay
@@ -31,96 +34,181 @@ struct Loaded {
   std::string impl;
 };
 
+constexpr std::string_view kTrustRule =
+    "A .cow file is data that people mail around: replay runs a plug-in named on the file's "
+    "'impl' line (plugin:PATH, relative to the file's folder) only with --trust-file-impl, or "
+    "when --impl names it; otherwise it says on stderr which library it would load and replays "
+    "on the model.";
+
+bool names_a_library(std::string_view impl) { return impl.starts_with("plugin:"); }
+
+[[noreturn]] void bad_impl(const ReplayArgs& args, const std::string& path, const CowFile& file,
+                           const std::string& error) {
+  if (args.impl.empty())
+    throw CowParseError(printable(fmt::format("{}:{}: {}", path, file.impl_line, error)));
+  throw UsageError(printable(error));
+}
+
 // Every file is parsed and checked before any runs, so bad input is
 // reported as such and never half-way through.
 std::vector<Loaded> load_all(const ReplayArgs& args) {
   std::vector<Loaded> loaded;
   for (const std::string& path : args.files) {
     CowFile file = read_cow(path);
-    std::string impl = args.impl.empty() ? file.impl : args.impl;
-    if (std::string error = implementation_error(impl, file.config); !error.empty()) {
-      if (args.impl.empty()) throw CowParseError(fmt::format("{}:{}: {}", path, file.impl_line, error));
-      throw UsageError(error);
+    std::string impl = args.impl;
+    if (impl.empty()) {
+      impl = resolve_file_impl(file.impl, path);
+      if (names_a_library(impl) && !args.trust_file_impl) {
+        fmt::print(stderr,
+                   "{}:{}: not loading {} named by the file (pass --trust-file-impl to run it, "
+                   "or --impl to choose); replaying on the model\n",
+                   printable(path), file.impl_line, printable(impl.substr(7)));
+        impl = "model";
+      }
     }
+    // A name that is known is not started here: a plug-in that will not
+    // load is reported when its file runs, and one that dies starting is a
+    // finding (a constructor that takes seconds to die does so once).
+    if (!known_implementation(impl))
+      bad_impl(args, path, file, implementation_error(impl, file.config));
     loaded.push_back({path, std::move(file), std::move(impl)});
   }
   return loaded;
 }
 
-std::string verdict(const Loaded& l, const Trace& t) {
-  if (!t.violation) return l.file.invariant ? "passed (the recorded violation did not reproduce)"
-                                            : "passed";
-  std::string got(invariant_name(t.violation->id));
+std::string verdict(const Loaded& l, const ReplayResult& r) {
+  if (!r.violation)
+    return l.file.invariant ? "passed (the recorded violation did not reproduce)" : "passed";
+  std::string got(invariant_name(r.violation->id));
   if (!l.file.invariant) return fmt::format("VIOLATION of {} (the file expects none)", got);
-  if (*l.file.invariant != t.violation->id)
+  if (*l.file.invariant != r.violation->id)
     return fmt::format("VIOLATION of {} (the file records {})", got,
                        invariant_name(*l.file.invariant));
   return fmt::format("reproduced {}", got);
 }
 
-void print_trace(const Loaded& l, const Trace& t, bool show) {
-  fmt::print("replay {} on {}\n", l.path, l.impl);
-  if (show && t.initial) fmt::print("initial state:\n{}", to_string(*t.initial));
-  if (show && !t.initial) fmt::print("(a black box: outcomes only, no page tables to show)\n");
-  for (std::size_t i = 0; i < t.steps.size(); ++i) {
-    const TraceStep& s = t.steps[i];
-    bool failing = t.violation && i + 1 == t.steps.size();
-    fmt::print("  {:>3}. {:<16} {}{}\n", i + 1, to_string(s.op),
-               failing && is_stop(t.violation->id) ? std::string(invariant_name(t.violation->id))
-                                                   : to_string(s.outcome),
-               failing ? "   <-- " + std::string(invariant_name(t.violation->id)) : "");
-    if (show && s.after) fmt::print("{}", to_string(*s.after));
-  }
-  if (t.violation) fmt::print("  {}\n", to_string(*t.violation));
-  fmt::print("  {}\n", verdict(l, t));
+// What a step returned, or how the implementation stopped on it.
+std::string outcome_text(const ReplayedStep& s) {
+  return s.outcome ? to_string(*s.outcome) : std::string(invariant_name(s.violation->id));
 }
 
-nlohmann::json to_json(const Loaded& l, const Trace& t) {
-  nlohmann::json steps = nlohmann::json::array();
-  for (const TraceStep& s : t.steps)
-    steps.push_back({{"op", to_string(s.op)}, {"outcome", to_string(s.outcome)}});
-  nlohmann::json j = {{"file", l.path},
-                      {"impl", l.impl},
-                      {"expected", l.file.invariant ? invariant_name(*l.file.invariant) : "none"},
-                      {"violation", t.violation.has_value()},
-                      {"steps", steps}};
-  if (t.violation) {
-    j["invariant"] = invariant_name(t.violation->id);
-    j["detail"] = to_string(*t.violation);
-    j["failed_at"] = t.steps.size();
+// Prints each step as it runs.
+class TextReport : public ReplayObserver {
+ public:
+  TextReport(const Loaded& l, bool show) : loaded_(l), show_(show) {
+    fmt::print("replay {} on {}\n", printable(l.path), printable(l.impl));
   }
-  return j;
-}
+  bool wants_states() const override { return show_; }
+  void started(const Snapshot* initial) override {
+    if (show_ && initial) fmt::print("initial state:\n{}", to_string(*initial));
+    if (show_ && !initial) fmt::print("(a black box: outcomes only, no page tables to show)\n");
+    std::fflush(stdout);
+  }
+  void step(const ReplayedStep& s) override {
+    fmt::print("  {:>3}. {:<16} {}{}\n", s.number, to_string(*s.op), outcome_text(s),
+               s.violation ? "   <-- " + std::string(invariant_name(s.violation->id)) : "");
+    if (show_ && s.after) fmt::print("{}", to_string(*s.after));
+    // Out as it happens: a step that hangs or a user who stops a long
+    // replay still sees every step before it.
+    std::fflush(stdout);
+  }
+  void finish(const ReplayResult& r) {
+    if (r.violation) fmt::print("  {}\n", printable(to_string(*r.violation)));
+    fmt::print("  {}\n", verdict(loaded_, r));
+  }
+
+ private:
+  const Loaded& loaded_;
+  bool show_;
+};
+
+class JsonReport : public ReplayObserver {
+ public:
+  void step(const ReplayedStep& s) override {
+    steps_.push_back({{"op", to_string(*s.op)}, {"outcome", outcome_text(s)}});
+  }
+  nlohmann::json result(const Loaded& l, const ReplayResult& r) {
+    nlohmann::json j = {{"file", l.path},
+                        {"impl", l.impl},
+                        {"expected", l.file.invariant ? invariant_name(*l.file.invariant) : "none"},
+                        {"violation", r.violation.has_value()},
+                        {"steps", std::move(steps_)}};
+    if (r.violation) {
+      j["invariant"] = invariant_name(r.violation->id);
+      j["detail"] = to_string(*r.violation);
+      j["failed_at"] = r.steps;
+    }
+    return j;
+  }
+
+ private:
+  nlohmann::json steps_ = nlohmann::json::array();
+};
+
+// Passes every step to the report, and draws it too when a picture is asked for.
+class Tee : public ReplayObserver {
+ public:
+  Tee(ReplayObserver& report, ReplayPicture* picture) : report_(report), picture_(picture) {}
+  bool wants_states() const override { return picture_ || report_.wants_states(); }
+  void started(const Snapshot* initial) override {
+    report_.started(initial);
+    if (!picture_) return;
+    if (!initial) throw UsageError("a black-box implementation has no page tables to draw");
+    picture_->initial(*initial);
+  }
+  void step(const ReplayedStep& s) override {
+    report_.step(s);
+    if (picture_) picture_->step(s.number, to_string(*s.op), outcome_text(s), s.after, s.violation);
+  }
+
+ private:
+  ReplayObserver& report_;
+  ReplayPicture* picture_;
+};
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
-  if (!out.flush()) throw UsageError(fmt::format("cannot write {}", path));
-}
-
-void draw(const ReplayArgs& args, const Trace& trace) {
-  if (!trace.initial)
-    throw UsageError("a black-box implementation has no page tables to draw");
-  std::string dot = trace_to_dot(trace.initial, trace);
-  if (!args.dot_out.empty()) write_text(args.dot_out, dot);
-  if (!args.svg_out.empty()) write_text(args.svg_out, dot_to_svg(dot));
+  if (!out.flush()) throw UsageError(fmt::format("cannot write {}", printable(path)));
 }
 
 int run_replay(const ReplayArgs& args) {
-  if ((!args.dot_out.empty() || !args.svg_out.empty()) && args.files.size() != 1)
+  bool pictures = !args.dot_out.empty() || !args.svg_out.empty();
+  if (pictures && args.files.size() != 1)
     throw UsageError("--dot and --svg draw one file at a time");
   std::vector<Loaded> loaded = load_all(args);
   bool any_violation = false;
   nlohmann::json results = nlohmann::json::array();
   for (const Loaded& l : loaded) {
-    bool pictures = !args.dot_out.empty() || !args.svg_out.empty();
-    Trace trace = *replay_cow(l.file, l.impl, args.show || pictures);  // load_all checked the name
-    if (pictures) draw(args, trace);
-    any_violation |= trace.violation.has_value();
-    if (args.json) results.push_back(to_json(l, trace));
-    else print_trace(l, trace, args.show);
+    std::optional<ReplayPicture> picture;
+    if (pictures) picture.emplace();
+    ReplayResult result;
+    try {
+      if (args.json) {
+        JsonReport report;
+        Tee tee(report, picture ? &*picture : nullptr);
+        result = replay_cow(l.file, l.impl, tee);
+        results.push_back(report.result(l, result));
+      } else {
+        TextReport report(l, args.show);
+        Tee tee(report, picture ? &*picture : nullptr);
+        result = replay_cow(l.file, l.impl, tee);
+        report.finish(result);
+      }
+    } catch (const plugin::PluginLoadError& e) {
+      bad_impl(args, l.path, l.file, e.what());
+    }
+    if (picture) {
+      std::string dot = picture->dot();
+      if (!args.dot_out.empty()) write_text(args.dot_out, dot);
+      if (!args.svg_out.empty()) write_text(args.svg_out, dot_to_svg(dot));
+    }
+    any_violation |= result.violation.has_value();
   }
-  if (args.json) fmt::print("{}\n", nlohmann::json{{"command", "replay"}, {"results", results}}.dump(2));
+  // Bytes from a file or a plug-in's message need not be UTF-8: replaced, never a throw.
+  if (args.json)
+    fmt::print("{}\n", nlohmann::json{{"command", "replay"}, {"results", results}}.dump(
+                           2, ' ', false, nlohmann::json::error_handler_t::replace));
   return any_violation ? kExitViolation : kExitOk;
 }
 
@@ -128,12 +216,16 @@ int run_replay(const ReplayArgs& args) {
 
 Command add_replay(CLI::App& app) {
   auto args = std::make_shared<ReplayArgs>();
-  app.add_option("files", args->files, ".cow files to replay")->required()->check(CLI::ExistingFile);
+  app.footer(std::string(kTrustRule));
+  app.add_option("files", args->files, ".cow files to replay")->required();
   app.add_option("--impl", args->impl, "run on this implementation instead of the file's");
+  app.add_flag("--trust-file-impl", args->trust_file_impl,
+               "load and run the plug-in the file names (it runs that library's code)");
   app.add_flag("--show", args->show, "print the page tables and frames after every step");
   app.add_flag("--json", args->json, "print one JSON object");
   add_plugin_options(app);
-  app.add_option("--dot", args->dot_out, "write the page tables and frames after every step as DOT");
+  app.add_option("--dot", args->dot_out,
+                 "write the page tables and frames after every step as DOT");
   app.add_option("--svg", args->svg_out, "the same, rendered to SVG with graphviz");
   return [args] { return run_replay(*args); };
 }
