@@ -71,5 +71,4 @@ class PluginImplementation : public Implementation {
   std::string last_op_;              // the last op sent, for messages
 };
 
-
 }  // namespace cow::plugin

@@ -294,11 +294,15 @@ void WorkerProcess::judge_progress(milliseconds cpu_budget) {
               : "--op-timeout plus " + std::to_string(kStartAllowance.count()) + " ms to start") +
          ")");
   }
-  if (now - mark_.wall >= limits_.blocked_timeout)
-    hang(
-        "made no progress for " +
-        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - mark_.wall).count()) +
-        " s, using almost no CPU (blocked or asleep; the backstop for a worker that uses no CPU)");
+  // The backstop for a worker that is not spinning: asleep or blocked, it
+  // used under 1% of the wall time since it last made progress. A worker
+  // that is merely slow for want of a CPU (a loaded machine) uses far more.
+  auto waited = now - mark_.wall;
+  if (waited >= limits_.blocked_timeout && (cpu - mark_.cpu) * 100 < waited)
+    hang("made no progress for " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
+         " s, using under 1% of a CPU (asleep or blocked: the backstop for a worker that does "
+         "not spin)");
 }
 
 void WorkerProcess::hang(const std::string& why) {
