@@ -258,6 +258,12 @@ void WorkerProcess::receive(void* data, std::size_t size) {
     // The worker itself ended (a grandchild may still hold the pipe open):
     // its own wait status says how.
     if (ready[1].revents != 0) stopped();
+    if (pidfd_ < 0) {  // no pidfd (a kernel before 5.3): ask for its end instead
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+          info.si_pid == pid_)
+        stopped();
+    }
     judge_progress(budget_);
   }
 }
