@@ -1,10 +1,11 @@
 #include "checker/campaign.h"
 
-#include <chrono>
-#include <iostream>
-
+#include <fmt/format.h>
 #include <rapidcheck.h>
 #include <rapidcheck/detail/TestListenerAdapter.h>
+
+#include <chrono>
+#include <iostream>
 
 #include "checker/op_gen.h"
 
@@ -51,6 +52,17 @@ struct Campaign {
 
   void run_property() {
     if (!unsupported.empty()) return;
+    // A failure before any op (the implementation stopped while starting)
+    // is already minimal.
+    if (first_failure && result.failing && result.failing->empty()) return;
+    // RapidCheck's shrinking tries thousands of candidates, and every one
+    // that still fails a costly way costs a timeout: each "passes" unrun,
+    // so RapidCheck ends with the failure it found, and the engine shrinks
+    // it by dropping single ops within a budget instead (minimize_ops).
+    if (first_failure && costly_to_rerun(result.violation.id)) {
+      ++result.shrinks_skipped;
+      return;
+    }
     try {
       run_sequence();
     } catch (const UnsupportedOp& e) {
@@ -61,7 +73,12 @@ struct Campaign {
   void run_sequence() {
     std::vector<GenOp> generated = *gen_ops(options.config, options.ops);
     if (!first_failure) ++result.runs;
-    std::unique_ptr<Stepper> stepper = make_stepper();
+    std::unique_ptr<Stepper> stepper;
+    try {
+      stepper = make_stepper();
+    } catch (const ImplementationStopped& e) {
+      fail({}, start_violation(e));
+    }
     std::vector<Op> ops;
     for (const GenOp& g : generated) {
       if (ops.size() == static_cast<std::size_t>(options.max_ops)) break;
@@ -90,8 +107,8 @@ CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& m
   // RapidCheck announces its global configuration on std::cerr the first
   // time it loads it; our seed is explicit, so that line only misleads.
   std::streambuf* cerr_buf = std::cerr.rdbuf(nullptr);
-  rc::detail::TestResult outcome = rc::detail::checkTestable(
-      [&campaign] { campaign.run_property(); }, metadata, params, quiet);
+  rc::detail::TestResult outcome =
+      rc::detail::checkTestable([&campaign] { campaign.run_property(); }, metadata, params, quiet);
   std::cerr.rdbuf(cerr_buf);
   std::cerr.clear();
 
@@ -104,12 +121,56 @@ CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& m
   return result;
 }
 
-OpSet supported_by(const std::function<std::unique_ptr<Implementation>()>& make, OpSet ops) {
+bool costly_to_rerun(InvariantId id) { return id == InvariantId::HANG || id == InvariantId::OOM; }
+
+Violation start_violation(const ImplementationStopped& e) {
+  return stop_violation(e, 0, "while starting, before any op was sent");
+}
+
+Trace trace_from_start(const ImplFactory& make, const Config& config, const std::vector<Op>& ops) {
+  std::unique_ptr<Implementation> impl;
   try {
-    return ops & make()->supported_ops();
-  } catch (const std::exception&) {
-    return ops;
+    impl = make();
+  } catch (const ImplementationStopped& e) {
+    Trace trace;
+    trace.violation = start_violation(e);
+    return trace;
   }
+  return trace_ops(std::move(impl), config, ops, false);
+}
+
+std::string campaign_shrink_note(int skipped, InvariantId id) {
+  return fmt::format(
+      "shrinking: RapidCheck's {} candidate sequences were not run, each could cost a {} "
+      "(a timeout or a memory fill); the sequence was shrunk by dropping single ops instead",
+      skipped, invariant_name(id));
+}
+
+std::string shrink_note(int skipped, int budget, InvariantId id) {
+  return fmt::format(
+      "shrinking cut short: {} candidate sequences not re-run after {} that failed with {} "
+      "(each costs a timeout or a memory fill); the sequence may not be minimal",
+      skipped, budget, invariant_name(id));
+}
+
+StartProbe probe_start(const ImplFactory& make, OpSet ops) {
+  StartProbe probe;
+  probe.ops = ops;
+  try {
+    probe.ops = ops & make()->supported_ops();
+  } catch (const ImplementationStopped& e) {
+    probe.stopped = start_violation(e);
+  } catch (const std::exception&) {
+    // Bad input (a load error): the campaign reports it itself.
+  }
+  return probe;
+}
+
+CheckResult start_failure_result(const Violation& stopped) {
+  CheckResult out;
+  out.runs = 1;
+  out.finding = Finding{stopped, {}, {}, true, {}};
+  return out;
 }
 
 CheckResult result_counts(const CampaignResult& campaign) {

@@ -41,15 +41,42 @@ struct CampaignResult {
   // RapidCheck's minimal failing sequence and its violation, if any failed.
   std::optional<std::vector<Op>> failing;
   Violation violation;
+  // RapidCheck's shrinking candidates not run (a costly finding).
+  int shrinks_skipped = 0;
   std::string error;  // set when RapidCheck itself could not run
 };
 
 CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& make_stepper);
 
-// The kinds of `ops` that the implementation `make` gives supports (a v1
-// plug-in has only the core ops); `ops` unchanged when it cannot start, so
-// the campaign reports that failure itself.
-OpSet supported_by(const std::function<std::unique_ptr<Implementation>()>& make, OpSet ops);
+// Whether re-running a sequence that fails this way costs a timeout or a
+// memory fill: shrinking such findings is bounded (costly_shrink_runs).
+bool costly_to_rerun(InvariantId id);
+
+// The violation of an implementation that stopped while it was being built
+// (a plug-in whose worker died or hung before it answered): no op was sent.
+Violation start_violation(const ImplementationStopped& e);
+
+// trace_ops on a fresh implementation from `make`; when it stops while being
+// built, a trace of no steps with that violation.
+Trace trace_from_start(const ImplFactory& make, const Config& config, const std::vector<Op>& ops);
+
+// The notes for a finding whose shrinking skipped `skipped` candidates: in
+// the campaign (all of RapidCheck's), and in the concrete pass (past its
+// budget of failing re-runs).
+std::string campaign_shrink_note(int skipped, InvariantId id);
+std::string shrink_note(int skipped, int budget, InvariantId id);
+
+// One implementation built before a campaign: the op kinds it supports, or
+// the finding when it stops while being built. No campaign follows such a
+// stop: no sequence of ops can change it, and each re-run may cost a timeout.
+struct StartProbe {
+  OpSet ops = kAllOps;
+  std::optional<Violation> stopped;
+};
+StartProbe probe_start(const ImplFactory& make, OpSet ops);
+
+// The finding and counts for an implementation that stopped while starting.
+CheckResult start_failure_result(const Violation& stopped);
 
 // A CheckResult with the campaign's counts and error, and no finding yet.
 CheckResult result_counts(const CampaignResult& campaign);

@@ -1,8 +1,9 @@
 #include "checker/diff_engine.h"
 
-#include <exception>
-
 #include <fmt/format.h>
+
+#include <chrono>
+#include <exception>
 
 #include "checker/snapshot_diff.h"
 
@@ -91,7 +92,14 @@ Trace trace_diff(const ImplFactory& reference, const ImplFactory& impl, const Co
 CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
                         const DiffOptions& asked) {
   DiffOptions options = asked;
-  options.check.ops = supported_by(make, asked.check.ops);
+  auto start = std::chrono::steady_clock::now();
+  StartProbe probe = probe_start(make, asked.check.ops);
+  if (probe.stopped) {
+    CheckResult out = start_failure_result(*probe.stopped);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
+  options.check.ops = probe.ops;
   const Config& config = options.check.config;
   CanonicalComparer scratch;
   CampaignResult campaign = run_campaign(options.check, [&] {
@@ -104,9 +112,15 @@ CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
     // for another reason: shrink toward what the replay will see.
     Trace first = trace_diff(reference, make, config, *campaign.failing, false);
     InvariantId id = first.violation ? first.violation->id : campaign.violation.id;
+    int costly = 0, skipped = 0;
     auto failing_prefix = [&](const std::vector<Op>& ops) -> std::optional<std::size_t> {
+      if (costly_to_rerun(id) && costly >= options.check.costly_shrink_runs) {
+        ++skipped;  // out of budget: counts as passing, unrun
+        return std::nullopt;
+      }
       Trace t = trace_diff(reference, make, config, ops, false);
       if (!t.violation || t.violation->id != id) return std::nullopt;
+      if (costly_to_rerun(id)) ++costly;
       return t.steps.size();
     };
     std::vector<Op> ops = failing_prefix(*campaign.failing)
@@ -114,6 +128,10 @@ CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
                               : *campaign.failing;
     Trace trace = trace_diff(reference, make, config, ops, false);
     out.finding = finding_from_trace(std::move(ops), trace, campaign.violation);
+    if (campaign.shrinks_skipped > 0)
+      out.finding->notes.push_back(campaign_shrink_note(campaign.shrinks_skipped, id));
+    if (skipped > 0)
+      out.finding->notes.push_back(shrink_note(skipped, options.check.costly_shrink_runs, id));
   }
   out.shrink_seconds = campaign.shrink_seconds;
   out.seconds = campaign.seconds;

@@ -15,7 +15,10 @@ using ImplFactory = std::function<std::unique_ptr<Implementation>()>;
 
 // `ops` must break `id` when run on a fresh implementation from `make`; the
 // result does too, is no longer, and ends at the failing op.
+// When breaking `id` is costly to re-run (a HANG, an OOM), at most
+// `costly_runs` failing candidates are re-run; `skipped` counts the
+// candidates that were not.
 std::vector<Op> minimize_ops(const ImplFactory& make, const Config& config, std::vector<Op> ops,
-                             InvariantId id);
+                             InvariantId id, int costly_runs = 8, int* skipped = nullptr);
 
 }  // namespace cow

@@ -26,15 +26,31 @@ class HarnessStepper : public Stepper {
 CheckResult check_random(const ImplFactory& make, const CheckOptions& asked) {
   auto start = std::chrono::steady_clock::now();
   CheckOptions options = asked;
-  options.ops = supported_by(make, asked.ops);
+  StartProbe probe = probe_start(make, asked.ops);
+  if (probe.stopped) {
+    CheckResult out = start_failure_result(*probe.stopped);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
+  options.ops = probe.ops;
   CampaignResult campaign = run_campaign(
       options, [&] { return std::make_unique<HarnessStepper>(make(), options.config); });
   CheckResult out = result_counts(campaign);
   if (campaign.failing && out.error.empty()) {
+    int skipped = 0;
     std::vector<Op> ops =
-        minimize_ops(make, options.config, *campaign.failing, campaign.violation.id);
-    Trace trace = trace_ops(make(), options.config, ops, false);
+        campaign.failing->empty()
+            ? *campaign.failing
+            : minimize_ops(make, options.config, *campaign.failing, campaign.violation.id,
+                           options.costly_shrink_runs, &skipped);
+    Trace trace = trace_from_start(make, options.config, ops);
     out.finding = finding_from_trace(std::move(ops), trace, campaign.violation);
+    if (campaign.shrinks_skipped > 0)
+      out.finding->notes.push_back(
+          campaign_shrink_note(campaign.shrinks_skipped, campaign.violation.id));
+    if (skipped > 0)
+      out.finding->notes.push_back(
+          shrink_note(skipped, options.costly_shrink_runs, campaign.violation.id));
   }
   // Both clocks include the concrete shrinking pass above.
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

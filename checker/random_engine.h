@@ -26,8 +26,13 @@ struct CheckOptions {
   Config config;
   std::uint64_t seed = 1;
   int runs = 1000;
-  int max_ops = 24;  // short sequences keep shrinking to seconds
+  int max_ops = 24;     // short sequences keep shrinking to seconds
   OpSet ops = kAllOps;  // the op kinds generated
+  // Shrinking a finding that stops the implementation the slow way (HANG,
+  // OOM: each re-run that fails costs a timeout or a memory fill) re-runs
+  // at most this many failing candidates, per shrinking pass; the finding's
+  // notes say what was skipped.
+  int costly_shrink_runs = 8;
   std::function<void(const CheckProgress&)> on_progress;  // at most once a second
 };
 
@@ -39,13 +44,15 @@ struct Finding {
   // False when the minimized sequence did not fail again on a fresh run (a
   // non-deterministic implementation): the violation is the one first seen.
   bool reproduced = true;
+  // What a reader should know about how it was found: shrinking cut short.
+  std::vector<std::string> notes;
 };
 
 struct CheckResult {
-  int runs = 0;               // generated sequences run (shrinking not counted)
-  std::uint64_t ops = 0;      // ops applied and checked, shrinking included
-  double seconds = 0;         // in all
-  double shrink_seconds = 0;  // of which spent shrinking
+  int runs = 0;                  // generated sequences run (shrinking not counted)
+  std::uint64_t ops = 0;         // ops applied and checked, shrinking included
+  double seconds = 0;            // in all
+  double shrink_seconds = 0;     // of which spent shrinking
   std::size_t found_length = 0;  // ops in the failing sequence before shrinking
   std::optional<Finding> finding;
   std::string error;  // set when RapidCheck itself could not run

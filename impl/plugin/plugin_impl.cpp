@@ -1,12 +1,13 @@
 #include "impl/plugin/plugin_impl.h"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
+#include "impl/plugin/reply_decode.h"
 #include "impl/plugin/wire.h"
 
 namespace cow::plugin {
@@ -19,86 +20,39 @@ static_assert(static_cast<int>(MapKind::SharedFile) == 5 &&
               static_cast<int>(ReusePolicy::Exclusive) == 2 &&
               static_cast<int>(OomPolicy::Kill) == 1);
 
-// The ABI's statuses map one to one, but for 6, COW_UNSUPPORTED, which is
-// no outcome (the caller throws UnsupportedOp). Any other value is a
-// plug-in bug that no outcome can express: it is reported as a crash.
-Status to_status(std::uint32_t s, const Op& op) {
-  switch (s) {
-    case 0: return Status::Ok;
-    case 1: return Status::NoSuchProcess;
-    case 2: return Status::BadAddress;
-    case 3: return Status::ProtFault;
-    case 4: return Status::OutOfMemory;
-    case 5: return Status::ProcLimit;
-    case 7: return Status::Suspended;
-    case 8: return Status::Killed;
-    case 9: return Status::Busy;
-    case 10: return Status::NoSuchPin;
-    default: break;
-  }
-  throw std::runtime_error(to_string(op) + " returned status " + std::to_string(s) +
-                           ", which the ABI does not define");
-}
-
-Fault to_fault(std::uint32_t f, const Op& op) {
-  switch (f) {
-    case 0: return Fault::None;
-    case 1: return Fault::CowCopy;
-    case 2: return Fault::CowReuse;
-    case 3: return Fault::ZeroFill;
-    case 4: return Fault::SwapIn;
-    case 5: return Fault::PageIn;
-    default: break;
-  }
-  throw std::runtime_error(to_string(op) + " reported fault " + std::to_string(f) +
-                           ", which the ABI does not define");
-}
-
 wire::Code to_code(OpKind kind) {
   switch (kind) {
-    case OpKind::Fork: return wire::Code::Fork;
-    case OpKind::Write: return wire::Code::Write;
-    case OpKind::Read: return wire::Code::Read;
-    case OpKind::Exit: return wire::Code::Exit;
-    case OpKind::Exec: return wire::Code::Exec;
-    case OpKind::Vfork: return wire::Code::Vfork;
-    case OpKind::Mmap: return wire::Code::Mmap;
-    case OpKind::Munmap: return wire::Code::Munmap;
-    case OpKind::Swapout: return wire::Code::Swapout;
-    case OpKind::Pin: return wire::Code::Pin;
-    case OpKind::Unpin: return wire::Code::Unpin;
-    case OpKind::Copyout: return wire::Code::Copyout;
+    case OpKind::Fork:
+      return wire::Code::Fork;
+    case OpKind::Write:
+      return wire::Code::Write;
+    case OpKind::Read:
+      return wire::Code::Read;
+    case OpKind::Exit:
+      return wire::Code::Exit;
+    case OpKind::Exec:
+      return wire::Code::Exec;
+    case OpKind::Vfork:
+      return wire::Code::Vfork;
+    case OpKind::Mmap:
+      return wire::Code::Mmap;
+    case OpKind::Munmap:
+      return wire::Code::Munmap;
+    case OpKind::Swapout:
+      return wire::Code::Swapout;
+    case OpKind::Pin:
+      return wire::Code::Pin;
+    case OpKind::Unpin:
+      return wire::Code::Unpin;
+    case OpKind::Copyout:
+      return wire::Code::Copyout;
   }
   return wire::Code::Read;
-}
-
-// The ops whose outcome may carry a fault.
-bool may_fault(OpKind kind) {
-  return kind == OpKind::Write || kind == OpKind::Read || kind == OpKind::Pin ||
-         kind == OpKind::Copyout;
 }
 
 bool valid_map_kind(std::uint32_t k) { return k >= 1 && k <= 5; }
 
 }  // namespace
-
-const char* entry_point_name(OpKind kind) {
-  switch (kind) {
-    case OpKind::Fork: return "fork";
-    case OpKind::Write: return "write";
-    case OpKind::Read: return "read";
-    case OpKind::Exit: return "exit";
-    case OpKind::Exec: return "exec";
-    case OpKind::Vfork: return "vfork";
-    case OpKind::Mmap: return "mmap";
-    case OpKind::Munmap: return "munmap";
-    case OpKind::Swapout: return "swapout";
-    case OpKind::Pin: return "pin";
-    case OpKind::Unpin: return "unpin";
-    case OpKind::Copyout: return "copyout";
-  }
-  return "?";
-}
 
 PluginImplementation::PluginImplementation(const std::string& library, const Config& config,
                                            const WorkerLimits& limits, const std::string& worker)
@@ -153,11 +107,10 @@ std::string PluginImplementation::missing_for(std::span<const Op> ops) const {
   std::map<std::string, std::string> missing;  // what is missing -> the first op that needs it
   for (const Op& op : ops) {
     if (supports(op)) continue;
-    std::string what =
-        !supports(op.kind)
-            ? std::string("has no ") + entry_point_name(op.kind) + " entry point"
-            : std::string("has an mmap that does not take ") + std::string(map_kind_name(op.map)) +
-                  " (map_kinds)";
+    std::string what = !supports(op.kind)
+                           ? std::string("has no ") + entry_point_name(op.kind) + " entry point"
+                           : std::string("has an mmap that does not take ") +
+                                 std::string(map_kind_name(op.map)) + " (map_kinds)";
     std::string needed_by = fmt::format("'{}'", to_string(op));
     missing.emplace(std::move(what), std::move(needed_by));
   }
@@ -187,21 +140,16 @@ Outcome PluginImplementation::apply(const Op& op) {
                         static_cast<std::uint32_t>(op.map),
                         op.rw ? 1u : 0u,
                         op.pin};
+  worker_.set_activity(
+      fmt::format("answering '{}' ({}())", to_string(op), entry_point_name(op.kind)));
   worker_.send(&request, sizeof request);
   wire::Reply reply{};
   worker_.receive(&reply, sizeof reply);
   if (reply.status == 6)  // COW_UNSUPPORTED, from the plug-in itself
     throw UnsupportedOp("plug-in " + library_ + " answered COW_UNSUPPORTED to '" + to_string(op) +
                         "': it does not do this op");
-  Outcome outcome{to_status(reply.status, op), to_fault(reply.fault, op), 0, 0, 0};
-  if (outcome.status == Status::Ok) {
-    if (op.kind == OpKind::Fork || op.kind == OpKind::Vfork) outcome.child = reply.child;
-    if (op.kind == OpKind::Read || op.kind == OpKind::Unpin) outcome.value = reply.value;
-    if (op.kind == OpKind::Pin) outcome.pin = reply.pin;
-    if (!may_fault(op.kind)) outcome.fault = Fault::None;
-  } else {
-    outcome.fault = Fault::None;
-  }
+  Outcome outcome = decode_outcome(reply, op, worker_);
+  last_op_ = to_string(op);
   track(op, outcome);
   return outcome;
 }
@@ -211,87 +159,44 @@ void PluginImplementation::track(const Op& op, const Outcome& outcome) {
   if (outcome.status != Status::Ok) return;
   switch (op.kind) {
     case OpKind::Fork:
-    case OpKind::Vfork: live_.insert(outcome.child); break;
-    case OpKind::Exit: live_.erase(op.pid); break;
-    case OpKind::Pin: pins_.insert(outcome.pin); break;
-    case OpKind::Unpin: pins_.erase(op.pin); break;
-    default: break;
+    case OpKind::Vfork:
+      live_.insert(outcome.child);
+      break;
+    case OpKind::Exit:
+      live_.erase(op.pid);
+      break;
+    case OpKind::Pin:
+      pins_.insert(outcome.pin);
+      break;
+    case OpKind::Unpin:
+      pins_.erase(op.pin);
+      break;
+    default:
+      break;
   }
 }
-
-namespace {
-
-template <class T>
-std::vector<T> receive_records(WorkerProcess& worker, std::uint32_t count) {
-  std::vector<T> records(count);
-  worker.receive(records.data(), records.size() * sizeof(T));
-  return records;
-}
-
-PageData page(const std::uint32_t (&words)[wire::kWords], std::uint32_t used) {
-  PageData data{};
-  for (std::uint32_t w = 0; w < kMaxWords && w < used; ++w) data[w] = words[w];
-  return data;
-}
-
-MapKind map_kind(std::uint32_t k) {
-  return k <= 5 ? static_cast<MapKind>(k) : MapKind::None;
-}
-
-}  // namespace
 
 std::optional<Snapshot> PluginImplementation::snapshot() const {
   if (!worker_.white_box()) return std::nullopt;
   std::vector<std::uint32_t> live(live_.begin(), live_.end());
   std::vector<std::uint32_t> pins(pins_.begin(), pins_.end());
-  wire::Request request{wire::Code::Snapshot, static_cast<std::uint32_t>(live.size()), 0, 0, 0,
-                        0, 0, 0, static_cast<std::uint32_t>(pins.size())};
+  wire::Request request{wire::Code::Snapshot,
+                        static_cast<std::uint32_t>(live.size()),
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        static_cast<std::uint32_t>(pins.size())};
+  // Each call into the plug-in that returns is progress: a large machine's
+  // view takes as long as it takes, and a stop here names the op before it.
+  worker_.set_activity(last_op_.empty() ? "showing its state before the first op"
+                                        : "showing its state after '" + last_op_ + "'");
   worker_.send(&request, sizeof request);
   worker_.send(live.data(), live.size() * sizeof(std::uint32_t));
   worker_.send(pins.data(), pins.size() * sizeof(std::uint32_t));
-  wire::Reply reply{};
-  worker_.receive(&reply, sizeof reply);
-  wire::SnapshotHeader header{};
-  worker_.receive(&header, sizeof header);
-  auto procs = receive_records<wire::ProcRecord>(worker_, header.procs);
-  auto ptes = receive_records<wire::PteRecord>(worker_, header.ptes);
-  auto frames = receive_records<wire::FrameRecord>(worker_, header.frames);
-  auto slots = receive_records<wire::SlotRecord>(worker_, header.slots);
-  auto pin_records = receive_records<wire::PinRecord>(worker_, header.pins);
-
-  Snapshot snap;
-  snap.total_frames = header.frames;
-  snap.free_frames = header.free_frames;
-  for (const wire::ProcRecord& p : procs)
-    if (p.live) snap.procs.push_back({p.pid, p.space, p.suspended != 0});
-  std::vector<bool> named(frames.size(), false);
-  for (const wire::PteRecord& p : ptes) {
-    PteView view;
-    view.pid = p.pid;
-    view.vpn = p.vpn;
-    view.kind = map_kind(p.kind);
-    view.present = p.present != 0;
-    view.writable = p.writable != 0;
-    view.cow = p.cow != 0;
-    view.exclusive = p.exclusive != 0;
-    view.frame = p.present ? p.frame : kNoFrame;
-    view.slot = p.present ? kNoSlot : p.slot;
-    snap.ptes.push_back(view);
-    if (p.present && p.frame < named.size()) named[p.frame] = true;
-  }
-  for (const wire::PinRecord& p : pin_records) {
-    if (!p.held) continue;
-    snap.pins.push_back({p.id, p.frame, p.rw != 0});
-    if (p.frame < named.size()) named[p.frame] = true;
-  }
-  for (Pfn f = 0; f < frames.size(); ++f) {
-    if (frames[f].refcount == 0 && !named[f]) continue;
-    snap.frames.push_back(
-        {f, frames[f].refcount, page(frames[f].contents, config_.words), frames[f].cache != 0});
-  }
-  for (const wire::SlotRecord& s : slots)
-    snap.slots.push_back({s.slot, s.refcount, page(s.contents, config_.words)});
-  return snap;
+  return read_snapshot(worker_, config_, live, pins);
 }
 
 }  // namespace cow::plugin

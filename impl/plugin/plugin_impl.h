@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "impl/plugin/reply_decode.h"
 #include "impl/plugin/worker_process.h"
 #include "spec/implementation.h"
 
@@ -67,9 +68,7 @@ class PluginImplementation : public Implementation {
   mutable WorkerProcess worker_;
   std::set<Pid> live_ = {kInitPid};  // from the outcomes, to ask for their PTEs
   std::set<PinId> pins_;             // held, from the outcomes
+  std::string last_op_;              // the last op sent, for messages
 };
-
-// The ABI entry point that serves ops of this kind ("read", "mmap", ...).
-const char* entry_point_name(OpKind kind);
 
 }  // namespace cow::plugin

@@ -9,8 +9,9 @@
 
 namespace cow::plugin::wire {
 
-inline constexpr int kRequestFd = 3;  // the worker reads requests here
-inline constexpr int kReplyFd = 4;    // and writes replies here
+inline constexpr int kRequestFd = 3;                      // the worker reads requests here
+inline constexpr int kReplyFd = 4;                        // and writes replies here
+inline constexpr int kProgressFd = 5;                     // a memfd holding one Progress, shared
 inline constexpr std::uint32_t kHelloMagic = 0x636f7732;  // "cow2"
 inline constexpr std::uint32_t kWords = 4;  // = cow::kMaxWords, words per frame in a snapshot
 
@@ -108,6 +109,15 @@ struct SlotRecord {
 // `held` is 0 when the plug-in says the id is not held.
 struct PinRecord {
   std::uint32_t id, held, frame, rw;
+};
+
+// Shared by the oracle and its worker (mapped from kProgressFd), so that the
+// oracle tells a slow plug-in from a stuck one without reading a clock, and
+// a worker that lost its pipes from a plug-in that called exit(). The
+// worker updates it with __atomic builtins; the oracle only reads.
+struct Progress {
+  std::uint32_t calls;       // calls into the plug-in that returned, so far
+  std::uint32_t pipe_errno;  // why the worker's own pipe I/O failed (0: it did not)
 };
 
 }  // namespace cow::plugin::wire

@@ -5,11 +5,12 @@
 // usage: cowcheck-worker PLUGIN.so PAGES FRAMES PROCS WORDS POLICY OOM
 // (POLICY and OOM as the ABI numbers cow_reuse_policy and cow_oom_policy)
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <algorithm>
 #include <cstring>
 #include <set>
 #include <string>
@@ -24,12 +25,38 @@ namespace {
 
 using namespace cow::plugin::wire;
 
+// Shared with the oracle (wire::Progress); a private stand-in when the
+// worker runs without one (by hand).
+Progress* progress = [] {
+  void* shared =
+      ::mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED, kProgressFd, 0);
+  static Progress alone{};
+  return shared == MAP_FAILED ? &alone : static_cast<Progress*>(shared);
+}();
+
+// After every call into the plug-in that returned.
+void returned() { __atomic_add_fetch(&progress->calls, 1, __ATOMIC_RELEASE); }
+
+// The worker's own pipe failed while the oracle is still there to ask (a
+// plug-in that closed or reused descriptors 3-5): say so, so that this end
+// is not taken for a plug-in calling exit().
+[[noreturn]] void pipe_broken(int error) {
+  __atomic_store_n(&progress->pipe_errno, static_cast<std::uint32_t>(error ? error : EIO),
+                   __ATOMIC_RELEASE);
+  std::_Exit(0);
+}
+
+// False at the end of the requests (the oracle closed its end).
 bool read_all(void* buf, std::size_t n) {
   auto* p = static_cast<char*>(buf);
+  bool first = true;
   while (n > 0) {
     ssize_t got = ::read(kRequestFd, p, n);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
+    if (got < 0) pipe_broken(errno);
+    if (got == 0 && !first) pipe_broken(EPIPE);  // cut mid-request
+    first = false;
+    if (got == 0) return false;
     p += got;
     n -= static_cast<std::size_t>(got);
   }
@@ -41,7 +68,8 @@ void write_all(const void* buf, std::size_t n) {
   while (n > 0) {
     ssize_t put = ::write(kReplyFd, p, n);
     if (put < 0 && errno == EINTR) continue;
-    if (put <= 0) std::_Exit(0);  // the oracle is gone
+    if (put < 0 && errno == EPIPE) std::_Exit(0);  // the oracle is gone, nobody to tell
+    if (put <= 0) pipe_broken(errno);
     p += put;
     n -= static_cast<std::size_t>(put);
   }
@@ -70,13 +98,16 @@ std::uint32_t map_kinds() {
 }
 
 std::uint32_t supported_ops() {
-  std::uint32_t ops = op_bit(Code::Fork) | op_bit(Code::Write) | op_bit(Code::Read) |
-                      op_bit(Code::Exit);
-  const std::pair<bool, Code> optional[] = {
-      {table.exec != nullptr, Code::Exec},       {table.vfork != nullptr, Code::Vfork},
-      {map_kinds() != 0, Code::Mmap},            {table.munmap != nullptr, Code::Munmap},
-      {table.swapout != nullptr, Code::Swapout}, {table.pin != nullptr, Code::Pin},
-      {table.unpin != nullptr, Code::Unpin},     {table.copyout != nullptr, Code::Copyout}};
+  std::uint32_t ops =
+      op_bit(Code::Fork) | op_bit(Code::Write) | op_bit(Code::Read) | op_bit(Code::Exit);
+  const std::pair<bool, Code> optional[] = {{table.exec != nullptr, Code::Exec},
+                                            {table.vfork != nullptr, Code::Vfork},
+                                            {map_kinds() != 0, Code::Mmap},
+                                            {table.munmap != nullptr, Code::Munmap},
+                                            {table.swapout != nullptr, Code::Swapout},
+                                            {table.pin != nullptr, Code::Pin},
+                                            {table.unpin != nullptr, Code::Unpin},
+                                            {table.copyout != nullptr, Code::Copyout}};
   for (auto [has, code] : optional)
     if (has) ops |= op_bit(code);
   return ops;
@@ -88,6 +119,7 @@ void load(const char* path) {
   auto entry = reinterpret_cast<cow_plugin_entry_fn>(::dlsym(library, COW_PLUGIN_ENTRY));
   if (!entry) refuse("does not export " COW_PLUGIN_ENTRY "()");
   const cow_plugin* plugin = entry();
+  returned();
   if (!plugin) refuse(COW_PLUGIN_ENTRY "() returned NULL");
   if (plugin->abi_version == 0 || plugin->abi_version > COW_ABI_VERSION)
     refuse("built for ABI version " + std::to_string(plugin->abi_version) +
@@ -127,13 +159,19 @@ Reply serve_op(cow_instance* in, const Request& r) {
   cow_fault fault = COW_FAULT_NONE;
   cow_status status = COW_UNSUPPORTED;
   switch (r.code) {
-    case Code::Fork: status = table.fork(in, r.pid, &reply.child); break;
-    case Code::Write: status = table.write(in, r.pid, r.vpn, r.word, r.value, &fault); break;
+    case Code::Fork:
+      status = table.fork(in, r.pid, &reply.child);
+      break;
+    case Code::Write:
+      status = table.write(in, r.pid, r.vpn, r.word, r.value, &fault);
+      break;
     case Code::Read:
       status = table.read_fault ? table.read_fault(in, r.pid, r.vpn, r.word, &reply.value, &fault)
                                 : table.read(in, r.pid, r.vpn, r.word, &reply.value);
       break;
-    case Code::Exit: status = table.exit(in, r.pid); break;
+    case Code::Exit:
+      status = table.exit(in, r.pid);
+      break;
     case Code::Exec:
       if (table.exec) status = table.exec(in, r.pid);
       break;
@@ -159,8 +197,10 @@ Reply serve_op(cow_instance* in, const Request& r) {
     case Code::Copyout:
       if (table.copyout) status = table.copyout(in, r.pid, r.vpn, r.word, r.value, &fault);
       break;
-    case Code::Snapshot: break;
+    case Code::Snapshot:
+      break;
   }
+  returned();
   reply.status = status;
   reply.fault = fault;
   return reply;
@@ -191,7 +231,9 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
     ProcRecord record{pid, 1, pid, 0};
     if (table.proc) {
       cow_proc view{pid, 0};
-      if (table.proc(in, pid, &view) == COW_OK) {
+      cow_status status = table.proc(in, pid, &view);
+      returned();
+      if (status == COW_OK) {
         record.space = view.space;
         record.suspended = view.suspended;
       } else {
@@ -208,7 +250,9 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
       cow_pte pte{};
       pte.kind = v1 ? COW_MAP_PRIVATE_ANON : COW_MAP_NONE;
       pte.slot = COW_NO_SLOT;
-      if (table.pte(in, proc.pid, vpn, &pte) != COW_OK) {
+      cow_status status = table.pte(in, proc.pid, vpn, &pte);
+      returned();
+      if (status != COW_OK) {
         pte = cow_pte{};
         pte.kind = v1 ? COW_MAP_PRIVATE_ANON : COW_MAP_NONE;
         pte.slot = COW_NO_SLOT;
@@ -228,7 +272,9 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
     FrameRecord& record = frames[f];
     std::memset(&record, 0, sizeof record);
     if (table.frame(in, f, &record.refcount, record.contents) != COW_OK) record.refcount = 0;
+    returned();
     if (table.frame_cache && table.frame_cache(in, f, &record.cache) != COW_OK) record.cache = 0;
+    returned();
   }
   std::vector<SlotRecord> slots;
   if (table.slot) {
@@ -236,7 +282,9 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
     for (std::uint32_t s = 0; s < count; ++s) {
       SlotRecord record{};
       record.slot = s;
-      if (table.slot(in, s, &record.refcount, record.contents) != COW_OK) continue;
+      cow_status status = table.slot(in, s, &record.refcount, record.contents);
+      returned();
+      if (status != COW_OK) continue;
       if (record.refcount != 0 || named_slots.count(s)) slots.push_back(record);
     }
   }
@@ -245,16 +293,19 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
     PinRecord record{id, 0, 0, 0};
     cow_pin view{};
     if (table.pin_view && table.pin_view(in, id, &view) == COW_OK)
-      record = {id, 1, view.frame, view.rw != 0};
+      record = {id, 1, view.frame, view.rw};
+    returned();
     pins.push_back(record);
   }
+  std::uint32_t free_frames = table.free_frames(in);
+  returned();
   Reply ok{COW_OK, 0, 0, 0, 0};
   SnapshotHeader header{static_cast<std::uint32_t>(procs.size()),
                         static_cast<std::uint32_t>(ptes.size()),
                         config.frames,
                         static_cast<std::uint32_t>(slots.size()),
                         static_cast<std::uint32_t>(pins.size()),
-                        table.free_frames(in)};
+                        free_frames};
   write_all(&ok, sizeof ok);
   write_all(&header, sizeof header);
   write_records(procs);
@@ -270,7 +321,9 @@ int main(int argc, char** argv) {
   if (argc != 8) refuse("usage: cowcheck-worker PLUGIN PAGES FRAMES PROCS WORDS POLICY OOM");
   // A plug-in that prints must not corrupt the protocol: stdout goes to stderr.
   ::dup2(STDERR_FILENO, STDOUT_FILENO);
-  auto number = [&](int i) { return static_cast<std::uint32_t>(std::strtoul(argv[i], nullptr, 10)); };
+  auto number = [&](int i) {
+    return static_cast<std::uint32_t>(std::strtoul(argv[i], nullptr, 10));
+  };
   cow_config config{};
   config.pages = number(2);
   config.frames = number(3);
@@ -282,12 +335,13 @@ int main(int argc, char** argv) {
 
   load(argv[1]);
   cow_instance* instance = table.create(&config);
+  returned();
   if (!instance) {
     static const char* const policies[] = {"mapcount", "pagecount", "exclusive"};
     refuse("create() returned NULL for this configuration (pages " + std::to_string(config.pages) +
-           ", frames " + std::to_string(config.frames) + ", procs " +
-           std::to_string(config.procs) + ", words " + std::to_string(config.words) +
-           ", policy " + (config.policy < 3 ? policies[config.policy] : "?") + ", oom " +
+           ", frames " + std::to_string(config.frames) + ", procs " + std::to_string(config.procs) +
+           ", words " + std::to_string(config.words) + ", policy " +
+           (config.policy < 3 ? policies[config.policy] : "?") + ", oom " +
            (config.oom == COW_OOM_KILL ? "kill" : "error") + ")");
   }
   Hello hello{kHelloMagic, 1, white_box() ? 1u : 0u, table.abi_version, supported_ops(),

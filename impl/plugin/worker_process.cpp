@@ -3,19 +3,24 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <mutex>
 #include <vector>
 
-#include "impl/plugin/wire.h"
 #include "spec/implementation.h"
 
 namespace cow::plugin {
@@ -23,20 +28,76 @@ namespace cow::plugin {
 namespace {
 
 using Kind = ImplementationStopped::Kind;
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
 
-// VmHWM of a live process, in bytes; 0 when it cannot be read.
-std::size_t peak_resident(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmHWM:") {
-      std::size_t kib = 0;
-      status >> kib;
-      return kib * 1024;
-    }
-    status.ignore(1 << 12, '\n');
+// How often a waiting oracle looks at the worker. Only how soon a verdict
+// comes depends on it, never which verdict.
+constexpr int kPollMs = 20;
+
+// ---- Every live worker's process group, for the signal handler ----------
+
+constexpr int kMaxWorkers = 1024;
+std::atomic<pid_t> worker_groups[kMaxWorkers];
+
+void remember_group(pid_t group) {
+  for (auto& slot : worker_groups) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, group)) return;
   }
-  return 0;
+}
+
+void forget_group(pid_t group) {
+  for (auto& slot : worker_groups) {
+    pid_t expected = group;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+// A cowcheck stopped by SIGINT or SIGTERM takes its workers (and whatever
+// their plug-ins forked) with it, then dies of the same signal.
+void on_fatal_signal(int sig) {
+  kill_all_workers();
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void install_cleanup() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction old {};
+      ::sigaction(sig, nullptr, &old);
+      if (old.sa_handler != SIG_DFL) continue;  // ignored, or someone else's: leave it
+      struct sigaction act {};
+      act.sa_handler = on_fatal_signal;
+      ::sigemptyset(&act.sa_mask);
+      ::sigaction(sig, &act, nullptr);
+    }
+    std::atexit(kill_all_workers);
+  });
+}
+
+// ---- What the worker is doing, from outside -----------------------------
+
+nanoseconds cpu_time(pid_t pid) {
+  clockid_t clock;
+  timespec ts{};
+  if (::clock_getcpuclockid(pid, &clock) != 0 || ::clock_gettime(clock, &ts) != 0)
+    return nanoseconds{0};
+  return std::chrono::seconds(ts.tv_sec) + nanoseconds(ts.tv_nsec);
+}
+
+// The size of its address space (what RLIMIT_AS limits), in bytes.
+std::size_t address_space(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/statm", static_cast<int>(pid));
+  std::FILE* f = std::fopen(path, "r");
+  if (!f) return 0;
+  unsigned long pages = 0;
+  if (std::fscanf(f, "%lu", &pages) != 1) pages = 0;
+  std::fclose(f);
+  return pages * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
 
 std::string signal_name(int sig) {
@@ -44,24 +105,38 @@ std::string signal_name(int sig) {
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
 }
 
+std::string mib(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+
 // Runs in the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_worker(char* const* argv, int request_read, int reply_write,
-                              std::size_t memory_bytes) {
+[[noreturn]] void exec_worker(char* const* argv, int request_read, int reply_write, int progress_fd,
+                              std::size_t memory_bytes, pid_t oracle) {
+  // Its own group, so that stopping it stops whatever the plug-in forked;
+  // and its death with ours, even by SIGKILL.
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != oracle) ::_exit(127);
   rlimit memory{memory_bytes, memory_bytes};
   ::setrlimit(RLIMIT_AS, &memory);
   rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
-  // Move the pipe ends to the fixed descriptors, by way of high numbers so
-  // that neither dup2 clobbers the other.
+  // Move the descriptors to the fixed numbers by way of high ones, so that
+  // no dup2 clobbers another.
   int request = ::fcntl(request_read, F_DUPFD, 10);
   int reply = ::fcntl(reply_write, F_DUPFD, 10);
+  int progress = ::fcntl(progress_fd, F_DUPFD, 10);
   ::dup2(request, wire::kRequestFd);
   ::dup2(reply, wire::kReplyFd);
+  ::dup2(progress, wire::kProgressFd);
   ::execv(argv[0], argv);
   ::_exit(127);
 }
 
 }  // namespace
+
+void kill_all_workers() {
+  for (auto& slot : worker_groups)
+    if (pid_t group = slot.load(); group > 0) ::kill(-group, SIGKILL);
+}
 
 std::string default_worker_path() {
   if (const char* env = std::getenv("COWCHECK_WORKER")) return env;
@@ -72,13 +147,24 @@ std::string default_worker_path() {
 
 WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugin_path,
                              const Config& config, const WorkerLimits& limits)
-    : limits_(limits), plugin_(plugin_path) {
+    : limits_(limits), plugin_(plugin_path), budget_(limits.op_timeout + kStartAllowance) {
   if (::access(worker.c_str(), X_OK) != 0)
     throw PluginLoadError("cannot run the worker " + worker + ": " + std::strerror(errno));
   if (::access(plugin_path.c_str(), R_OK) != 0)
     throw PluginLoadError(plugin_path + ": " + std::strerror(errno));
   // A write to a worker that died must be an error we see, not our death.
   std::signal(SIGPIPE, SIG_IGN);
+  install_cleanup();
+
+  int progress_fd = ::memfd_create("cowcheck-progress", MFD_CLOEXEC);
+  if (progress_fd < 0 || ::ftruncate(progress_fd, sizeof(wire::Progress)) != 0)
+    throw std::runtime_error(std::string("memfd: ") + std::strerror(errno));
+  void* shared = ::mmap(nullptr, sizeof(wire::Progress), PROT_READ, MAP_SHARED, progress_fd, 0);
+  if (shared == MAP_FAILED) {
+    ::close(progress_fd);
+    throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
+  }
+  progress_ = static_cast<const wire::Progress*>(shared);
 
   int request[2], reply[2];
   if (::pipe2(request, O_CLOEXEC) != 0 || ::pipe2(reply, O_CLOEXEC) != 0)
@@ -94,10 +180,13 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
   std::vector<char*> args;
   for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  pid_t oracle = ::getpid();
   pid_ = ::fork();
-  if (pid_ == 0) exec_worker(args.data(), request[0], reply[1], limits.memory_bytes);
+  if (pid_ == 0)
+    exec_worker(args.data(), request[0], reply[1], progress_fd, limits.memory_bytes, oracle);
   ::close(request[0]);
   ::close(reply[1]);
+  ::close(progress_fd);
   request_fd_ = request[1];
   reply_fd_ = reply[0];
   if (pid_ < 0) {
@@ -105,8 +194,11 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
     ::close(reply_fd_);
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   }
+  ::setpgid(pid_, pid_);  // also here, so that the group exists before we could kill it
+  remember_group(pid_);
+  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
 
-  deadline_ = std::chrono::steady_clock::now() + limits_.op_timeout + std::chrono::seconds(5);
+  mark_.wall = std::chrono::steady_clock::now();
   wire::Hello hello{};
   receive(&hello, sizeof hello);
   if (hello.magic != wire::kHelloMagic) {
@@ -114,7 +206,7 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
     throw PluginLoadError(worker + " is not a cowcheck worker");
   }
   if (!hello.ok) {
-    std::string why(hello.message_length, '\0');
+    std::string why(std::min<std::uint32_t>(hello.message_length, 4096), '\0');
     receive(why.data(), why.size());
     kill_and_reap();
     throw PluginLoadError(plugin_path + ": " + why);
@@ -123,9 +215,13 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
   abi_version_ = hello.abi_version;
   ops_ = hello.ops;
   map_kinds_ = hello.map_kinds;
+  activity_ = "answering";
 }
 
-WorkerProcess::~WorkerProcess() { kill_and_reap(); }
+WorkerProcess::~WorkerProcess() {
+  kill_and_reap();
+  if (progress_) ::munmap(const_cast<wire::Progress*>(progress_), sizeof(wire::Progress));
+}
 
 void WorkerProcess::send(const void* data, std::size_t size) {
   if (pid_ < 0) throw ImplementationStopped(Kind::Crash, "the worker has already stopped");
@@ -133,73 +229,149 @@ void WorkerProcess::send(const void* data, std::size_t size) {
   while (size > 0) {
     ssize_t put = ::write(request_fd_, p, size);
     if (put < 0 && errno == EINTR) continue;
-    if (put <= 0) stopped("receiving a request");
+    if (put <= 0) stopped();
     p += put;
     size -= static_cast<std::size_t>(put);
   }
-  deadline_ = std::chrono::steady_clock::now() + limits_.op_timeout;
+  // A new request: a fresh budget, counted from the worker's state now.
+  budget_ = limits_.op_timeout;
+  mark_ = {__atomic_load_n(&progress_->calls, __ATOMIC_ACQUIRE), cpu_time(pid_),
+           std::max(mark_.memory, address_space(pid_)), std::chrono::steady_clock::now()};
 }
 
 void WorkerProcess::receive(void* data, std::size_t size) {
   if (pid_ < 0) throw ImplementationStopped(Kind::Crash, "the worker has already stopped");
   auto* p = static_cast<char*>(data);
   while (size > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline_ - std::chrono::steady_clock::now());
-    pollfd ready{reply_fd_, POLLIN, 0};
-    int n = left.count() > 0 ? ::poll(&ready, 1, static_cast<int>(left.count())) : 0;
+    pollfd ready[2] = {{reply_fd_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+    int n = ::poll(ready, pidfd_ >= 0 ? 2 : 1, kPollMs);
     if (n < 0 && errno == EINTR) continue;
-    if (n == 0) timed_out();
-    ssize_t got = ::read(reply_fd_, p, size);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) stopped("answering");
-    p += got;
-    size -= static_cast<std::size_t>(got);
+    if (n < 0) stopped();
+    if (ready[0].revents != 0) {
+      ssize_t got = ::read(reply_fd_, p, size);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) stopped();
+      p += got;
+      size -= static_cast<std::size_t>(got);
+      continue;
+    }
+    // The worker itself ended (a grandchild may still hold the pipe open):
+    // its own wait status says how.
+    if (ready[1].revents != 0) stopped();
+    if (pidfd_ < 0) {  // no pidfd (a kernel before 5.3): ask for its end instead
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+          info.si_pid == pid_)
+        stopped();
+    }
+    judge_progress(budget_);
   }
 }
 
-// No answer in time. A worker still filling its memory when the clock ran
-// out (a slow machine) is an OOM in the making, not a hang: look at its
-// peak resident size before killing it.
-void WorkerProcess::timed_out() {
-  std::size_t peak = peak_resident(pid_);
-  kill_and_reap();
-  std::string waited = std::to_string(limits_.op_timeout.count()) + " ms";
-  if (peak * 2 >= limits_.memory_bytes)
-    throw ImplementationStopped(Kind::OutOfMemory,
-                                plugin_ + " was still growing at " + std::to_string(peak >> 20) +
-                                    " MiB resident, near its memory limit of " +
-                                    std::to_string(limits_.memory_bytes >> 20) + " MiB, after " +
-                                    waited + " (killed)");
-  throw ImplementationStopped(Kind::Hang, plugin_ + " did not answer within " + waited + " (killed)");
+void WorkerProcess::judge_progress(milliseconds cpu_budget) {
+  auto now = std::chrono::steady_clock::now();
+  std::uint32_t calls = __atomic_load_n(&progress_->calls, __ATOMIC_ACQUIRE);
+  nanoseconds cpu = cpu_time(pid_);
+  std::size_t memory = address_space(pid_);
+  if (calls != mark_.calls || memory > mark_.memory) {
+    // A call into the plug-in returned, or its memory grew toward the limit
+    // (which bounds how long it can grow): not stuck.
+    mark_ = {calls, cpu, std::max(memory, mark_.memory), now};
+    return;
+  }
+  if (cpu - mark_.cpu >= cpu_budget) {
+    auto spent = std::chrono::duration_cast<milliseconds>(cpu - mark_.cpu).count();
+    // Spinning with its address space at the limit: it is retrying failed
+    // allocations, not looping on its own.
+    if (memory * 10 >= limits_.memory_bytes * 9) {
+      std::size_t at = memory;
+      kill_and_reap();
+      throw ImplementationStopped(Kind::OutOfMemory,
+                                  plugin_ + " spun for " + std::to_string(spent) +
+                                      " ms of CPU time with its address space at " + mib(at) +
+                                      ", its memory limit of " + mib(limits_.memory_bytes) +
+                                      " (--plugin-memory), while " + activity_ + " (killed)");
+    }
+    hang("spent " + std::to_string(spent) +
+         " ms of CPU time without answering or returning from a call (the limit is " +
+         std::to_string(cpu_budget.count()) + " ms of CPU: " +
+         (cpu_budget == limits_.op_timeout
+              ? "--op-timeout"
+              : "--op-timeout plus " + std::to_string(kStartAllowance.count()) + " ms to start") +
+         ")");
+  }
+  // The backstop for a worker that is not spinning: asleep or blocked, it
+  // used under 1% of the wall time since it last made progress. A worker
+  // that is merely slow for want of a CPU (a loaded machine) uses far more.
+  auto waited = now - mark_.wall;
+  if (waited >= limits_.blocked_timeout && (cpu - mark_.cpu) * 100 < waited)
+    hang("made no progress for " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
+         " s, using under 1% of a CPU (asleep or blocked: the backstop for a worker that does "
+         "not spin)");
 }
 
-// The worker closed its end: find out how it died and say so.
-void WorkerProcess::stopped(const char* while_doing) {
+void WorkerProcess::hang(const std::string& why) {
+  kill_and_reap();
+  throw ImplementationStopped(Kind::Hang,
+                              plugin_ + " " + why + " while " + activity_ + " (killed)");
+}
+
+void WorkerProcess::reject(const std::string& what) {
+  kill_and_reap();
+  throw ImplementationStopped(Kind::Crash, plugin_ + ": " + what);
+}
+
+// The worker ended or closed its end: find out how from its own wait status.
+void WorkerProcess::stopped() {
   int status = 0;
   rusage usage{};
   pid_t pid = pid_;
   ::close(request_fd_);
   ::close(reply_fd_);
-  request_fd_ = reply_fd_ = pid_ = -1;
-  if (::wait4(pid, &status, 0, &usage) != pid)
-    throw ImplementationStopped(Kind::Crash, plugin_ + " vanished while " + while_doing);
-  std::size_t peak = static_cast<std::size_t>(usage.ru_maxrss) * 1024;
-  std::string limit_mib = std::to_string(limits_.memory_bytes >> 20) + " MiB";
+  request_fd_ = reply_fd_ = -1;
+  // Its pipe closed before it ended (it is still writing why, or a plug-in
+  // closed descriptors it does not own): wait for its end as for an answer.
+  for (;;) {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+        info.si_pid == pid)
+      break;
+    pollfd ended{pidfd_, POLLIN, 0};
+    ::poll(&ended, pidfd_ >= 0 ? 1 : 0, kPollMs);
+    judge_progress(budget_);
+  }
+  pid_t reaped = ::wait4(pid, &status, 0, &usage);
+  if (reaped == 0 || reaped == -1) status = 0;
+  ::kill(-pid, SIGKILL);  // whatever the plug-in forked
+  forget_group(pid);
+  if (pidfd_ >= 0) ::close(pidfd_);
+  pidfd_ = -1;
+  pid_ = -1;
+  if (reaped != pid)
+    throw ImplementationStopped(Kind::Crash, plugin_ + " vanished while " + activity_);
+  std::uint32_t pipe_errno = __atomic_load_n(&progress_->pipe_errno, __ATOMIC_ACQUIRE);
+  if (pipe_errno != 0)
+    throw ImplementationStopped(
+        Kind::Crash, plugin_ + " broke its worker's pipe to the oracle (" +
+                         std::strerror(static_cast<int>(pipe_errno)) +
+                         ": the plug-in closed or reused descriptors 3-5) while " + activity_);
   if (WIFEXITED(status))
-    throw ImplementationStopped(Kind::Exit, plugin_ + " called exit(" +
-                                                std::to_string(WEXITSTATUS(status)) + ") while " +
-                                                while_doing);
+    throw ImplementationStopped(
+        Kind::Exit,
+        plugin_ + " called exit(" + std::to_string(WEXITSTATUS(status)) + ") while " + activity_);
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  std::size_t peak = std::max(static_cast<std::size_t>(usage.ru_maxrss) * 1024, std::size_t{0});
   // A plug-in that exhausts its address space usually dies touching the
-  // NULL its malloc returned: tell that apart by how much it had resident.
-  if (peak * 2 >= limits_.memory_bytes)
-    throw ImplementationStopped(Kind::OutOfMemory,
-                                plugin_ + " died (" + signal_name(sig) + ") at its memory limit of " +
-                                    limit_mib + " (peak " + std::to_string(peak >> 20) +
-                                    " MiB resident) while " + while_doing);
-  throw ImplementationStopped(Kind::Crash,
-                              plugin_ + " was killed by " + signal_name(sig) + " while " + while_doing);
+  // NULL its malloc returned: tell that apart by what its memory did.
+  bool at_limit = peak * 2 >= limits_.memory_bytes || mark_.memory * 10 >= limits_.memory_bytes * 9;
+  if (at_limit)
+    throw ImplementationStopped(Kind::OutOfMemory, plugin_ + " died (" + signal_name(sig) +
+                                                       ") at its memory limit of " +
+                                                       mib(limits_.memory_bytes) + " (peak " +
+                                                       mib(peak) + " resident) while " + activity_);
+  throw ImplementationStopped(
+      Kind::Crash, plugin_ + " was killed by " + signal_name(sig) + " while " + activity_);
 }
 
 void WorkerProcess::kill_and_reap() {
@@ -207,9 +379,13 @@ void WorkerProcess::kill_and_reap() {
   if (reply_fd_ >= 0) ::close(reply_fd_);
   request_fd_ = reply_fd_ = -1;
   if (pid_ > 0) {
+    ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
+    forget_group(pid_);
   }
+  if (pidfd_ >= 0) ::close(pidfd_);
+  pidfd_ = -1;
   pid_ = -1;
 }
 

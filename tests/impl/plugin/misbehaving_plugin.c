@@ -60,6 +60,9 @@ static void misbehave(void) {
 #elif defined(MISBEHAVE_ABORT)
   abort();
 #elif defined(MISBEHAVE_HANG)
+  for (volatile int spin = 0;; spin = spin + 1) {
+  }
+#elif defined(MISBEHAVE_SLEEP)
   for (;;) pause();
 #elif defined(MISBEHAVE_EXIT)
   exit(3);

@@ -238,5 +238,35 @@ TEST(PluginAbi, AnUndefinedStatusFromANewOpIsAnError) {
   }
 }
 
+// The oracle used this answer unchecked and crashed in spec/check_iso.cpp.
+TEST(PluginAbi, ASpaceThatDoesNotExistIsACrashNamingProc) {
+  PluginImplementation p = load(variant("variant_bad_space"));
+  p.apply(Op::munmap(1, 0, 1));
+  p.apply(Op::fork(1));
+  try {
+    p.snapshot();
+    ADD_FAILURE() << "accepted pid 2 in space 99";
+  } catch (const ImplementationStopped& e) {
+    EXPECT_EQ(e.kind(), ImplementationStopped::Kind::Crash);
+    EXPECT_NE(std::string(e.what()).find("proc(pid 2) returned space 99"), std::string::npos)
+        << e.what();
+  }
+}
+
+// 1 ms of CPU per pte(): far more than the op timeout in all, but every
+// call that returns is progress, so the white-box view is no HANG.
+TEST(PluginAbi, ASlowWhiteBoxViewIsNotAHang) {
+  Config config;
+  config.pages = 64;
+  config.frames = 64;
+  WorkerLimits limits;
+  limits.op_timeout = std::chrono::milliseconds(20);
+  PluginImplementation p(variant("variant_slow_pte"), config, limits, WORKER);
+  EXPECT_EQ(p.apply(Op::fork(1)).status, Status::Ok);
+  std::optional<Snapshot> snap = p.snapshot();  // 2 processes x 64 pages: 128 ms of CPU
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(snap->ptes.size(), 128u);
+}
+
 }  // namespace
 }  // namespace cow::plugin

@@ -6,6 +6,8 @@
  *   VARIANT_ANON_ONLY       mmap takes private anonymous mappings only
  *   VARIANT_PIN_NO_VIEW     pin without pin_view: refused at load time
  *   VARIANT_BAD_STATUS      unpin answers a status the ABI does not define
+ *   VARIANT_BAD_SPACE       proc() puts pid 2 in space 99, which does not exist
+ *   VARIANT_SLOW_PTE        pte() spends 1 ms of CPU time on every call
  * The example's own cow_plugin_entry is renamed out of the way. */
 #define cow_plugin_entry example_cow_plugin_entry
 #include "plugin.c"
@@ -18,6 +20,26 @@ static cow_status bad_unpin(cow_instance *in, uint32_t id, uint32_t word, uint32
   (void)word;
   *value = 0;
   return (cow_status)77;
+}
+#endif
+
+#ifdef VARIANT_BAD_SPACE
+static cow_status bad_proc(const cow_instance *in, uint32_t pid, struct cow_proc *out) {
+  cow_status status = plugin_proc(in, pid, out);
+  if (status == COW_OK && pid == 2) out->space = 99;
+  return status;
+}
+#endif
+
+#ifdef VARIANT_SLOW_PTE
+#include <time.h>
+static cow_status slow_pte(const cow_instance *in, uint32_t pid, uint32_t vpn,
+                           struct cow_pte *out) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &start);
+  do clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < 1000000L);
+  return plugin_pte(in, pid, vpn, out);
 }
 #endif
 
@@ -37,6 +59,10 @@ COW_EXPORT const struct cow_plugin *cow_plugin_entry(void) {
   variant.pin_view = NULL;
 #elif defined(VARIANT_BAD_STATUS)
   variant.unpin = bad_unpin;
+#elif defined(VARIANT_BAD_SPACE)
+  variant.proc = bad_proc;
+#elif defined(VARIANT_SLOW_PTE)
+  variant.pte = slow_pte;
 #endif
   return &variant;
 }

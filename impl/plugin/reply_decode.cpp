@@ -1,0 +1,293 @@
+#include "impl/plugin/reply_decode.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace cow::plugin {
+
+namespace {
+
+static_assert(wire::kWords == kMaxWords);
+
+constexpr std::uint32_t kAbiNoSlot = 0xffffffffu;  // COW_NO_SLOT
+
+// The ABI's statuses map one to one, but for 6, COW_UNSUPPORTED, which is
+// no outcome (the caller throws UnsupportedOp).
+std::optional<Status> to_status(std::uint32_t s) {
+  switch (s) {
+    case 0:
+      return Status::Ok;
+    case 1:
+      return Status::NoSuchProcess;
+    case 2:
+      return Status::BadAddress;
+    case 3:
+      return Status::ProtFault;
+    case 4:
+      return Status::OutOfMemory;
+    case 5:
+      return Status::ProcLimit;
+    case 7:
+      return Status::Suspended;
+    case 8:
+      return Status::Killed;
+    case 9:
+      return Status::Busy;
+    case 10:
+      return Status::NoSuchPin;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<Fault> to_fault(std::uint32_t f) {
+  switch (f) {
+    case 0:
+      return Fault::None;
+    case 1:
+      return Fault::CowCopy;
+    case 2:
+      return Fault::CowReuse;
+    case 3:
+      return Fault::ZeroFill;
+    case 4:
+      return Fault::SwapIn;
+    case 5:
+      return Fault::PageIn;
+    default:
+      return std::nullopt;
+  }
+}
+
+// The ops whose outcome may carry a fault.
+bool may_fault(OpKind kind) {
+  return kind == OpKind::Write || kind == OpKind::Read || kind == OpKind::Pin ||
+         kind == OpKind::Copyout;
+}
+
+bool is_bool(std::uint32_t v) { return v <= 1; }
+
+PageData page(const std::uint32_t (&words)[wire::kWords], std::uint32_t used) {
+  PageData data{};
+  for (std::uint32_t w = 0; w < kMaxWords && w < used; ++w) data[w] = words[w];
+  return data;
+}
+
+// Reads `count` records, once `count` is known to be what was asked for or
+// within the machine's bound.
+template <class T>
+std::vector<T> read_records(ReplySource& source, std::uint32_t count) {
+  std::vector<T> records(count);
+  if (count > 0) source.receive(records.data(), records.size() * sizeof(T));
+  return records;
+}
+
+// The slots a machine has: one per page of every process at most.
+std::uint64_t slot_count(const Config& config) {
+  return std::uint64_t{config.pages} * config.procs;
+}
+
+}  // namespace
+
+const char* entry_point_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::Fork:
+      return "fork";
+    case OpKind::Write:
+      return "write";
+    case OpKind::Read:
+      return "read";
+    case OpKind::Exit:
+      return "exit";
+    case OpKind::Exec:
+      return "exec";
+    case OpKind::Vfork:
+      return "vfork";
+    case OpKind::Mmap:
+      return "mmap";
+    case OpKind::Munmap:
+      return "munmap";
+    case OpKind::Swapout:
+      return "swapout";
+    case OpKind::Pin:
+      return "pin";
+    case OpKind::Unpin:
+      return "unpin";
+    case OpKind::Copyout:
+      return "copyout";
+  }
+  return "?";
+}
+
+Outcome decode_outcome(const wire::Reply& reply, const Op& op, ReplySource& source) {
+  std::optional<Status> status = to_status(reply.status);
+  if (!status)
+    source.reject(
+        fmt::format("{}() returned status {} to '{}', which the ABI does not define "
+                    "(cow_status 0-10)",
+                    entry_point_name(op.kind), reply.status, to_string(op)));
+  std::optional<Fault> fault = to_fault(reply.fault);
+  if (!fault)
+    source.reject(
+        fmt::format("{}() reported fault {} for '{}', which the ABI does not define "
+                    "(cow_fault 0-5)",
+                    entry_point_name(op.kind), reply.fault, to_string(op)));
+  Outcome outcome{*status, *fault, 0, 0, 0};
+  if (outcome.status == Status::Ok) {
+    if (op.kind == OpKind::Fork || op.kind == OpKind::Vfork) outcome.child = reply.child;
+    if (op.kind == OpKind::Read || op.kind == OpKind::Unpin) outcome.value = reply.value;
+    if (op.kind == OpKind::Pin) outcome.pin = reply.pin;
+    if (!may_fault(op.kind)) outcome.fault = Fault::None;
+  } else {
+    outcome.fault = Fault::None;
+  }
+  return outcome;
+}
+
+Snapshot read_snapshot(ReplySource& source, const Config& config,
+                       std::span<const std::uint32_t> live, std::span<const std::uint32_t> pins) {
+  wire::Reply reply{};
+  source.receive(&reply, sizeof reply);
+  if (reply.status != 0)
+    source.reject(fmt::format("the worker answered a snapshot with status {}", reply.status));
+  wire::SnapshotHeader header{};
+  source.receive(&header, sizeof header);
+  // Each count is checked before anything is allocated for it.
+  if (header.procs != live.size())
+    source.reject(fmt::format("the snapshot holds {} processes, {} were asked for", header.procs,
+                              live.size()));
+  if (header.frames != config.frames)
+    source.reject(fmt::format("the snapshot holds {} frames, the machine has {}", header.frames,
+                              config.frames));
+  if (header.pins != pins.size())
+    source.reject(
+        fmt::format("the snapshot holds {} pins, {} were asked for", header.pins, pins.size()));
+  if (header.slots > slot_count(config))
+    source.reject(fmt::format("the snapshot holds {} swap slots, the machine has at most {}",
+                              header.slots, slot_count(config)));
+  if (header.free_frames > config.frames)
+    source.reject(fmt::format("free_frames() returned {}, but the machine has {} frames",
+                              header.free_frames, config.frames));
+
+  Snapshot snap;
+  snap.total_frames = header.frames;
+  snap.free_frames = header.free_frames;
+
+  auto procs = read_records<wire::ProcRecord>(source, header.procs);
+  std::map<Pid, Pid> space_of;  // of the live processes
+  for (std::size_t i = 0; i < procs.size(); ++i) {
+    const wire::ProcRecord& p = procs[i];
+    if (p.pid != live[i])
+      source.reject(
+          fmt::format("the snapshot shows pid {} where pid {} was asked for", p.pid, live[i]));
+    if (!is_bool(p.live)) source.reject(fmt::format("proc(pid {}) live {}", p.pid, p.live));
+    if (!p.live) continue;
+    if (!is_bool(p.suspended))
+      source.reject(fmt::format("proc(pid {}) returned suspended {}, which is not 0 or 1", p.pid,
+                                p.suspended));
+    space_of[p.pid] = p.space;
+  }
+  // A process runs in its own space or in that of a live process that runs
+  // in its own: anything else names a page table that does not exist.
+  std::uint64_t tables = 0;
+  for (const auto& [pid, space] : space_of) {
+    auto owner = space_of.find(space);
+    if (owner == space_of.end() || owner->second != space)
+      source.reject(
+          fmt::format("proc(pid {}) returned space {}, which is not the address space "
+                      "of a live process",
+                      pid, space));
+    if (space == pid) ++tables;
+  }
+  for (const wire::ProcRecord& p : procs)
+    if (p.live) snap.procs.push_back({p.pid, p.space, p.suspended != 0});
+
+  if (header.ptes != tables * config.pages)
+    source.reject(fmt::format("the snapshot holds {} PTEs, {} address spaces of {} pages have {}",
+                              header.ptes, tables, config.pages, tables * config.pages));
+  auto ptes = read_records<wire::PteRecord>(source, header.ptes);
+  std::size_t next = 0;
+  for (const wire::ProcRecord& proc : procs) {
+    if (!proc.live || proc.space != proc.pid) continue;  // the worker's order
+    Pid pid = proc.pid;
+    for (Vpn vpn = 0; vpn < config.pages; ++vpn, ++next) {
+      const wire::PteRecord& p = ptes[next];
+      std::string where = fmt::format("pte(pid {}, vpn {})", pid, vpn);
+      if (p.pid != pid || p.vpn != vpn)
+        source.reject(
+            fmt::format("the snapshot shows pid {} vpn {} where {} belongs", p.pid, p.vpn, where));
+      if (!is_bool(p.present) || !is_bool(p.writable) || !is_bool(p.cow) || !is_bool(p.exclusive))
+        source.reject(
+            fmt::format("{} returned present {}, writable {}, cow {}, exclusive {}: "
+                        "each must be 0 or 1",
+                        where, p.present, p.writable, p.cow, p.exclusive));
+      if (p.kind > static_cast<std::uint32_t>(MapKind::SharedFile))
+        source.reject(
+            fmt::format("{} returned kind {}, which the ABI does not define "
+                        "(cow_map_kind 0-5)",
+                        where, p.kind));
+      if (p.present && p.frame >= config.frames)
+        source.reject(fmt::format("{} returned frame {}, but the machine has {} frames", where,
+                                  p.frame, config.frames));
+      if (!p.present && p.slot != kAbiNoSlot && p.slot >= slot_count(config))
+        source.reject(fmt::format("{} returned slot {}, but the machine has {} swap slots", where,
+                                  p.slot, slot_count(config)));
+      PteView view;
+      view.pid = pid;
+      view.vpn = vpn;
+      view.kind = static_cast<MapKind>(p.kind);
+      view.present = p.present != 0;
+      view.writable = p.writable != 0;
+      view.cow = p.cow != 0;
+      view.exclusive = p.exclusive != 0;
+      view.frame = p.present ? p.frame : kNoFrame;
+      view.slot = p.present || p.slot == kAbiNoSlot ? kNoSlot : p.slot;
+      snap.ptes.push_back(view);
+    }
+  }
+
+  auto frames = read_records<wire::FrameRecord>(source, header.frames);
+  auto slots = read_records<wire::SlotRecord>(source, header.slots);
+  auto pin_records = read_records<wire::PinRecord>(source, header.pins);
+
+  std::vector<bool> named(frames.size(), false);
+  for (const PteView& p : snap.ptes)
+    if (p.present) named[p.frame] = true;
+  for (std::size_t i = 0; i < pin_records.size(); ++i) {
+    const wire::PinRecord& p = pin_records[i];
+    if (p.id != pins[i])
+      source.reject(
+          fmt::format("the snapshot shows pin {} where pin {} was asked for", p.id, pins[i]));
+    if (!is_bool(p.held)) source.reject(fmt::format("pin_view(id {}) held {}", p.id, p.held));
+    if (!p.held) continue;
+    if (p.frame >= config.frames)
+      source.reject(fmt::format("pin_view(id {}) returned frame {}, but the machine has {} frames",
+                                p.id, p.frame, config.frames));
+    if (!is_bool(p.rw))
+      source.reject(fmt::format("pin_view(id {}) returned rw {}, which is not 0 or 1", p.id, p.rw));
+    snap.pins.push_back({p.id, p.frame, p.rw != 0});
+    named[p.frame] = true;
+  }
+  for (Pfn f = 0; f < frames.size(); ++f) {
+    if (!is_bool(frames[f].cache))
+      source.reject(fmt::format("frame_cache(frame {}) returned {}, which is not 0 or 1", f,
+                                frames[f].cache));
+    if (frames[f].refcount == 0 && !named[f]) continue;
+    snap.frames.push_back(
+        {f, frames[f].refcount, page(frames[f].contents, config.words), frames[f].cache != 0});
+  }
+  std::set<Slot> seen;
+  for (const wire::SlotRecord& s : slots) {
+    if (s.slot >= slot_count(config) || !seen.insert(s.slot).second)
+      source.reject(fmt::format("the snapshot shows swap slot {} twice or outside the machine's {}",
+                                s.slot, slot_count(config)));
+    snap.slots.push_back({s.slot, s.refcount, page(s.contents, config.words)});
+  }
+  return snap;
+}
+
+}  // namespace cow::plugin
