@@ -35,7 +35,7 @@ struct SpecialCommand {
   enum Action { kSkip, kReplace, kRunIfPresent };
   std::string command;  // as documented, without its comment
   Action action;
-  std::string detail;  // kReplace: what runs instead; kRunIfPresent: the file it needs
+  std::string detail;  // kReplace: what runs instead; kRunIfPresent: the build's file it needs
   std::string reason;
 };
 
@@ -50,7 +50,7 @@ const std::vector<SpecialCommand> kSpecialCommands = {
      SpecialCommand::kSkip, "", "it builds and tests this tree (recursion)"},
     {"cmake --preset asan -G Ninja && cmake --build --preset asan && ctest --preset asan",
      SpecialCommand::kSkip, "", "it builds and tests this tree (recursion)"},
-    {"build/cowcheck bench", SpecialCommand::kRunIfPresent, "build/cowcheck-bench",
+    {"build/cowcheck bench", SpecialCommand::kRunIfPresent, "cowcheck-bench",
      "cowcheck-bench is built only with COWCHECK_BENCH=ON (the asan preset turns it off)"},
 };
 
@@ -58,6 +58,11 @@ const SpecialCommand* special(const DocCommand& c) {
   for (const auto& s : kSpecialCommands)
     if (s.command == c.command) return &s;
   return nullptr;
+}
+
+bool not_run(const SpecialCommand* s) {
+  return s && (s->action == SpecialCommand::kSkip ||
+               (s->action == SpecialCommand::kRunIfPresent && !fs::exists(kBinaryDir / s->detail)));
 }
 
 // One ctest case: the commands that share a scratch copy.
@@ -96,26 +101,23 @@ class DocCommands : public ::testing::TestWithParam<DocUnit> {};
 TEST_P(DocCommands, ExitAsDocumentedAndChangeNoTrackedFile) {
   const DocUnit& unit = GetParam();
   ASSERT_FALSE(unit.commands.empty());
-  std::string not_run;
+  std::string skipped;
   bool runs_any = false;
   for (const DocCommand& c : unit.commands) {
     const SpecialCommand* s = special(c);
-    if (s && s->action == SpecialCommand::kSkip)
-      not_run += c.command + ": " + s->reason + "\n";
+    if (not_run(s))
+      skipped += c.command + ": " + s->reason + "\n";
     else
       runs_any = true;
   }
-  if (!runs_any) GTEST_SKIP() << "not run inside ctest:\n" << not_run;
+  if (!runs_any) GTEST_SKIP() << "not run inside ctest:\n" << skipped;
 
   ScratchClone clone(kSource, kBinaryDir);
   for (const DocCommand& c : unit.commands) {
     std::string where = c.doc + ":" + std::to_string(c.line);
     std::string command = c.text;
     if (const SpecialCommand* s = special(c)) {
-      bool skip =
-          s->action == SpecialCommand::kSkip ||
-          (s->action == SpecialCommand::kRunIfPresent && !fs::exists(clone.tree() / s->detail));
-      if (skip) {
+      if (not_run(s)) {
         std::printf("%s: not run: %s (%s)\n", where.c_str(), c.command.c_str(), s->reason.c_str());
         continue;
       }
@@ -157,6 +159,20 @@ TEST(DocCommandTable, EverySpecialCommandIsStillDocumented) {
     EXPECT_TRUE(found) << "kSpecialCommands names `" << s.command
                        << "`, which no document runs any more: remove it";
   }
+}
+
+// The check of tracked files must see what it is there to see.
+TEST(ScratchClone, SeesAChangedTrackedFileAndANewFileButNotIgnoredOnes) {
+  ScratchClone clone(kSource, kBinaryDir);
+  EXPECT_EQ(clone.changes(), "");
+  EXPECT_EQ(clone.run("test -x build/cowcheck && test \"$HOME\" = '" + clone.home().string() + "'")
+                .status,
+            0);
+  EXPECT_EQ(clone.run("mkdir -p build-extra && touch build-extra/x").status, 0);
+  EXPECT_EQ(clone.changes(), "") << "build*/ is git-ignored";
+  EXPECT_EQ(clone.run("echo more >> README.md && touch steps.svg").status, 0);
+  EXPECT_EQ(clone.changes(), " M README.md\n?? steps.svg\n");
+  EXPECT_EQ(clone.run("exit 3").status, 3);
 }
 
 TEST(DocCommandParser, ReadsShellBlocksExitCommentsAndContinuations) {
