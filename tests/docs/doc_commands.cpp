@@ -1,7 +1,7 @@
 #include "doc_commands.h"
 
+#include <cctype>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -45,10 +45,12 @@ DocCommand make_command(const std::string& doc, int line, const std::string& tex
   DocCommand cmd{doc, line, text, text, 0};
   if (auto hash = comment_start(text); hash != std::string::npos) {
     cmd.command = text.substr(0, hash);
-    static const std::regex exit_comment(R"(^#\s*exit ([0-9])\b)");
-    std::smatch m;
-    std::string comment = text.substr(hash);
-    if (std::regex_search(comment, m, exit_comment)) cmd.expected_status = std::stoi(m[1].str());
+    // "# exit N", N one digit and the end of a word.
+    std::string comment = trim(text.substr(hash + 1));
+    if (comment.size() >= 6 && comment.compare(0, 5, "exit ") == 0 &&
+        std::isdigit(static_cast<unsigned char>(comment[5])) &&
+        (comment.size() == 6 || !std::isalnum(static_cast<unsigned char>(comment[6]))))
+      cmd.expected_status = comment[5] - '0';
   }
   cmd.command = trim(cmd.command);
   return cmd;
