@@ -43,6 +43,17 @@ ScratchClone::ScratchClone(const fs::path& source, const fs::path& binary_dir) {
   std::string pattern = (fs::temp_directory_path() / "cowcheck-docs-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp " + pattern + " failed");
   dir_ = pattern;
+  // A constructor that throws runs no destructor: remove the folder here.
+  try {
+    set_up(source, binary_dir);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+    throw;
+  }
+}
+
+void ScratchClone::set_up(const fs::path& source, const fs::path& binary_dir) {
   tree_ = dir_ / "clone";
   home_ = dir_ / "home";
   fs::create_directories(tree_);

@@ -35,6 +35,8 @@ class ScratchClone {
   std::string changes() const;
 
  private:
+  void set_up(const std::filesystem::path& source, const std::filesystem::path& binary_dir);
+
   std::filesystem::path dir_;  // holds tree_, home_ and the commands' scripts and output
   std::filesystem::path tree_;
   std::filesystem::path home_;
