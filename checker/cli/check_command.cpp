@@ -20,6 +20,7 @@ CowFile to_cow_file(const ImplReport& r, const CampaignArgs& args) {
   CowFile file = finding_file(r, args.options.config);
   file.notes.push_back("found by: " + found_by("check", r.impl, args));
   file.notes.push_back(fmt::format("violation at op {}: {}", f.ops.size(), to_string(f.violation)));
+  for (const std::string& note : f.notes) file.notes.push_back(note);
   if (!f.reproduced)
     file.notes.push_back("warning: the minimized sequence did not fail again on a fresh run");
   return file;

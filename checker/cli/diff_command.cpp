@@ -33,6 +33,7 @@ CowFile to_cow_file(const ImplReport& r, const DiffArgs& args) {
       "step, states compared after every op");
   file.notes.push_back(
       fmt::format("difference at op {}: {}", f.ops.size(), to_string(f.violation)));
+  for (const std::string& note : f.notes) file.notes.push_back(note);
   if (!f.reproduced)
     file.notes.push_back("warning: the minimized sequence did not fail again on a fresh run");
   return file;

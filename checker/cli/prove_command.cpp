@@ -191,6 +191,9 @@ int run_prove(ProveArgs& args) {
   symbolic::ProveOptions& o = args.options;
   validate_config(o.machine);
   if (o.induction && args.app->count("--depth") == 0) o.depth = kInductionDepth;
+  if (std::optional<std::string_view> why = symbolic::not_encoded(o.impl))
+    throw UsageError(fmt::format("prove does not encode '{}': {} (check and explore find it)",
+                                 o.impl, *why));
   if (!symbolic::bug_of(o.impl))
     throw UsageError(fmt::format(
         "prove encodes the model and its built-in mutants only, not '{}' (explore and check "

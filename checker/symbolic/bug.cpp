@@ -34,13 +34,10 @@ constexpr std::array<Bug, 15> kBugs = [] {
 constexpr std::string_view kMutantPrefix = "mutant:";
 
 // Both are caught by RC's check that an answer the semantics leaves open is
-// justified by the state before the op (spec/check_choice.cpp); the
-// encoding's RC bounds out-of-memory by a ceiling instead and has no pin
-// count apart from the pins held.
+// justified by the state before the op (spec/check_choice.cpp). The
+// encoding has that check too, but no switch for either bug.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kNotEncoded = {{
-    {"alloc-keeps-reserve",
-     "the encoding bounds an out-of-memory answer by a ceiling of free frames, not by the "
-     "frames the op needs"},
+    {"alloc-keeps-reserve", "the encoding's allocator has no switch to keep a frame back"},
     {"unpin-keeps-pincount", "the encoding keeps no pin count apart from the pins held"},
 }};
 

@@ -48,6 +48,14 @@ const std::vector<ZooMutant>& zoo() {
       {"copyout-no-cow", {Op::fork(1), Op::copyout(1, 0, 1)}, InvariantId::ISO},
       // The unmapped page's frame keeps a reference nobody holds.
       {"munmap-leak", {Op::munmap(1, 0, 1)}, InvariantId::RC},
+      // Out of memory with the one frame the copy needs still free.
+      {"oom-keeps-reserve",
+       {Op::fork(1), Op::write(2, 0, 1), Op::write(2, 1, 1), Op::write(2, 2, 1),
+        Op::write(2, 3, 1)},
+       InvariantId::RC},
+      // The pin is gone but its count stays: swapout answers busy.
+      {"unpin-keeps-pincount", {Op::pin_page(1, 0), Op::unpin(1), Op::swapout(1, 0)},
+       InvariantId::RC},
   };
   return all;
 }
@@ -86,7 +94,7 @@ TEST(Zoo, EveryBuiltMutantIsDescribedHere) {
   for (const ZooMutant& m : zoo()) described.push_back(m.name);
   std::sort(described.begin(), described.end());
   EXPECT_EQ(built, described);
-  EXPECT_GE(described.size(), 17u);
+  EXPECT_GE(described.size(), 19u);
 }
 
 TEST(Zoo, EachTriggerIsCaughtByItsInvariantAtItsLastOp) {
