@@ -4,7 +4,7 @@
 //   cowcheck 1
 //   # found by: cowcheck check --impl mutant:parent-left-writable --seed 1
 //   impl mutant:parent-left-writable
-//   config pages=4 frames=16 procs=8
+//   config pages=4 frames=8 procs=8
 //   invariant WP
 //   fork 1          # ok child=2
 //   write 1 0 1     # ok

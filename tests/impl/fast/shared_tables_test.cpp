@@ -7,7 +7,7 @@
 namespace cow::fast {
 namespace {
 
-FastCow shared(const Config& config = Config{}) {
+FastCow shared(const Config& config = Config{.frames = 16}) {
   return FastCow(config, FastOptions{ForkMode::SharedTables, true, Mutation::None});
 }
 

@@ -18,7 +18,7 @@ std::string variant(const std::string& name) {
   return std::string(TEST_PLUGIN_DIR) + "/" + name + ".so";
 }
 
-PluginImplementation load(const std::string& path, const Config& config = {}) {
+PluginImplementation load(const std::string& path, const Config& config = {.frames = 16}) {
   return PluginImplementation(path, config, {}, WORKER);
 }
 
