@@ -37,8 +37,8 @@ std::optional<Violation> check_choice(const Step& s) {
                                       to_string(s.op), answer));
   if (s.actual.status == Status::Busy) {
     if (swapout_finds_pinned(s.op, *basis, sem)) return std::nullopt;
-    return unjustified(s, fmt::format("{} answered busy, but the page's frame is not pinned",
-                                      to_string(s.op)));
+    return unjustified(
+        s, fmt::format("{} answered busy, but the page's frame is not pinned", to_string(s.op)));
   }
   std::uint32_t need = frames_needed(s.op, *basis, sem);
   if (need > basis->free_frames) return std::nullopt;

@@ -79,7 +79,8 @@ std::uint32_t page_op_needs(const Op& op, const Snapshot& snap, const Semantics&
   Present page{};
   if (pte->present) {
     FrameRefs refs(snap);
-    page = {pte->writable, pte->cow, pte->exclusive, cache_frame(snap, pte->frame),
+    page = {pte->writable,         pte->cow,
+            pte->exclusive,        cache_frame(snap, pte->frame),
             refs.maps(pte->frame), snap.refcount(pte->frame)};
   } else if (pte->slot != kNoSlot) {
     // swap-in: one frame for every PTE that names the slot, bits kept.
@@ -97,8 +98,8 @@ std::uint32_t page_op_needs(const Op& op, const Snapshot& snap, const Semantics&
     page = {false, true, false, true, 0, 0};
   }
 
-  bool unshare = is_pin && !op.rw && policy == ReusePolicy::Exclusive &&
-                 is_private(pte->kind) && !page.cache && !page.exclusive;
+  bool unshare = is_pin && !op.rw && policy == ReusePolicy::Exclusive && is_private(pte->kind) &&
+                 !page.cache && !page.exclusive;
   if (!(for_write || unshare) || page.writable || !page.cow) return taken;
   if (page.cache) return taken + 1;  // a file's frame is never the writer's own
   return taken + (policy_reuses(policy, page.exclusive, page.maps, page.refcount) ? 0 : 1);
@@ -108,12 +109,15 @@ std::uint32_t page_op_needs(const Op& op, const Snapshot& snap, const Semantics&
 
 std::uint32_t frames_needed(const Op& op, const Snapshot& before, const Semantics& sem) {
   switch (op.kind) {
-    case OpKind::Fork: return fork_needs(op, before, sem);
+    case OpKind::Fork:
+      return fork_needs(op, before, sem);
     case OpKind::Read:
     case OpKind::Write:
     case OpKind::Copyout:
-    case OpKind::Pin: return page_op_needs(op, before, sem);
-    default: return 0;
+    case OpKind::Pin:
+      return page_op_needs(op, before, sem);
+    default:
+      return 0;
   }
 }
 

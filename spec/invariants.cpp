@@ -41,7 +41,8 @@ constexpr std::array<Invariant, 4> kTable = {{
     {InvariantId::RC,
      "each frame's refcount equals the PTEs of live processes that map it plus the pins that "
      "hold it; each swap slot's, the swap PTEs that name it; free frames are named by nothing and "
-     "the free list holds exactly them; OOM only when frames ran out, and it changes nothing",
+     "the free list holds exactly them; out-of-memory or killed only when the op needs more "
+     "frames than are free, busy only for a pinned frame; out-of-memory changes nothing",
      check_rc},
 }};
 

@@ -13,9 +13,12 @@ namespace cow {
 inline bool policy_reuses(ReusePolicy policy, bool exclusive, std::uint32_t maps,
                           std::uint32_t refcount) {
   switch (policy) {
-    case ReusePolicy::MapCount: return maps == 1;
-    case ReusePolicy::PageCount: return refcount == 1;
-    case ReusePolicy::Exclusive: return exclusive || refcount == 1;
+    case ReusePolicy::MapCount:
+      return maps == 1;
+    case ReusePolicy::PageCount:
+      return refcount == 1;
+    case ReusePolicy::Exclusive:
+      return exclusive || refcount == 1;
   }
   return false;
 }
