@@ -36,7 +36,13 @@ Harness::Harness(std::unique_ptr<Implementation> impl, const Config& config)
   } catch (const std::exception& e) {
     stopped_at_start_ = stop_violation(e, 0, "before the first op");
   }
-  if (!snapshot_ && !stopped_at_start_) beside_ = std::make_unique<model::CowModel>(config);
+  if (!snapshot_ && !stopped_at_start_) {
+    try {
+      beside_ = std::make_unique<model::CowModel>(config);
+    } catch (const std::exception&) {
+      // No model beside: an open answer then cannot be justified (RC).
+    }
+  }
 }
 
 std::optional<Violation> Harness::step(const Op& op) {
@@ -74,7 +80,12 @@ std::optional<Violation> Harness::step(const Op& op) {
 
 void Harness::follow_beside(const Op& op) {
   if (!beside_) return;
-  if (beside_->apply(op).status != last_outcome_.status) beside_.reset();
+  try {
+    if (beside_->apply(op).status == last_outcome_.status) return;
+  } catch (const std::exception&) {
+    // The model is the oracle's own: if it cannot go on, it stops judging.
+  }
+  beside_.reset();
 }
 
 RunResult run_ops(std::unique_ptr<Implementation> impl, const Config& config,
