@@ -7,12 +7,6 @@ namespace cow {
 
 namespace {
 
-bool frame_pinned(const Snapshot& snap, Pfn frame) {
-  for (const PinView& pin : snap.pins)
-    if (pin.frame == frame) return true;
-  return false;
-}
-
 bool cache_frame(const Snapshot& snap, Pfn frame) {
   const FrameView* f = snap.find_frame(frame);
   return f && f->cache;
@@ -50,11 +44,12 @@ bool object_page_cached(const Snapshot& snap, const Semantics& sem, Pid owner, V
 std::uint32_t fork_needs(const Op& op, const Snapshot& snap, const Semantics& sem) {
   if (sem.config().policy != ReusePolicy::Exclusive || !sem.live(op.pid)) return 0;
   Pid owner = sem.space_owner(op.pid);
+  FrameRefs refs(snap);
   std::uint32_t copies = 0;
   for (Vpn vpn = 0; vpn < sem.config().pages; ++vpn) {
     const PteView* pte = snap.find_pte(owner, vpn);
     if (pte && pte->present && is_private(pte->kind) && pte->exclusive &&
-        frame_pinned(snap, pte->frame))
+        refs.pins(pte->frame) != 0)
       ++copies;
   }
   return copies;
@@ -124,7 +119,7 @@ std::uint32_t frames_needed(const Op& op, const Snapshot& before, const Semantic
 bool swapout_finds_pinned(const Op& op, const Snapshot& before, const Semantics& sem) {
   if (op.kind != OpKind::Swapout) return false;
   const PteView* pte = target_pte(op, before, sem);
-  return pte && pte->present && frame_pinned(before, pte->frame);
+  return pte && pte->present && FrameRefs(before).pins(pte->frame) != 0;
 }
 
 }  // namespace cow
