@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "spec/reuse_policy.h"
+
 namespace cow {
 
 namespace {
@@ -20,11 +22,6 @@ std::string_view to_name(E e, const std::pair<E, std::string_view> (&table)[N]) 
   return "?";
 }
 
-constexpr std::pair<ReusePolicy, std::string_view> kPolicies[] = {
-    {ReusePolicy::MapCount, "mapcount"},
-    {ReusePolicy::PageCount, "pagecount"},
-    {ReusePolicy::Exclusive, "exclusive"},
-};
 constexpr std::pair<OomPolicy, std::string_view> kOoms[] = {
     {OomPolicy::Error, "error"},
     {OomPolicy::Kill, "kill"},
@@ -37,8 +34,12 @@ constexpr std::pair<MapKind, std::string_view> kKinds[] = {
 
 }  // namespace
 
-std::string_view policy_name(ReusePolicy p) { return to_name(p, kPolicies); }
-std::optional<ReusePolicy> policy_from_name(std::string_view n) { return from_name(n, kPolicies); }
+std::string_view policy_name(ReusePolicy p) { return policy_info(p).name; }
+std::optional<ReusePolicy> policy_from_name(std::string_view n) {
+  for (const PolicyInfo& info : kPolicies)
+    if (info.name == n) return info.policy;
+  return std::nullopt;
+}
 std::string_view oom_name(OomPolicy p) { return to_name(p, kOoms); }
 std::optional<OomPolicy> oom_from_name(std::string_view n) { return from_name(n, kOoms); }
 std::string_view map_kind_name(MapKind k) { return to_name(k, kKinds); }

@@ -24,7 +24,7 @@ namespace {
 using namespace cow;
 using namespace cow::plugin;
 
-const Op kOps[] = {Op::fork(1),        Op::write(1, 0, 7), Op::read(1, 0),      Op::exit(2),
+const Op kSampleOps[] = {Op::fork(1),        Op::write(1, 0, 7), Op::read(1, 0),      Op::exit(2),
                    Op::vfork(1),       Op::exec(2),        Op::munmap(1, 0, 1), Op::swapout(1, 0),
                    Op::pin_page(1, 0), Op::unpin(1),       Op::copyout(1, 0, 3)};
 
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.frames = 1 + data[0] / 4 % 8;
   config.procs = 1 + data[1] % 4;
   config.words = 1 + data[1] / 4 % 4;
-  const Op& op = kOps[data[2] % std::size(kOps)];
+  const Op& op = kSampleOps[data[2] % std::size(kSampleOps)];
   std::vector<std::uint32_t> live = {1};
   for (std::uint32_t pid = 2; pid <= 1 + data[3] % 3; ++pid) live.push_back(pid);
   std::vector<std::uint32_t> pins;
