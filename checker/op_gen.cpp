@@ -9,13 +9,6 @@ namespace {
 constexpr MapKind kMapKinds[] = {MapKind::PrivateAnon, MapKind::SharedAnon, MapKind::Text,
                                  MapKind::PrivateFile, MapKind::SharedFile};
 
-// How often each kind is drawn, before filtering by what the run allows.
-constexpr std::pair<OpKind, int> kWeights[] = {
-    {OpKind::Fork, 4},  {OpKind::Write, 5},   {OpKind::Read, 2},    {OpKind::Exit, 2},
-    {OpKind::Exec, 1},  {OpKind::Vfork, 1},   {OpKind::Mmap, 1},    {OpKind::Munmap, 1},
-    {OpKind::Swapout, 1}, {OpKind::Pin, 2},   {OpKind::Unpin, 1},   {OpKind::Copyout, 1},
-};
-
 }  // namespace
 
 std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
@@ -60,8 +53,9 @@ rc::Gen<GenOp> gen_op(const Config& config, OpSet ops) {
   // Few pages, so writes land on pages that forks have shared.
   int pages = static_cast<int>(std::min<std::uint32_t>(config.pages, 3));
   std::vector<OpKind> weighted;  // each kind as many times as its weight
-  for (auto [kind, weight] : kWeights)
-    if (op_in(ops, kind)) weighted.insert(weighted.end(), static_cast<std::size_t>(weight), kind);
+  for_each_op(ops, [&](OpKind kind) {
+    weighted.insert(weighted.end(), static_cast<std::size_t>(op_info(kind).weight), kind);
+  });
   if (weighted.empty()) weighted.push_back(OpKind::Read);
   return rc::gen::build<GenOp>(
       rc::gen::set(&GenOp::kind, rc::gen::elementOf(std::move(weighted))),

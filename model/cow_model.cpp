@@ -2,16 +2,17 @@
 
 #include <stdexcept>
 
+#include "spec/panic.h"
+#include "spec/reuse_policy.h"
+
 namespace cow::model {
 
 CowModel::CowModel(const Config& config)
     : config_(config), state_{FrameTable(config.frames), SwapTable{}, ObjectStore(config)} {
   Space init = fresh_space();
   for (Pte& pte : init.page_table) {
-    pte.present = true;
-    pte.frame = *frames().frame_alloc();  // config_error() guarantees frames >= pages
+    pte_map_own(pte, *frames().frame_alloc());  // config_error() guarantees frames >= pages
     frames().set_contents(pte.frame, PageData{});
-    pte_make_writable(pte);
   }
   state_.spaces.emplace(state_.next_space, std::move(init));
   state_.procs[kInitPid] = Process{state_.next_space++, 0, 0};
@@ -48,7 +49,7 @@ Outcome CowModel::apply(const Op& op) {
   if (need != 0 && frames().free_count() <= need) saved = state_;
   Outcome out = dispatch(op);
   if (out.status != Status::OutOfMemory) return out;
-  if (!saved) throw std::logic_error("model: out of memory with frames to spare");
+  if (!saved) panic("model", "out of memory with frames to spare");
   state_ = std::move(*saved);
   if (config_.oom == OomPolicy::Kill && op.kind != OpKind::Fork) {
     end_process(op.pid);
@@ -114,9 +115,7 @@ Outcome CowModel::do_fork(Pid pid) {
       std::optional<Pfn> copy = alloc_frame();
       if (!copy) return Outcome::error(Status::OutOfMemory);
       frames().set_contents(*copy, frames().contents(p.frame));
-      c.present = true;
-      c.frame = *copy;
-      pte_make_writable(c);
+      pte_map_own(c, *copy);
     } else {
       fork_share_page(p, c);
     }
@@ -129,7 +128,7 @@ Outcome CowModel::do_fork(Pid pid) {
 
 // Linux 5.10's early COW of pinned pages, which the exclusive bit relies on.
 bool CowModel::fork_copies_pinned(const Pte& parent) const {
-  return config_.policy == ReusePolicy::Exclusive && parent.exclusive && pinned(parent.frame);
+  return policy_info(config_.policy).fork_copies_pinned && parent.exclusive && pinned(parent.frame);
 }
 
 void CowModel::fork_share_page(Pte& parent, Pte& child) {
@@ -186,7 +185,7 @@ Pid CowModel::space_owner(Pid pid) const {
 void CowModel::exit_drop_page(Pte& pte) {
   if (pte.present) put_frame(pte.frame);
   if (pte.slot != kNoSlot) swap().slot_put(pte.slot);
-  pte = Pte{};
+  pte_clear(pte);
 }
 
 Outcome CowModel::do_map(const Op& op) {
@@ -236,9 +235,7 @@ bool CowModel::zero_fill(Pte& pte) {
   std::optional<Pfn> frame = alloc_frame();
   if (!frame) return false;
   frames().set_contents(*frame, PageData{});
-  pte.present = true;
-  pte.frame = *frame;
-  pte_make_writable(pte);
+  pte_map_own(pte, *frame);
   return true;
 }
 
@@ -256,12 +253,9 @@ bool CowModel::page_in(Space& space, Vpn vpn) {
     state_.objects.cache(page, frame);
     state_.cache_owner[frame] = page;
   }
-  Pte& pte = space.page_table[vpn];
-  pte = Pte{};
-  pte.present = true;
-  pte.frame = frame;
-  pte.writable = vma.kind == MapKind::SharedAnon || vma.kind == MapKind::SharedFile;
-  pte.cow = vma.kind == MapKind::PrivateFile;
+  pte_map_object(space.page_table[vpn], frame,
+                 vma.kind == MapKind::SharedAnon || vma.kind == MapKind::SharedFile,
+                 vma.kind == MapKind::PrivateFile);
   return true;
 }
 
@@ -275,9 +269,7 @@ bool CowModel::swap_in(Slot slot) {
     if (!first) frames().frame_get(*frame);
     first = false;
     swap().slot_put(slot);
-    pte.present = true;
-    pte.frame = *frame;
-    pte.slot = kNoSlot;
+    pte_swap_in(pte, *frame);
   });
   return true;
 }
@@ -323,14 +315,12 @@ CowModel::FaultResult CowModel::fault_in_write(Space& space, Vpn vpn) {
   return wp_fault(pte);
 }
 
-// The sole-owner test, by the configured policy.
+// The sole-owner test, by the configured policy. Counting the mappings is
+// a walk of every page table, so it is done only for a policy that reads it.
 bool CowModel::can_reuse_frame(const Pte& pte) const {
-  switch (config_.policy) {
-    case ReusePolicy::MapCount: return mapcount(pte.frame) == 1;
-    case ReusePolicy::PageCount: return frames().refcount(pte.frame) == 1;
-    case ReusePolicy::Exclusive: return pte.exclusive || frames().refcount(pte.frame) == 1;
-  }
-  return false;
+  const PolicyInfo& policy = policy_info(config_.policy);
+  std::uint32_t maps = policy.reads_mapcount ? mapcount(pte.frame) : 0;
+  return policy_reuses(policy.policy, pte.exclusive, maps, frames().refcount(pte.frame));
 }
 
 void CowModel::wp_reuse(Pte& pte) { pte_make_writable(pte); }
@@ -340,8 +330,7 @@ bool CowModel::wp_copy(Pte& pte) {
   if (!copy) return false;
   frames().set_contents(*copy, frames().contents(pte.frame));
   put_frame(pte.frame);
-  pte.frame = *copy;
-  pte_make_writable(pte);
+  pte_map_own(pte, *copy);
   return true;
 }
 
@@ -380,7 +369,7 @@ Outcome CowModel::do_pin(Space& space, Vpn vpn, bool rw) {
   }
   // 5.19: a read-only pin first makes the page its pinner's (unshare), so a
   // later COW by anyone cannot leave the pin behind.
-  if (config_.policy == ReusePolicy::Exclusive && is_private(kind) &&
+  if (policy_info(config_.policy).ro_pin_unshares && is_private(kind) &&
       !is_cache_frame(pte.frame) && !pte.exclusive) {
     r = wp_fault(pte);
     if (r.status != Status::Ok) return Outcome::error(r.status);
@@ -405,7 +394,7 @@ void CowModel::evict_cache_frame(Pfn frame) {
   for_each_pte([&](Pte& pte) {
     if (!pte.present || pte.frame != frame) return;
     put_frame(frame);
-    pte = Pte{};
+    pte_clear(pte);
   });
 }
 
@@ -414,9 +403,7 @@ void CowModel::swapout_unmap(Pfn frame, Slot slot) {
     if (!pte.present || pte.frame != frame) return;
     swap().slot_get(slot);
     put_frame(frame);
-    pte.present = false;
-    pte.frame = kNoFrame;
-    pte.slot = slot;
+    pte_swap_out(pte, slot);
   });
 }
 

@@ -4,16 +4,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "spec/panic.h"
+
 namespace cow::model {
-
-namespace {
-
-[[noreturn]] void panic(const char* function, const char* reason, Pfn frame) {
-  throw std::logic_error(std::string(function) + ": " + reason + " (frame " +
-                         std::to_string(frame) + ")");
-}
-
-}  // namespace
 
 FrameTable::FrameTable(std::uint32_t frames) : refcount_(frames, 0), contents_(frames, kPoisonPage) {
   free_.reserve(frames);
@@ -31,12 +24,12 @@ std::optional<Pfn> FrameTable::frame_alloc() {
 }
 
 void FrameTable::frame_get(Pfn frame) {
-  if (refcount_.at(frame) == 0) panic("frame_get", "frame is free", frame);
+  if (refcount_.at(frame) == 0) panic("frame_get", "frame is free", "frame", frame);
   ++refcount_[frame];
 }
 
 void FrameTable::frame_put(Pfn frame) {
-  if (refcount_.at(frame) == 0) panic("frame_put", "refcount underflow", frame);
+  if (refcount_.at(frame) == 0) panic("frame_put", "refcount underflow", "frame", frame);
   if (--refcount_[frame] != 0) return;
   contents_[frame] = kPoisonPage;
   free_.push_back(frame);

@@ -1,4 +1,5 @@
-// The model's page-table entry and the only code that changes its bits.
+// The model's page-table entry and the only code that changes its bits
+// (a mutant whose bug is a wrong bit sets that bit itself).
 #pragma once
 
 #include "spec/types.h"
@@ -33,5 +34,40 @@ inline void pte_make_writable(Pte& pte) {
   pte.cow = false;
   pte.exclusive = true;
 }
+
+// A page that is the PTE's alone from the start: a zero-fill, a COW copy,
+// fork's early copy of a pinned page.
+inline void pte_map_own(Pte& pte, Pfn frame) {
+  pte.present = true;
+  pte.frame = frame;
+  pte.slot = kNoSlot;
+  pte_make_writable(pte);
+}
+
+// A page of an object (a file or shared anon memory) mapped as the mapping
+// kind says: shared kinds write through, a private file is copy-on-write.
+inline void pte_map_object(Pte& pte, Pfn frame, bool writable, bool cow) {
+  pte = Pte{};
+  pte.present = true;
+  pte.frame = frame;
+  pte.writable = writable;
+  pte.cow = cow;
+}
+
+// The data moved to a swap slot; the protection bits stay for the swap-in.
+inline void pte_swap_out(Pte& pte, Slot slot) {
+  pte.present = false;
+  pte.frame = kNoFrame;
+  pte.slot = slot;
+}
+
+inline void pte_swap_in(Pte& pte, Pfn frame) {
+  pte.present = true;
+  pte.frame = frame;
+  pte.slot = kNoSlot;
+}
+
+// Nothing mapped: an untouched page.
+inline void pte_clear(Pte& pte) { pte = Pte{}; }
 
 }  // namespace cow::model

@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "spec/panic.h"
+
 namespace cow::model {
 
 Slot SwapTable::slot_alloc(const PageData& data) {
@@ -20,7 +22,7 @@ void SwapTable::slot_get(Slot slot) { ++slots_.at(slot).refcount; }
 void SwapTable::slot_put(Slot slot) {
   Entry& entry = slots_.at(slot);
   if (entry.refcount == 0)
-    throw std::logic_error("slot_put: refcount underflow (slot " + std::to_string(slot) + ")");
+    panic("slot_put", "refcount underflow", "slot", slot);
   if (--entry.refcount == 0) slots_.erase(slot);
 }
 

@@ -39,10 +39,10 @@ bool object_page_cached(const Snapshot& snap, const Semantics& sem, Pid owner, V
   return false;
 }
 
-// fork: under the exclusive policy each pinned page its parent owns alone
-// is copied for the child at once.
+// fork: under a policy that copies pinned pages early, each pinned page its
+// parent owns alone is copied for the child at once.
 std::uint32_t fork_needs(const Op& op, const Snapshot& snap, const Semantics& sem) {
-  if (sem.config().policy != ReusePolicy::Exclusive || !sem.live(op.pid)) return 0;
+  if (!policy_info(sem.config().policy).fork_copies_pinned || !sem.live(op.pid)) return 0;
   Pid owner = sem.space_owner(op.pid);
   FrameRefs refs(snap);
   std::uint32_t copies = 0;
@@ -93,7 +93,7 @@ std::uint32_t page_op_needs(const Op& op, const Snapshot& snap, const Semantics&
     page = {false, true, false, true, 0, 0};
   }
 
-  bool unshare = is_pin && !op.rw && policy == ReusePolicy::Exclusive && is_private(pte->kind) &&
+  bool unshare = is_pin && !op.rw && policy_info(policy).ro_pin_unshares && is_private(pte->kind) &&
                  !page.cache && !page.exclusive;
   if (!(for_write || unshare) || page.writable || !page.cow) return taken;
   if (page.cache) return taken + 1;  // a file's frame is never the writer's own

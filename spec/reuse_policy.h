@@ -27,12 +27,15 @@ struct PolicyInfo {
   // A read-only pin first makes a shared private page its pinner's (the
   // unshare fault), so no later COW can leave the pin behind.
   bool ro_pin_unshares;
+  // policy_reuses reads `maps`, the present PTEs on the frame: a reverse-map
+  // walk that an implementation may skip for a policy that does not.
+  bool reads_mapcount;
 };
 
 inline constexpr PolicyInfo kPolicies[] = {
-    {ReusePolicy::MapCount, "mapcount", 0, "Linux <= 5.8", false, false, false},
-    {ReusePolicy::PageCount, "pagecount", 1, "Linux 5.9", false, false, false},
-    {ReusePolicy::Exclusive, "exclusive", 2, "Linux 5.19", true, true, true},
+    {ReusePolicy::MapCount, "mapcount", 0, "Linux <= 5.8", false, false, false, true},
+    {ReusePolicy::PageCount, "pagecount", 1, "Linux 5.9", false, false, false, false},
+    {ReusePolicy::Exclusive, "exclusive", 2, "Linux 5.19", true, true, true, false},
 };
 
 constexpr const PolicyInfo& policy_info(ReusePolicy policy) {

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "spec/panic.h"
+
 namespace cow::fast {
 
 namespace {
@@ -12,10 +14,6 @@ Geometry geometry_for(const Config& config, const FastOptions& options) {
   Geometry g = Geometry::radix(config.frames);
   if (options.mutation == Mutation::IndexShift) g.shift[1] -= 1;
   return g;
-}
-
-[[noreturn]] void panic(const char* function, const std::string& reason) {
-  throw std::logic_error(std::string(function) + ": " + reason);
 }
 
 // How many leading entries of any table a machine of `config.pages` pages
@@ -184,9 +182,9 @@ Outcome FastCow::do_read(Pid pid, Process& space, Vpn vpn, std::uint32_t word) {
     if (kind == MapKind::None) return Outcome::error(Status::BadAddress);
     // An untouched private anon page reads as zero and stays untouched.
     if (kind == MapKind::PrivateAnon && !pte_swap(pte)) return Outcome::read(0);
-    if (fault_frames_needed(space, vpn, Access::Read) > frames_.free_count())
-      return out_of_memory(pid);
-    fault = fault_in(space, vpn, Access::Read);
+    FaultPlan plan = plan_fault(space, vpn, Access::Read);
+    if (plan.frames > frames_.free_count()) return out_of_memory(pid);
+    fault = fault_in(space, vpn, plan);
     w = walk(space.root, vpn);
     pte = pte_seen(w);
   }
@@ -215,18 +213,18 @@ Outcome FastCow::do_write(Pid pid, Process& space, Vpn vpn, std::uint32_t word, 
   // translation; the next access fills the cache again, as the retried
   // access would on hardware.
   if (pte_present(pte) && pte_cow(pte)) {
-    bool copy = meta_[pte_frame(pte)].object != kNoObject || !can_reuse(pte, w.leaf_table);
-    if (copy && frames_.free_count() == 0) return out_of_memory(pid);
-    Fault fault = wp_fault(space, vpn, w);
+    bool reuse = meta_[pte_frame(pte)].object == kNoObject && can_reuse(pte, w.leaf_table);
+    if (!reuse && frames_.free_count() == 0) return out_of_memory(pid);
+    Fault fault = wp_fault(space, vpn, w, reuse);
     frames_.write_word(pte_frame(leaf(w)), word, value);
     return Outcome::wrote(fault);
   }
   MapKind kind = pte_kind(pte);
   if (kind == MapKind::None) return Outcome::error(Status::BadAddress);
   if (kind == MapKind::Text) return Outcome::error(Status::ProtFault);
-  if (fault_frames_needed(space, vpn, Access::Write) > frames_.free_count())
-    return out_of_memory(pid);
-  Fault fault = fault_in(space, vpn, Access::Write);
+  FaultPlan plan = plan_fault(space, vpn, Access::Write);
+  if (plan.frames > frames_.free_count()) return out_of_memory(pid);
+  Fault fault = fault_in(space, vpn, plan);
   w = walk(space.root, vpn);
   frames_.write_word(pte_frame(leaf(w)), word, value);
   return Outcome::wrote(fault);
@@ -250,9 +248,9 @@ Outcome FastCow::do_copyout(Pid pid, Process& space, Vpn vpn, std::uint32_t word
     MapKind kind = pte_kind(pte);
     if (kind == MapKind::None) return Outcome::error(Status::BadAddress);
     if (kind == MapKind::Text) return Outcome::error(Status::ProtFault);
-    if (fault_frames_needed(space, vpn, Access::Write) > frames_.free_count())
-      return out_of_memory(pid);
-    fault = fault_in(space, vpn, Access::Write);
+    FaultPlan plan = plan_fault(space, vpn, Access::Write);
+    if (plan.frames > frames_.free_count()) return out_of_memory(pid);
+    fault = fault_in(space, vpn, plan);
   }
   panic("do_copyout", "the page is not writable after its write fault");
 }
@@ -287,8 +285,9 @@ Outcome FastCow::do_pin(Pid pid, Process& space, Vpn vpn, bool rw) {
   if (kind == MapKind::None) return Outcome::error(Status::BadAddress);
   if (rw && kind == MapKind::Text) return Outcome::error(Status::ProtFault);
   Access access = rw ? Access::Write : Access::PinRo;
-  if (fault_frames_needed(space, vpn, access) > frames_.free_count()) return out_of_memory(pid);
-  Fault fault = fault_in(space, vpn, access);
+  FaultPlan plan = plan_fault(space, vpn, access);
+  if (plan.frames > frames_.free_count()) return out_of_memory(pid);
+  Fault fault = fault_in(space, vpn, plan);
   Pte pte = pte_seen(walk(space.root, vpn));
   if (!pte_present(pte)) panic("do_pin", "the page is not present after its fault");
   Pfn frame = pte_frame(pte);

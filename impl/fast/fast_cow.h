@@ -18,6 +18,7 @@
 #include "impl/fast/table_pool.h"
 #include "impl/fast/translation_cache.h"
 #include "spec/implementation.h"
+#include "spec/reuse_policy.h"
 
 namespace cow::fast {
 
@@ -55,16 +56,9 @@ class FastCow final : public Implementation {
   // the table must be the writer's alone too. Never asked of a cache frame.
   bool can_reuse(Pte pte, TableId leaf_table) const {
     Pfn frame = pte_frame(pte);
-    bool sole_table = tables_.refcount(leaf_table) == 1;
-    switch (config_.policy) {
-      case ReusePolicy::MapCount:  // mapped once, whatever pins hold it (CVE-2020-29374)
-        return sole_table && frames_.refcount(frame) - meta_[frame].pins == 1;
-      case ReusePolicy::PageCount:  // no other reference of any kind
-        return sole_table && frames_.refcount(frame) == 1;
-      case ReusePolicy::Exclusive:  // PageAnonExclusive, or no other reference
-        return pte_exclusive(pte) || (sole_table && frames_.refcount(frame) == 1);
-    }
-    return false;
+    // Every other process sharing the leaf table holds the frame too.
+    std::uint32_t refs = frames_.refcount(frame) + tables_.refcount(leaf_table) - 1;
+    return reuses(pte_exclusive(pte), refs, meta_[frame].pins);
   }
   // The same for a PTE that is not exclusive.
   bool can_reuse_frame(Pfn frame, TableId leaf_table) const {
@@ -157,6 +151,19 @@ class FastCow final : public Implementation {
 
   // What a fault-in is for: a read, a write (or rw pin), or a read-only pin.
   enum class Access : std::uint8_t { Read, Write, PinRo };
+  // A fault, decided in full before any step is taken, so that it needs
+  // exactly `frames` free frames and none of its steps can fail.
+  struct FaultPlan {
+    Fault bring_in = Fault::None;  // SwapIn, ZeroFill, PageIn; None: the page is present
+    bool break_cow = false;        // then the write fault (do_wp_page)
+    bool reuse = false;            // which keeps the frame; else copies it
+    std::uint32_t frames = 0;
+  };
+  // The policy's decision on the references as processes count them:
+  // `refs` of them, `pins` of which are pins (spec/reuse_policy.h).
+  bool reuses(bool exclusive, std::uint32_t refs, std::uint32_t pins) const {
+    return policy_reuses(config_.policy, exclusive, refs - pins, refs);
+  }
 
   // fast_cow.cpp: ops, walks, the read, write and copyout paths, mmap, pins.
   Walk walk(TableId root, Vpn vpn) const;
@@ -203,9 +210,9 @@ class FastCow final : public Implementation {
 
   // fast_fault.cpp: fault-in (plan, then act), do_wp_page as dispatcher +
   // predicate + actions, zero-fill, page-in, swap-in, swapout.
-  std::uint32_t fault_frames_needed(const Process& space, Vpn vpn, Access access) const;
-  Fault fault_in(Process& space, Vpn vpn, Access access);
-  Fault wp_fault(Process& space, Vpn vpn, Walk& w);
+  FaultPlan plan_fault(const Process& space, Vpn vpn, Access access) const;
+  Fault fault_in(Process& space, Vpn vpn, const FaultPlan& plan);
+  Fault wp_fault(Process& space, Vpn vpn, Walk& w, bool reuse);
   void wp_reuse(Process& space, Vpn vpn, Walk& w);
   void wp_copy(Process& space, Vpn vpn, Walk& w);
   void zero_fill(Process& space, Vpn vpn);

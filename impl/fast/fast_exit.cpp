@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "impl/fast/fast_cow.h"
+#include "spec/panic.h"
 
 namespace cow::fast {
 
@@ -66,7 +67,7 @@ void FastCow::exit_drop_table(TableId table, std::uint32_t level, std::uint64_t 
     if (level == 1 && tables_.refcount(below) > 1) exit_leave_shared_table(below, below_base);
     else exit_drop_table(below, level - 1, below_base);
   }
-  if (tables_.table_put(table) != 0) throw std::logic_error("exit_drop_table: table is shared");
+  if (tables_.table_put(table) != 0) panic("exit_drop_table", "table is shared", "table", table);
   tables_.table_free(table);
 }
 

@@ -1,99 +1,83 @@
-// Faults: fault-in (how many frames it needs, decided first, then the
-// steps, none of which can fail), the write fault (Linux's do_wp_page) as
-// dispatcher + pure predicate (can_reuse) + two actions, zero-fill, page-in,
+// Faults: fault-in (the whole fault planned first, from the state before,
+// then the steps, none of which can fail), the write fault (Linux's
+// do_wp_page) as one decision + two actions, zero-fill, page-in,
 // swap-in and swapout through the reverse map, and the frames, slots and
 // reverse-map lists they share.
 #include <stdexcept>
 #include <string>
 
 #include "impl/fast/fast_cow.h"
+#include "spec/panic.h"
 
 namespace cow::fast {
 
-namespace {
-
-[[noreturn]] void panic(const char* function, const std::string& reason) {
-  throw std::logic_error(std::string(function) + ": " + reason);
-}
-
-}  // namespace
-
-// How many free frames serving `access` at `vpn` takes: a swap-in or a
-// page-in of a page not cached takes one, a zero-fill one, a COW copy one.
-// A write that must bring a page in and then copy it takes two, and fails
-// before doing either when fewer are free.
-std::uint32_t FastCow::fault_frames_needed(const Process& space, Vpn vpn, Access access) const {
+// Decides the whole fault at `vpn` for `access` from the state before it:
+// what brings the page in (a swap-in or a page-in of a page not cached
+// takes a frame, a zero-fill one), then whether the write fault reuses or
+// copies (a copy takes one more). A write that must bring a page in and
+// then copy it takes two, and fails before doing either when fewer are free.
+FastCow::FaultPlan FastCow::plan_fault(const Process& space, Vpn vpn, Access access) const {
   Walk w = walk(space.root, vpn);
   Pte pte = pte_seen(w);
   MapKind kind = pte_kind(pte);
-  bool exclusive_policy = config_.policy == ReusePolicy::Exclusive;
+  FaultPlan plan;
+  bool writable = pte_writable(pte), cow = pte_cow(pte), exclusive = pte_exclusive(pte);
+  bool cache = false;  // a page of an object: a private mapping never reuses its frame
   if (pte_swap(pte)) {
-    if (access == Access::Read || pte_writable(pte) || !pte_cow(pte)) return 1;
-    if (access == Access::PinRo && !(exclusive_policy && is_private(kind) && !pte_exclusive(pte)))
-      return 1;
-    // After the swap-in the new frame is referenced by every entry that
-    // named the slot, and by nothing else.
-    std::uint32_t refs = rmap_sharers(slots_[pte_slot(pte)].rmap);
-    bool reuse = refs == 1 || (exclusive_policy && pte_exclusive(pte));
-    return reuse ? 1 : 2;
-  }
-  if (!pte_present(pte)) {
-    if (kind == MapKind::PrivateAnon) return access == Access::Read ? 0 : 1;
-    std::uint32_t object = kind == MapKind::SharedAnon ? pte_object(pte) : 0;
-    std::uint32_t need = objects_[object].cache.count(vpn) ? 0 : 1;
-    if (kind == MapKind::PrivateFile && access == Access::Write) ++need;  // then a copy
-    return need;
-  }
-  if (access == Access::Read || pte_writable(pte) || !pte_cow(pte)) return 0;
-  Pfn frame = pte_frame(pte);
-  bool cache = meta_[frame].object != kNoObject;
-  if (access == Access::PinRo &&
-      !(exclusive_policy && is_private(kind) && !cache && !pte_exclusive(pte)))
-    return 0;
-  return cache || !can_reuse(pte, w.leaf_table) ? 1 : 0;
-}
-
-// Brings the page at `vpn` in for `access`; the caller has checked that
-// fault_frames_needed frames are free. Returns the fault reported: the COW
-// decision when one was made, else the first fault taken.
-Fault FastCow::fault_in(Process& space, Vpn vpn, Access access) {
-  Walk w = walk(space.root, vpn);
-  Pte pte = pte_seen(w);
-  Fault first = Fault::None;
-  if (!pte_present(pte)) {
-    if (pte_swap(pte)) {
-      swap_in(pte_slot(pte), vpn);
-      first = Fault::SwapIn;
-    } else if (pte_kind(pte) == MapKind::PrivateAnon) {
-      if (access == Access::Read) return Fault::None;
-      zero_fill(space, vpn);
-      return Fault::ZeroFill;
-    } else {
-      page_in(space, vpn, pte);
-      first = Fault::PageIn;
+    plan = {Fault::SwapIn, false, false, 1};
+  } else if (!pte_present(pte)) {
+    if (kind == MapKind::PrivateAnon) {  // a zero-fill gives a writable, exclusive page
+      if (access != Access::Read) plan = {Fault::ZeroFill, false, false, 1};
+      return plan;
     }
-    w = walk(space.root, vpn);
-    pte = pte_seen(w);
+    std::uint32_t object = kind == MapKind::SharedAnon ? pte_object(pte) : 0;
+    plan = {Fault::PageIn, false, false, objects_[object].cache.count(vpn) ? 0u : 1u};
+    // Shared kinds map the cache frame writable, text read-only; a private
+    // file page is read-only and cow on the cache frame.
+    if (kind != MapKind::PrivateFile) return plan;
+    writable = false;
+    cow = true;
+    exclusive = false;
+    cache = true;
+  } else {
+    cache = meta_[pte_frame(pte)].object != kNoObject;
   }
-  if (access == Access::Read || pte_writable(pte) || !pte_cow(pte)) return first;
-  if (access == Access::PinRo) {
-    // Under the exclusive policy a read-only pin unshares a private page its
-    // process does not own, exactly as a write fault would.
-    bool unshare = config_.policy == ReusePolicy::Exclusive && is_private(pte_kind(pte)) &&
-                   meta_[pte_frame(pte)].object == kNoObject && !pte_exclusive(pte);
-    if (!unshare) return first;
-  }
-  return wp_fault(space, vpn, w);
+  if (access == Access::Read || writable || !cow) return plan;
+  // A read-only pin breaks COW only where the policy unshares first.
+  bool unshare =
+      policy_info(config_.policy).ro_pin_unshares && is_private(kind) && !cache && !exclusive;
+  if (access == Access::PinRo && !unshare) return plan;
+  plan.break_cow = true;
+  if (cache)
+    plan.reuse = false;
+  else if (pte_swap(pte))  // after the swap-in, every entry that named the slot holds the frame
+    plan.reuse = reuses(exclusive, rmap_sharers(slots_[pte_slot(pte)].rmap), 0);
+  else
+    plan.reuse = can_reuse(pte, w.leaf_table);
+  if (!plan.reuse) ++plan.frames;
+  return plan;
 }
 
-// The write fault on a present, read-only, cow page: the predicate decides,
-// one action serves. A cache frame (a page of the file) is never reused by a
-// private mapping: the process gets its own copy. The caller has checked
-// that a copy would find a free frame.
-Fault FastCow::wp_fault(Process& space, Vpn vpn, Walk& w) {
-  Pte pte = pte_seen(w);
-  if (!pte_cow(pte)) panic("wp_fault", "the page is not copy-on-write");
-  if (meta_[pte_frame(pte)].object == kNoObject && can_reuse(pte, w.leaf_table)) {
+// Takes the steps `plan` decided; the caller has checked that plan.frames
+// are free. Returns the fault reported: the COW decision when one was
+// made, else the step that brought the page in.
+Fault FastCow::fault_in(Process& space, Vpn vpn, const FaultPlan& plan) {
+  switch (plan.bring_in) {
+    case Fault::SwapIn: swap_in(pte_slot(pte_seen(walk(space.root, vpn))), vpn); break;
+    case Fault::ZeroFill: zero_fill(space, vpn); return Fault::ZeroFill;
+    case Fault::PageIn: page_in(space, vpn, pte_seen(walk(space.root, vpn))); break;
+    default: break;
+  }
+  if (!plan.break_cow) return plan.bring_in;
+  Walk w = walk(space.root, vpn);
+  return wp_fault(space, vpn, w, plan.reuse);
+}
+
+// The write fault on a present, read-only, cow page, once the policy has
+// decided (can_reuse, or the plan): one action serves.
+Fault FastCow::wp_fault(Process& space, Vpn vpn, Walk& w, bool reuse) {
+  if (!pte_cow(pte_seen(w))) panic("wp_fault", "the page is not copy-on-write");
+  if (reuse) {
     wp_reuse(space, vpn, w);
     return Fault::CowReuse;
   }

@@ -9,12 +9,12 @@ namespace cow::fast {
 Outcome FastCow::do_fork(Process& proc) {
   if (processes_.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
   Process& space = space_of(proc);
-  // Under the exclusive policy a pinned page its process owns is copied for
+  // Under a policy that copies pinned pages early, a pinned page its process owns is copied for
   // the child at once (Linux's early COW of pinned pages): write-protecting
   // it would let the parent's next write move it away from its pin. The
   // pinned frames are few, and each is mapped only at its own vpn.
   fork_early_.clear();
-  if (config_.policy == ReusePolicy::Exclusive && !pins_.empty()) {
+  if (policy_info(config_.policy).fork_copies_pinned && !pins_.empty()) {
     for (const auto& [id, pin] : pins_) {
       Vpn vpn = meta_[pin.frame].vpn;
       Pte pte = pte_seen(walk(space.root, vpn));

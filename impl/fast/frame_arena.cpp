@@ -40,11 +40,6 @@ void heap_give(std::byte* base, std::size_t bytes) {
 
 }  // namespace
 
-void FrameArena::panic(const char* function, const char* reason, Pfn frame) {
-  throw std::logic_error(std::string(function) + ": " + reason + " (frame " +
-                         std::to_string(frame) + ")");
-}
-
 FrameArena::FrameArena(std::uint32_t frames, std::size_t frame_size)
     : frame_size_(frame_size), refcount_(frames, 0) {
   allocate();

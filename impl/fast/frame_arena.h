@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "spec/panic.h"
 #include "spec/types.h"
 
 namespace cow::fast {
@@ -41,12 +42,12 @@ class FrameArena {
   }
   // Adds a reference to a frame in use.
   void frame_get(Pfn frame) {
-    if (refcount_[frame] == 0) panic("frame_get", "frame is free", frame);
+    if (refcount_[frame] == 0) panic("frame_get", "frame is free", "frame", frame);
     ++refcount_[frame];
   }
   // Drops a reference; the last one poisons the frame and frees it.
   void frame_put(Pfn frame) {
-    if (refcount_[frame] == 0) panic("frame_put", "refcount underflow", frame);
+    if (refcount_[frame] == 0) panic("frame_put", "refcount underflow", "frame", frame);
     if (--refcount_[frame] == 0) frame_free(frame);
   }
 
@@ -82,7 +83,6 @@ class FrameArena {
   // Whether the arena came zero-filled from the host (no frame_zero needed).
   bool zero_filled() const { return mapped_; }
 
-  [[noreturn]] static void panic(const char* function, const char* reason, Pfn frame);
 
  private:
   std::byte* bytes(Pfn frame) { return base_ + std::size_t{frame} * frame_size_; }

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "spec/panic.h"
+
 namespace cow::fast {
 
 namespace {
@@ -19,11 +21,6 @@ constexpr std::size_t kPageAlign = 4096;
 // hands out from its per-thread cache.
 constexpr std::uint32_t kMinTablesPerChunk = 4;
 constexpr std::size_t kChunkEntryBytes = 256;
-
-[[noreturn]] void panic(const char* function, const char* reason, TableId table) {
-  throw std::logic_error(std::string(function) + ": " + reason + " (table " +
-                         std::to_string(table) + ")");
-}
 
 }  // namespace
 
@@ -83,7 +80,7 @@ TableId TablePool::table_fresh() {
   if (table == refcount_.size()) {
     // A Loc (table * stride + index) must fit in 32 bits.
     if ((std::uint64_t{table} + tables_per_chunk()) << stride_shift_ >= kDetached)
-      panic("table_alloc", "too many tables for a 32-bit reverse-map location", table);
+      panic("table_alloc", "too many tables for a 32-bit reverse-map location", "table", table);
     refcount_.resize(refcount_.size() + tables_per_chunk(), 0);
     add_chunk();
   }
@@ -95,17 +92,17 @@ TableId TablePool::table_fresh() {
 }
 
 void TablePool::table_get(TableId table) {
-  if (refcount_[table] == 0) panic("table_get", "table is free", table);
+  if (refcount_[table] == 0) panic("table_get", "table is free", "table", table);
   ++refcount_[table];
 }
 
 std::uint32_t TablePool::table_put(TableId table) {
-  if (refcount_[table] == 0) panic("table_put", "refcount underflow", table);
+  if (refcount_[table] == 0) panic("table_put", "refcount underflow", "table", table);
   return --refcount_[table];
 }
 
 void TablePool::table_free(TableId table) {
-  if (refcount_[table] != 0) panic("table_free", "table is still referenced", table);
+  if (refcount_[table] != 0) panic("table_free", "table is still referenced", "table", table);
   free_.push_back(table);
 }
 

@@ -40,8 +40,7 @@ class CopyKeepsOldRef : public MutantOf<CopyKeepsOldRef> {
     std::optional<Pfn> copy = frames().frame_alloc();
     if (!copy) return false;
     frames().set_contents(*copy, frames().contents(pte.frame));
-    pte.frame = *copy;
-    pte_make_writable(pte);
+    pte_map_own(pte, *copy);
     return true;
   }
 };
@@ -54,8 +53,7 @@ class CopyNoContents : public MutantOf<CopyNoContents> {
     std::optional<Pfn> copy = frames().frame_alloc();
     if (!copy) return false;
     frames().frame_put(pte.frame);
-    pte.frame = *copy;
-    pte_make_writable(pte);
+    pte_map_own(pte, *copy);
     return true;
   }
 };

@@ -30,9 +30,7 @@ class SwapoutOnePte : public MutantOf<SwapoutOnePte> {
       if (done || !pte.present || pte.frame != frame) return;
       done = true;
       swap().slot_get(slot);
-      pte.present = false;
-      pte.frame = kNoFrame;
-      pte.slot = slot;
+      pte_swap_out(pte, slot);
     });
     while (frames().refcount(frame) != 0) put_frame(frame);
   }
