@@ -12,41 +12,40 @@ constexpr MapKind kMapKinds[] = {MapKind::PrivateAnon, MapKind::SharedAnon, MapK
 }  // namespace
 
 std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
-  const auto& procs = sem.processes();
-  if (g.kind == OpKind::Unpin) {
-    const auto& pins = sem.pins();
-    std::uint32_t word = g.args / 7 % kMaxWords % sem.config().words;
-    if (pins.empty()) return Op::unpin(sem.next_pin(), word);  // one never taken
-    auto it = std::prev(pins.end(), static_cast<std::ptrdiff_t>(g.who % pins.size()) + 1);
-    return Op::unpin(it->first, word);
-  }
-  if (procs.empty() || (g.kind == OpKind::Exit && procs.size() == 1)) return std::nullopt;
-  // std::map is ordered by pid, and pids grow with age: the youngest is last.
-  auto it = std::prev(procs.end(), static_cast<std::ptrdiff_t>(g.who % procs.size()) + 1);
-  Pid pid = it->first;
-  std::uint32_t pages = sem.config().pages;
-  Vpn vpn = g.vpn % pages;
-  Value value = 1 + g.args % 7;
+  Op op{g.kind};
   std::uint32_t word = g.args / 7 % kMaxWords % sem.config().words;
   std::uint32_t aux = g.args / 28;
-  std::uint32_t count = std::min<std::uint32_t>(1 + aux % 2, pages - vpn);
-  MapKind map = kMapKinds[aux / 2 % std::size(kMapKinds)];
-  bool rw = aux >= 10;
-  switch (g.kind) {
-    case OpKind::Fork: return Op::fork(pid);
-    case OpKind::Write: return Op::write(pid, vpn, value, word);
-    case OpKind::Read: return Op::read(pid, vpn, word);
-    case OpKind::Exit: return Op::exit(pid);
-    case OpKind::Exec: return Op::exec(pid);
-    case OpKind::Vfork: return Op::vfork(pid);
-    case OpKind::Mmap: return Op::mmap(pid, vpn, count, map);
-    case OpKind::Munmap: return Op::munmap(pid, vpn, count);
-    case OpKind::Swapout: return Op::swapout(pid, vpn);
-    case OpKind::Pin: return Op::pin_page(pid, vpn, rw);
-    case OpKind::Copyout: return Op::copyout(pid, vpn, value, word);
-    case OpKind::Unpin: break;
+  std::uint32_t pages = sem.config().pages;
+  Vpn vpn = g.vpn % pages;
+  // Each argument the op's text form holds, drawn from the same bytes
+  // whatever the op, so that a shrink that changes the kind keeps the rest.
+  for (OpArg arg : op_info(g.kind).args) {
+    switch (arg) {
+      case OpArg::Pid: {
+        const auto& procs = sem.processes();
+        if (procs.empty() || (g.kind == OpKind::Exit && procs.size() == 1)) return std::nullopt;
+        // std::map is ordered by pid, and pids grow with age: the youngest is last.
+        op.pid = std::prev(procs.end(), static_cast<std::ptrdiff_t>(g.who % procs.size()) + 1)->first;
+        break;
+      }
+      case OpArg::PinId: {
+        const auto& pins = sem.pins();
+        op.pin = pins.empty() ? sem.next_pin()  // one never taken
+                              : std::prev(pins.end(),
+                                          static_cast<std::ptrdiff_t>(g.who % pins.size()) + 1)
+                                    ->first;
+        break;
+      }
+      case OpArg::Vpn: op.vpn = vpn; break;
+      case OpArg::Value: op.value = 1 + g.args % 7; break;
+      case OpArg::Word: op.word = word; break;
+      case OpArg::Count: op.count = std::min<std::uint32_t>(1 + aux % 2, pages - vpn); break;
+      case OpArg::Map: op.map = kMapKinds[aux / 2 % std::size(kMapKinds)]; break;
+      case OpArg::Mode: op.rw = aux >= 10; break;
+      case OpArg::None: break;
+    }
   }
-  return std::nullopt;
+  return op;
 }
 
 rc::Gen<GenOp> gen_op(const Config& config, OpSet ops) {
