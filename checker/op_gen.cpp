@@ -42,7 +42,7 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
       case OpArg::Count: op.count = std::min<std::uint32_t>(1 + aux % 2, pages - vpn); break;
       case OpArg::Map: op.map = kMapKinds[aux / 2 % std::size(kMapKinds)]; break;
       case OpArg::Mode: op.rw = aux >= 10; break;
-      case OpArg::None: break;
+      case OpArg::None: return op;  // the arguments are packed at the front
     }
   }
   return op;
