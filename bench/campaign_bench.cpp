@@ -5,9 +5,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include "app/registry.h"
 #include "bench/measure.h"
 #include "checker/diff_engine.h"
-#include "checker/registry.h"
 #include "spec/semantics.h"
 
 namespace cow::bench {

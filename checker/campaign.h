@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "checker/harness.h"
-#include "checker/random_engine.h"
+#include "checker/finding.h"
 #include "spec/invariants.h"
 #include "spec/semantics.h"
 

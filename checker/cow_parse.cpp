@@ -89,11 +89,9 @@ class Parser {
         file_.ops.push_back(parse_one_op(words));
         file_.op_comments.emplace_back(comment);
       } else {
-        fail(
-            fmt::format("unknown op or directive '{}' (expected an op such as fork, write, read, "
-                        "exit, exec, vfork, mmap, munmap, swapout, pin, unpin, copyout, or impl, "
-                        "config or invariant)",
-                        head));
+        fail(fmt::format(
+            "unknown op or directive '{}' (expected an op such as {}, or impl, config or invariant)",
+            head, op_names()));
       }
     }
     if (!have_header) fail("empty file: expected the header 'cowcheck 1'");

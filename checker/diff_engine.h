@@ -10,9 +10,8 @@
 
 #include "checker/campaign.h"
 #include "checker/harness.h"
-#include "checker/minimize.h"
-#include "checker/random_engine.h"
 #include "checker/snapshot_diff.h"
+#include "checker/finding.h"
 
 namespace cow {
 

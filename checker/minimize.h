@@ -2,16 +2,12 @@
 // the sequence still breaks the same invariant, until none can go.
 #pragma once
 
-#include <functional>
-#include <memory>
 #include <vector>
 
-#include "spec/implementation.h"
+#include "checker/finding.h"
 #include "spec/invariants.h"
 
 namespace cow {
-
-using ImplFactory = std::function<std::unique_ptr<Implementation>()>;
 
 // `ops` must break `id` when run on a fresh implementation from `make`; the
 // result does too, is no longer, and ends at the failing op.

@@ -4,6 +4,7 @@
 
 #include "checker/campaign.h"
 #include "checker/harness.h"
+#include "checker/minimize.h"
 
 namespace cow {
 

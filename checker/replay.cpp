@@ -6,8 +6,7 @@
 
 #include "checker/diff_engine.h"
 #include "checker/harness.h"
-#include "checker/registry.h"
-#include "impl/plugin/worker_process.h"
+#include "model/cow_model.h"
 
 namespace cow {
 
@@ -43,8 +42,8 @@ ReplayResult replay_alone(std::unique_ptr<Implementation> instance, const CowFil
 // model beside the implementation in lock step (so on `model` it passes).
 ReplayResult replay_beside_model(std::unique_ptr<Implementation> instance, const CowFile& file,
                                  ReplayObserver& observer) {
-  DiffHarness harness(make_implementation("model", file.config), std::move(instance), file.config,
-                      1);
+  DiffHarness harness(std::make_unique<model::CowModel>(file.config), std::move(instance),
+                      file.config, 1);
   bool states = observer.wants_states();
   std::optional<Snapshot> state;
   ReplayResult result;
@@ -64,47 +63,25 @@ ReplayResult replay_beside_model(std::unique_ptr<Implementation> instance, const
 
 }  // namespace
 
-ReplayResult replay_cow(const CowFile& file, const std::string& impl, ReplayObserver& observer) {
-  std::unique_ptr<Implementation> instance;
-  try {
-    instance = make_implementation(impl, file.config);
-  } catch (const plugin::PluginLoadError&) {
-    throw;
-  } catch (const std::exception& e) {
-    // It loaded, then died before it answered: the constructor aborted,
-    // create crashed or hung, the worker exited. That is what the file shows.
-    observer.started(nullptr);
-    return ReplayResult{0, stop_violation(e, 0, "the implementation could not start")};
-  }
-  if (!instance) throw std::invalid_argument("unknown implementation '" + impl + "'");
+ReplayResult replay_on(const CowFile& file, std::unique_ptr<Implementation> impl,
+                       ReplayObserver& observer) {
   if (file.invariant == InvariantId::DIFF)
-    return replay_beside_model(std::move(instance), file, observer);
-  return replay_alone(std::move(instance), file, observer);
+    return replay_beside_model(std::move(impl), file, observer);
+  return replay_alone(std::move(impl), file, observer);
 }
 
-std::optional<Trace> replay_cow(const CowFile& file, const std::string& impl, bool keep_snapshots) {
-  if (!known_implementation(impl)) return std::nullopt;
-  class Recorder : public ReplayObserver {
-   public:
-    Recorder(Trace& trace, bool keep) : trace_(trace), keep_(keep) {}
-    bool wants_states() const override { return keep_; }
-    void started(const Snapshot* initial) override {
-      if (keep_ && initial) trace_.initial = *initial;
-    }
-    void step(const ReplayedStep& s) override {
-      TraceStep& step =
-          trace_.steps.emplace_back(TraceStep{*s.op, s.outcome.value_or(Outcome{}), {}});
-      if (keep_ && s.after) step.after = *s.after;
-    }
+ReplayResult replay_unstarted(const std::exception& stop, ReplayObserver& observer) {
+  observer.started(nullptr);
+  return ReplayResult{0, stop_violation(stop, 0, "the implementation could not start")};
+}
 
-   private:
-    Trace& trace_;
-    bool keep_;
-  };
-  Trace trace;
-  Recorder recorder(trace, keep_snapshots);
-  trace.violation = replay_cow(file, impl, recorder).violation;
-  return trace;
+void TraceRecorder::started(const Snapshot* initial) {
+  if (keep_ && initial) trace_.initial = *initial;
+}
+
+void TraceRecorder::step(const ReplayedStep& s) {
+  TraceStep& step = trace_.steps.emplace_back(TraceStep{*s.op, s.outcome.value_or(Outcome{}), {}});
+  if (keep_ && s.after) step.after = *s.after;
 }
 
 }  // namespace cow

@@ -1,11 +1,13 @@
-// Replaying a .cow file: its ops on an implementation (its own unless one
-// is named), with every invariant checked after every op; a DIFF file runs
+// Replaying a .cow file: its ops on an implementation, with every
+// invariant checked after every op; a DIFF file runs
 // the implementation beside the model in lock step instead. Steps are
 // handed to an observer as they run and only the latest state is held, so
 // a long file costs what is shown of it, not every state at once.
 #pragma once
 
 #include <cstddef>
+#include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -44,14 +46,29 @@ struct ReplayResult {
   std::optional<Violation> violation;
 };
 
-// Throws PluginLoadError for a plug-in that cannot be loaded at all and
-// UnsupportedOp for an op `impl` has no entry point for (both bad input),
-// std::invalid_argument when `impl` names no implementation.
-ReplayResult replay_cow(const CowFile& file, const std::string& impl, ReplayObserver& observer);
+// Replays `file` on `impl`, built already (the application names and builds
+// it: app/replay_by_name.h); a DIFF file with the model beside it. Throws
+// UnsupportedOp for an op `impl` has no entry point for (bad input).
+ReplayResult replay_on(const CowFile& file, std::unique_ptr<Implementation> impl,
+                       ReplayObserver& observer);
 
-// The same, recorded whole (every state when `keep_snapshots`): for tests
-// and engines that want the steps after the run. Null when `impl` names no
-// implementation. A step that stopped keeps a default outcome.
-std::optional<Trace> replay_cow(const CowFile& file, const std::string& impl, bool keep_snapshots);
+// The replay of an implementation that loaded, then died before it answered
+// (`stop` is what its building threw): a finding at step 0, not bad input.
+ReplayResult replay_unstarted(const std::exception& stop, ReplayObserver& observer);
+
+// Keeps every step of a replay (and every state when `keep_snapshots`) in
+// `trace`, for tests and engines that want the steps after the run. A step
+// that stopped keeps a default outcome.
+class TraceRecorder : public ReplayObserver {
+ public:
+  TraceRecorder(Trace& trace, bool keep_snapshots) : trace_(trace), keep_(keep_snapshots) {}
+  bool wants_states() const override { return keep_; }
+  void started(const Snapshot* initial) override;
+  void step(const ReplayedStep& s) override;
+
+ private:
+  Trace& trace_;
+  bool keep_;
+};
 
 }  // namespace cow

@@ -1,7 +1,7 @@
 // An implementation that checks itself while it runs, for what the
 // invariants cannot see from outside: `linux` is a black box to them, so it
 // runs the model in lock step and compares how each write fault was served
-// (checker/linux_check.h). The harness asks after every step that passed the
+// (app/linux_check.h). The harness asks after every step that passed the
 // invariants.
 #pragma once
 

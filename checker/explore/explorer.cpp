@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "checker/campaign.h"
 #include "checker/explore/key_set.h"
 #include "checker/explore/peak_memory.h"
 #include "checker/explore/state_key.h"
@@ -123,6 +124,57 @@ void expand(const std::vector<Entry>& frontier, std::size_t begin, std::size_t e
   }
 }
 
+// Appends `op` with its arguments from the `arg`-th on set every way the
+// search tries them, in the order spec/op.h lists the arguments. A range
+// (mmap, munmap) is one page: wider ones add states, not kinds of step.
+void each_choice(const Semantics& sem, std::uint32_t values, Op op, std::size_t arg,
+                 std::vector<Op>& ops) {
+  const auto& args = op_info(op.kind).args;
+  if (arg == args.size() || args[arg] == OpArg::None) {
+    ops.push_back(op);
+    return;
+  }
+  const Config& c = sem.config();
+  auto each = [&](auto& field, auto first, auto last) {
+    for (auto v = first; v <= last; ++v) {
+      field = v;
+      each_choice(sem, values, op, arg + 1, ops);
+    }
+  };
+  switch (args[arg]) {
+    case OpArg::Pid:
+      for (const auto& [pid, proc] : sem.processes()) {
+        op.pid = pid;
+        each_choice(sem, values, op, arg + 1, ops);
+      }
+      break;
+    case OpArg::Vpn: each(op.vpn, Vpn{0}, Vpn{c.pages - 1}); break;
+    case OpArg::Value: each(op.value, Value{1}, Value{values}); break;
+    case OpArg::Word: each(op.word, std::uint32_t{0}, c.words - 1); break;
+    case OpArg::Count: each(op.count, 1u, 1u); break;
+    case OpArg::Map:
+      for (auto k = static_cast<int>(MapKind::PrivateAnon); k <= static_cast<int>(MapKind::SharedFile);
+           ++k) {
+        op.map = static_cast<MapKind>(k);
+        each_choice(sem, values, op, arg + 1, ops);
+      }
+      break;
+    case OpArg::Mode:
+      for (bool rw : {false, true}) {
+        op.rw = rw;
+        each_choice(sem, values, op, arg + 1, ops);
+      }
+      break;
+    case OpArg::PinId:
+      for (const auto& [id, cell] : sem.pins()) {
+        op.pin = id;
+        each_choice(sem, values, op, arg + 1, ops);
+      }
+      break;
+    case OpArg::None: break;
+  }
+}
+
 std::vector<Op> path_to(const std::vector<Node>& nodes, std::uint32_t node) {
   std::vector<Op> ops;
   for (; nodes[node].parent != kRoot; node = nodes[node].parent) ops.push_back(nodes[node].op);
@@ -132,42 +184,8 @@ std::vector<Op> path_to(const std::vector<Node>& nodes, std::uint32_t node) {
 }  // namespace
 
 std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values, OpSet kinds) {
-  const Config& c = sem.config();
   std::vector<Op> ops;
-  auto want = [kinds](OpKind k) { return op_in(kinds, k); };
-  auto stores = [&](OpKind kind, Pid pid) {
-    if (!want(kind)) return;
-    for (Vpn vpn = 0; vpn < c.pages; ++vpn)
-      for (std::uint32_t word = 0; word < c.words; ++word)
-        for (Value value = 1; value <= values; ++value)
-          ops.push_back(Op{kind, pid, vpn, value, word});
-  };
-  for (const auto& [pid, proc] : sem.processes()) {
-    if (want(OpKind::Fork)) ops.push_back(Op::fork(pid));
-    stores(OpKind::Write, pid);
-    if (want(OpKind::Exit)) ops.push_back(Op::exit(pid));
-    if (want(OpKind::Read))
-      for (Vpn vpn = 0; vpn < c.pages; ++vpn)
-        for (std::uint32_t word = 0; word < c.words; ++word) ops.push_back(Op::read(pid, vpn, word));
-    if (want(OpKind::Exec)) ops.push_back(Op::exec(pid));
-    if (want(OpKind::Vfork)) ops.push_back(Op::vfork(pid));
-    for (Vpn vpn = 0; vpn < c.pages; ++vpn) {
-      if (want(OpKind::Mmap))
-        for (MapKind kind : {MapKind::PrivateAnon, MapKind::SharedAnon, MapKind::Text,
-                             MapKind::PrivateFile, MapKind::SharedFile})
-          ops.push_back(Op::mmap(pid, vpn, 1, kind));
-      if (want(OpKind::Munmap)) ops.push_back(Op::munmap(pid, vpn, 1));
-      if (want(OpKind::Swapout)) ops.push_back(Op::swapout(pid, vpn));
-      if (want(OpKind::Pin)) {
-        ops.push_back(Op::pin_page(pid, vpn, false));
-        ops.push_back(Op::pin_page(pid, vpn, true));
-      }
-    }
-    stores(OpKind::Copyout, pid);
-  }
-  if (want(OpKind::Unpin))
-    for (const auto& [id, cell] : sem.pins())
-      for (std::uint32_t word = 0; word < c.words; ++word) ops.push_back(Op::unpin(id, word));
+  for_each_op(kinds, [&](OpKind kind) { each_choice(sem, values, Op{kind}, 0, ops); });
   return ops;
 }
 
@@ -232,9 +250,8 @@ ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options
         std::vector<Op> ops = path_to(nodes, frontier[share.failing->first].node);
         ops.push_back(share.failing->second);
         // The harness has the last word on what the violation is.
-        RunResult replay = run_ops(make(), options.machine, ops);
-        result.finding = ExploreFinding{replay.violation.value_or(*share.violation), std::move(ops),
-                                        replay.violation.has_value()};
+        Trace replay = trace_from_start(make, options.machine, ops);
+        result.finding = finding_from_trace(std::move(ops), replay, *share.violation);
         return finish();
       }
       for (const Share& share : shares)

@@ -1,7 +1,8 @@
 // The exhaustive engine: breadth-first search over every state an
-// implementation reaches from its start, with every op a live process can
-// do (fork, write of values 1..NV to every word, read, exit, and with
-// ExploreOptions::ops the rest: every vpn, kind, pin and mode), states
+// implementation reaches from its start, with every op of the kinds
+// ExploreOptions::ops names that a live process can do (every argument
+// spec/op.h gives the kind: every pid, vpn, word, value 1..NV, mapping
+// kind, pin and mode; ranges of one page), states
 // deduplicated up to renaming of frames and permutation of processes
 // (state_key.h). Each op is checked with spec's check_step, as the harness
 // does, so the first violation found is one of a shortest sequence.
@@ -13,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "checker/minimize.h"
+#include "checker/finding.h"
 #include "spec/invariants.h"
 #include "spec/op.h"
 
@@ -37,14 +38,6 @@ struct ExploreProgress {
   double seconds = 0;
 };
 
-struct ExploreFinding {
-  Violation violation;
-  std::vector<Op> ops;  // the path to the violating op, which is last
-  // False when a fresh replay of `ops` through the harness did not fail
-  // (a non-deterministic implementation): `violation` is the one first seen.
-  bool reproduced = true;
-};
-
 struct ExploreResult {
   std::uint64_t states = 0;       // distinct up to symmetry, the start included
   std::uint64_t transitions = 0;  // ops applied and checked
@@ -54,7 +47,10 @@ struct ExploreResult {
   double seconds = 0;
   std::uint64_t peak_rss_bytes = 0;
   std::uint64_t key_bytes = 0;    // of which the set of seen states
-  std::optional<ExploreFinding> finding;
+  // The path to the violating op, which is last, and what each op returned
+  // on a fresh replay through the harness; `reproduced` false when that
+  // replay did not fail (a non-deterministic implementation).
+  std::optional<Finding> finding;
 };
 
 // Throws std::invalid_argument when `make` gives an implementation that

@@ -6,7 +6,6 @@
 
 #include "checker/cow_file.h"
 #include "checker/harness.h"
-#include "checker/registry.h"
 
 namespace cow::symbolic {
 
@@ -27,7 +26,9 @@ SymConfig config_of(const ProveOptions& o) {
   // frames to hand out per step, so two pins at most.
   if (o.pins < 1 || o.pins > 2) throw std::invalid_argument("pins must be 1..2");
   if (o.swap_slots < 1 || o.swap_slots > 4) throw std::invalid_argument("swap slots must be 1..4");
-  if (o.ops == 0 || (o.ops & ~kAllOps) != 0) throw std::invalid_argument("no op kinds to generate");
+  if (o.ops == 0 || (o.ops & ~cow::kAllOps) != 0)
+    throw std::invalid_argument("no op kinds to generate");
+  if (!o.make) throw std::invalid_argument("prove needs a way to build the implementation to replay");
   return SymConfig{o.machine, o.values, *bug, o.depth, o.pins, o.swap_slots, o.ops};
 }
 
@@ -35,7 +36,8 @@ SymConfig config_of(const ProveOptions& o) {
 // invariant at the last step and nothing before it.
 void replay(ProveResult& r, const ProveOptions& o) {
   const std::string& impl = o.replay_impl.empty() ? o.impl : o.replay_impl;
-  Trace trace = trace_ops(make_implementation(impl, o.machine), o.machine, r.ops, false);
+  Trace trace = trace_ops(o.make(impl, o.machine), o.machine, r.ops, false);
+  for (const TraceStep& step : trace.steps) r.outcomes.push_back(step.outcome);
   if (trace.violation) {
     r.replayed = trace.violation;
     r.replay_failed_at = trace.steps.size();
@@ -48,31 +50,6 @@ void replay(ProveResult& r, const ProveOptions& o) {
                                  r.ops.size(), invariant_name(r.invariant),
                                  invariant_name(trace.violation->id), trace.steps.size());
   r.verdict = r.encoding_bug.empty() ? Verdict::Violation : Verdict::EncodingBug;
-}
-
-CowFile counterexample_file(const ProveResult& r, const ProveOptions& o) {
-  CowFile file;
-  file.impl = o.impl;
-  file.config = o.machine;
-  file.invariant = r.replayed ? r.replayed->id : r.invariant;
-  file.ops = r.ops;
-  if (!o.found_by.empty()) file.notes.push_back(fmt::format("found by: {}", o.found_by));
-  file.notes.push_back(fmt::format("shortest: Z3 (QF_BV) showed that no sequence of fewer than {} "
-                                   "ops breaks an invariant (values 1..{})",
-                                   r.ops.size(), o.values));
-  if (r.replayed)
-    file.notes.push_back(fmt::format("violation at op {}: {}", r.replay_failed_at,
-                                     to_string(*r.replayed)));
-  if (!r.encoding_bug.empty()) file.notes.push_back("ENCODING BUG: " + r.encoding_bug);
-  try {
-    Trace trace = trace_ops(make_implementation(o.impl, o.machine), o.machine, r.ops, false);
-    for (const TraceStep& step : trace.steps) file.op_comments.push_back(to_string(step.outcome));
-  } catch (const std::exception& e) {
-    // The outcomes are a courtesy; the ops and the invariant are the finding.
-    file.op_comments.clear();
-    file.notes.push_back(fmt::format("outcomes not shown: the replay stopped: {}", e.what()));
-  }
-  return file;
 }
 
 }  // namespace
@@ -95,9 +72,6 @@ ProveResult prove(const ProveOptions& o) {
       r.verdict = Verdict::EncodingBug;
       r.encoding_bug = e.what();
     }
-    // Kept even when suspect: nothing found is lost. The caller writes it
-    // before it reports anything.
-    if (!r.ops.empty()) r.file = counterexample_file(r, o);
   } else if (r.bmc.clean_depth < o.depth) {
     r.verdict = Verdict::Unknown;
   } else if (o.induction) {

@@ -1,6 +1,6 @@
 // cowcheck prove, as a library: BMC to a depth, a counterexample replayed
-// concretely and turned into a .cow file (for the caller to write), and
-// optionally k-induction. What it
+// concretely on the implementation the encoding stands for (built by the
+// caller's ImplMaker), and optionally k-induction. What it
 // claims is exactly what Z3 answered: "no violation up to depth K" from
 // BMC, "proved for all depths" only from a closed induction, "unknown" on a
 // timeout — and an ENCODING BUG when a counterexample does not replay.
@@ -12,11 +12,13 @@
 #include <string>
 #include <vector>
 
-#include "checker/cow_file.h"
 #include "checker/symbolic/bmc.h"
 #include "checker/symbolic/kinduction.h"
 #include "checker/symbolic/sym_state.h"
+#include "checker/finding.h"
 #include "spec/invariants.h"
+#include "spec/op.h"
+#include "spec/outcome.h"
 
 namespace cow::symbolic {
 
@@ -26,14 +28,16 @@ struct ProveOptions {
   std::uint32_t values = 2;
   std::uint32_t pins = 2;        // pin slots (1..2): at most this many pins held at once
   std::uint32_t swap_slots = 1;  // swap slots (1..4): swapout only with one free
-  OpMask ops = kAllOps;          // the op kinds Z3 may choose
+  OpSet ops = cow::kAllOps;      // the op kinds Z3 may choose
   // Deep enough to be worth a claim, shallow enough that BMC answers on a
   // small loaded machine well within the timeout (depth 4 of the default
   // machine is about 20 s of CPU; each depth costs several times the last).
   std::uint32_t depth = 4;
   bool induction = false;
   double timeout_seconds = 300;
-  std::string found_by;  // the command line, for the file's notes
+  // Builds `impl` for the concrete replay of a counterexample: the engine
+  // links no implementation, the caller hands it one (the registry's).
+  ImplMaker make;
   std::function<void(const DepthReport&)> on_depth;
   // Tests only: replay the counterexample on this implementation instead
   // of `impl`, to show that a replay that disagrees is told as an ENCODING BUG.
@@ -65,12 +69,12 @@ struct ProveResult {
   std::optional<Violation> replayed;         // what the replay reported
   std::size_t replay_failed_at = 0;          // its step, from 1
   std::string encoding_bug;                  // why the replay disagrees
-  std::optional<CowFile> file;               // the counterexample, for the caller to save
+  std::vector<Outcome> outcomes;             // what each op returned in the replay
   double seconds = 0;
 };
 
 // Throws std::invalid_argument for an implementation the encoding does not
-// cover or a configuration it cannot encode.
+// cover, a configuration it cannot encode, or no `make`.
 ProveResult prove(const ProveOptions& options);
 
 // "prove-mutant-copy-always.cow"

@@ -4,9 +4,9 @@
 // snapshots hidden, and the model behind a black box still passes.
 #include <gtest/gtest.h>
 
+#include "app/registry.h"
 #include "checker/harness.h"
 #include "checker/random_engine.h"
-#include "checker/registry.h"
 
 namespace cow {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "app/replay_by_name.h"
 #include "checker/cow_file.h"
-#include "checker/replay.h"
 
 namespace cow {
 namespace {
@@ -77,7 +77,9 @@ TEST_P(OldPolicy, CounterexampleIsMinimalAndFixedLater) {
     ASSERT_TRUE(t);
     bool wrong_way = file.ops.front().kind == OpKind::Pin || file.ops[1].kind == OpKind::Pin;
     // Page count fixed the CVE but not pins taken before a write by the pinner.
-    if (!wrong_way) EXPECT_FALSE(t->violation) << to_string(*t->violation);
+    if (!wrong_way) {
+      EXPECT_FALSE(t->violation) << to_string(*t->violation);
+    }
   }
 }
 

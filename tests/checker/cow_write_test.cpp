@@ -8,9 +8,9 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "checker/cow_file.h"
+#include "tests/support/cowcheck_runner.h"
 
 namespace cow {
 namespace {
@@ -26,12 +26,7 @@ CowFile sample() {
   return f;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::slurp;
 
 std::vector<std::string> entries(const fs::path& dir) {
   std::vector<std::string> names;

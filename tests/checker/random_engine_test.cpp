@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "app/registry.h"
 #include "checker/cow_file.h"
 #include "checker/harness.h"
-#include "checker/registry.h"
 #include "model/cow_model.h"
 
 namespace cow {

@@ -1,55 +1,20 @@
 // The command line as a user meets it: exit statuses, files written, and
 // error messages for bad input.
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "tests/support/cowcheck_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using cow::test::slurp;
+using Result = cow::test::CommandResult;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("cowcheck-cli-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Result cowcheck(const std::string& args) {
-    std::string cmd = std::string("cd '") + dir_.string() + "' && '" COWCHECK_BINARY "' " + args +
-                      " >out.txt 2>err.txt";
-    int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir_ / "out.txt"), slurp(dir_ / "err.txt")};
-  }
-  fs::path write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-    return dir_ / name;
-  }
-
-  fs::path dir_;
-};
+class Cli : public cow::test::CowcheckTest {};
 
 TEST_F(Cli, ImplsListsTheModelFirstThenTheMutants) {
   Result r = cowcheck("impls");

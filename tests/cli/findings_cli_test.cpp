@@ -4,32 +4,21 @@
 // 3 inconclusive. No finding is lost, hidden or overwritten, and a file
 // holds no path of the machine that wrote it.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+
+#include "tests/support/cowcheck_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  bool signalled = false;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using cow::test::slurp;
+using Result = cow::test::CommandResult;
 
 std::vector<std::string> cow_files(const fs::path& dir) {
   std::vector<std::string> names;
@@ -41,34 +30,13 @@ std::vector<std::string> cow_files(const fs::path& dir) {
 
 constexpr const char* kTiny = " --procs 2 --pages 1 --frames 3";
 
-class Findings : public ::testing::Test {
+class Findings : public cow::test::CowcheckTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("cowcheck-findings-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // `err` is where stderr goes: a file read back, or something like /dev/full.
-  Result cowcheck(const std::string& args, const std::string& err = "err.txt") {
-    std::string cmd =
-        "cd '" + dir_.string() + "' && '" COWCHECK_BINARY "' " + args + " >out.txt 2>" + err;
-    int raw = std::system(cmd.c_str());
-    // The shell reports a child killed by a signal as 128 + the signal.
-    bool signalled = WIFEXITED(raw) && WEXITSTATUS(raw) > 128;
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, signalled, slurp(dir_ / "out.txt"),
-            err == "err.txt" ? slurp(dir_ / "err.txt") : ""};
-  }
   // A regular file where a folder is asked for: nothing can be written under it.
   std::string blocked_out() {
-    std::ofstream(dir_ / "blocker") << "a file where the output folder should be";
+    write("blocker", "a file where the output folder should be");
     return " --out blocker/sub";
   }
-
-  fs::path dir_;
 };
 
 // Every command: the counterexample goes to cowcheck-out/, never to the
@@ -88,6 +56,8 @@ TEST_F(Findings, EveryCommandWritesToCowcheckOutByDefault) {
 // explore and prove used to print an error and exit 2: the counterexample was gone.
 TEST_F(Findings, AnUnwritableOutPrintsTheWholeFileAndExitsOne) {
   std::string out = blocked_out();
+  cow::test::RunOptions stderr_full;
+  stderr_full.err = "/dev/full";
   for (std::string args :
        {"check --impl mutant:exit-leaks",
         "diff --impl fast-mutant:stale-tlb --ops fork,write,read,exit",
@@ -111,11 +81,13 @@ TEST_F(Findings, AnUnwritableOutPrintsTheWholeFileAndExitsOne) {
 // process does not abort, and the status still says a violation was found.
 TEST_F(Findings, AnUnwritableOutAndStderrStillExitOne) {
   std::string out = blocked_out();
+  cow::test::RunOptions stderr_full;
+  stderr_full.err = "/dev/full";
   for (std::string args :
        {"check --impl mutant:exit-leaks",
         "explore --impl mutant:copy-keeps-old-ref --procs 2 --pages 1 --frames 3",
         "prove --impl mutant:exit-leaks --depth 2 --procs 2 --pages 1 --frames 3"}) {
-    Result r = cowcheck(args + out, "/dev/full");
+    Result r = cowcheck(args + out, stderr_full);
     EXPECT_FALSE(r.signalled) << args;
     EXPECT_EQ(r.status, 1) << args;
   }
@@ -245,6 +217,40 @@ TEST_F(Findings, FoundByNamesTheMachineFlagsGiven) {
                       "--max-ops 24 --snapshot-every 8 --procs 3 --ops fork,write,read,exit\n"),
             std::string::npos)
       << slurp(dir_ / "found" / "fast-mutant-stale-tlb.cow");
+}
+
+// A finding's "found by" line is a command that finds it again: run as it
+// stands (into another folder), it writes the same file byte for byte. So
+// it carries every flag that changes what is generated (the machine, the
+// policies, --ops), whichever of check and diff wrote it.
+TEST_F(Findings, TheFoundByCommandReproducesTheFinding) {
+  const std::string machine =
+      " --seed 3 --runs 1000 --max-ops 20 --pages 3 --frames 11 --procs 4 --words 2";
+  for (const std::string& args :
+       {"check --impl mutant:exit-leaks" + machine +
+            " --policy pagecount --oom kill --ops fork,write,read,exit,pin,unpin",
+        "diff --impl fast-mutant:stale-tlb --snapshot-every 3" + machine +
+            " --ops fork,write,read,exit"}) {
+    fs::remove_all(dir_ / "first");
+    fs::remove_all(dir_ / "again");
+    ASSERT_EQ(cowcheck(args + " --out first").status, 1) << args;
+    std::vector<std::string> names = cow_files(dir_ / "first");
+    ASSERT_EQ(names.size(), 1u) << args;
+    std::string first = slurp(dir_ / "first" / names[0]);
+    const std::string prefix = "# found by: cowcheck ";
+    std::size_t at = first.find(prefix);
+    ASSERT_NE(at, std::string::npos) << first;
+    at += prefix.size();
+    std::string found_by = first.substr(at, first.find('\n', at) - at);
+    std::istringstream words(args);
+    for (std::string flag, value; words >> flag;)
+      if (flag.starts_with("--") && words >> value) {
+        EXPECT_NE(found_by.find(flag + " " + value), std::string::npos)
+            << flag << " " << value << " is not on the line: " << found_by;
+      }
+    ASSERT_EQ(cowcheck(found_by + " --out again").status, 1) << found_by;
+    EXPECT_EQ(slurp(dir_ / "again" / names[0]), first) << found_by;
+  }
 }
 
 // Each used to be taken: --threads 100000 aborted, -1 wrapped to 2^64-1,

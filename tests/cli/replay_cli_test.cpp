@@ -4,31 +4,20 @@
 // command line's flags: bounded numbers, plain-text help.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+
+#include "tests/support/cowcheck_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using cow::test::slurp;
+using Result = cow::test::CommandResult;
 
 bool has_control_bytes(std::string_view text) {
   for (char c : text)
@@ -36,30 +25,14 @@ bool has_control_bytes(std::string_view text) {
   return false;
 }
 
-class ReplayCli : public ::testing::Test {
+class ReplayCli : public cow::test::CowcheckTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("cowcheck-replay-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Runs in dir_, stopped after `seconds` (a replay must not block).
+  // Stopped after `seconds`: a replay must not block.
   Result cowcheck(const std::string& args, int seconds = 120) {
-    std::string cmd = "cd '" + dir_.string() + "' && COWCHECK_TEST_MARKER='" + marker().string() +
-                      "' timeout " + std::to_string(seconds) + " '" COWCHECK_BINARY "' " + args +
-                      " >out.txt 2>err.txt";
-    int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir_ / "out.txt"),
-            slurp(dir_ / "err.txt")};
-  }
-  fs::path write(const fs::path& name, const std::string& text) {
-    fs::create_directories((dir_ / name).parent_path());
-    std::ofstream(dir_ / name) << text;
-    return dir_ / name;
+    cow::test::RunOptions how;
+    how.env = "COWCHECK_TEST_MARKER='" + marker().string() + "' ";
+    how.timeout_seconds = seconds;
+    return CowcheckTest::cowcheck(args, how);
   }
   // A copy of a test plug-in in dir_/libs, as a library shipped with a .cow file would be.
   void ship(const std::string& plugin) {
@@ -68,8 +41,6 @@ class ReplayCli : public ::testing::Test {
                   dir_ / "libs" / ("libearly-" + plugin + ".so"));
   }
   fs::path marker() const { return dir_ / "the-library-ran"; }
-
-  fs::path dir_;
 };
 
 // A .cow file in cases/, naming a plug-in in libs/ relative to itself.

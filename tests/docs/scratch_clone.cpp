@@ -1,30 +1,19 @@
 #include "scratch_clone.h"
 
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "tests/support/cowcheck_runner.h"
 
 namespace cowcheck::docs {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-int decode(int raw) {
-  if (raw == -1) return -1;
-  if (WIFEXITED(raw)) return WEXITSTATUS(raw);
-  if (WIFSIGNALED(raw)) return 128 + WTERMSIG(raw);
-  return -1;
-}
+using cow::test::shell_status;
+using cow::test::slurp;
 
 // Runs a shell line and returns its standard output; throws, with what it
 // printed, when it fails.
@@ -32,7 +21,7 @@ std::string must(const std::string& line, const fs::path& dir, const std::string
   const fs::path out = dir / "setup.out";
   const fs::path err = dir / "setup.err";
   int status =
-      decode(std::system((line + " >'" + out.string() + "' 2>'" + err.string() + "'").c_str()));
+      shell_status(std::system((line + " >'" + out.string() + "' 2>'" + err.string() + "'").c_str()));
   if (status != 0) throw std::runtime_error(what + " failed (" + line + "): " + slurp(err));
   return slurp(out);
 }
@@ -90,7 +79,7 @@ CommandResult ScratchClone::run(const std::string& command) const {
   std::ofstream(script, std::ios::trunc) << command << "\n";
   std::string line = "cd '" + tree_.string() + "' && HOME='" + home_.string() + "' bash '" +
                      script.string() + "' </dev/null >'" + output.string() + "' 2>&1";
-  int status = decode(std::system(line.c_str()));
+  int status = shell_status(std::system(line.c_str()));
   return {status, slurp(output)};
 }
 

@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "app/registry.h"
 #include "checker/explore/explorer.h"
 #include "checker/harness.h"
-#include "checker/registry.h"
 #include "model/mutants/mutants.h"
 
 namespace cow::explore {

@@ -2,9 +2,9 @@
 // processes.
 #include <gtest/gtest.h>
 
+#include "app/registry.h"
 #include "checker/explore/state_key.h"
 #include "checker/harness.h"
-#include "checker/registry.h"
 
 namespace cow::explore {
 namespace {

@@ -1,54 +1,20 @@
 // cowcheck prove and cowcheck explore as a user meets them: exit statuses,
 // the .cow file written, the JSON, and what the messages claim.
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "checker/cow_file.h"
+#include "tests/support/cowcheck_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using Result = cow::test::CommandResult;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class ProofCommands : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("cowcheck-proof-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Result cowcheck(const std::string& args) {
-    std::string cmd = std::string("cd '") + dir_.string() + "' && '" COWCHECK_BINARY "' " + args +
-                      " >out.txt 2>err.txt";
-    int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir_ / "out.txt"), slurp(dir_ / "err.txt")};
-  }
-
-  fs::path dir_;
-};
+class ProofCommands : public cow::test::CowcheckTest {};
 
 constexpr const char* kTiny = " --procs 2 --pages 1 --frames 3";
 

@@ -2,48 +2,21 @@
 // under counterexamples/prove-*.cow are byte for byte what the current
 // prover writes. (The README's `prove --induction` runs in tests/docs.)
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "checker/cow_file.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/prove.h"
+#include "tests/support/cowcheck_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using cow::test::slurp;
 
-class ProveFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("cowcheck-prove-files-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  int cowcheck(const std::string& args) {
-    std::string cmd =
-        "cd '" + dir_.string() + "' && '" COWCHECK_BINARY "' " + args + " >out.txt 2>err.txt";
-    int raw = std::system(cmd.c_str());
-    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  }
-
-  fs::path dir_;
-};
+class ProveFiles : public cow::test::CowcheckTest {};
 
 // Each built-in mutant prove encodes has its committed file, and running the
 // command that wrote it (its "found by" line, into another folder) changes
@@ -56,7 +29,7 @@ TEST_F(ProveFiles, TheCommittedProveCounterexamplesAreUpToDate) {
     if (impl == "model") continue;
     std::string name = cow::symbolic::prove_file_name(impl);
     ASSERT_TRUE(fs::exists(committed / name)) << name << " is not committed";
-    EXPECT_EQ(cowcheck("prove --impl " + impl + " --out regenerated"), 1)
+    EXPECT_EQ(cowcheck("prove --impl " + impl + " --out regenerated").status, 1)
         << impl << ": " << slurp(dir_ / "out.txt") << slurp(dir_ / "err.txt");
     EXPECT_EQ(slurp(dir_ / "regenerated" / name), slurp(committed / name)) << name << " is stale";
     std::string first_note = slurp(committed / name).substr(0, 200);

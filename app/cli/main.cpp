@@ -8,9 +8,10 @@
 #include <exception>
 #include <map>
 
-#include "checker/cli/commands.h"
+#include "app/cli/commands.h"
+#include "app/registry.h"
 #include "checker/cow_file.h"
-#include "checker/registry.h"
+#include "spec/reuse_policy.h"
 
 namespace cow::cli {
 
@@ -97,11 +98,13 @@ void add_config_options(CLI::App& app, Config& config) {
       ->check(CLI::Range(1, static_cast<int>(kMaxWords)))
       ->capture_default_str();
   std::vector<std::pair<std::string, ReusePolicy>> policies;
-  for (ReusePolicy p : {ReusePolicy::MapCount, ReusePolicy::PageCount, ReusePolicy::Exclusive})
-    policies.emplace_back(name_of(p), p);
+  std::string kernels;
+  for (const PolicyInfo& p : kPolicies) {
+    policies.emplace_back(std::string(p.name), p.policy);
+    kernels += fmt::format("{}{} ({})", kernels.empty() ? "" : ", ", p.name, p.kernels);
+  }
   add_word_option(app, "--policy", config.policy, policies,
-                  "when a write fault may reuse its frame: mapcount (Linux <= 5.8), pagecount "
-                  "(5.9), exclusive (5.19); default " +
+                  "when a write fault may reuse its frame: " + kernels + "; default " +
                       name_of(config.policy));
   add_word_option(app, "--oom", config.oom,
                   {{std::string(oom_name(OomPolicy::Error)), OomPolicy::Error},
@@ -125,13 +128,12 @@ void add_ops_option(CLI::App& app, OpSet& ops) {
          [&ops](const std::string& names) {
            auto set = op_set_from_names(names);
            if (!set)
-             throw CLI::ValidationError("--ops", "'" + names +
-                                                     "' is not 'all' or a comma list of op names "
-                                                     "(fork,write,read,exit,exec,vfork,mmap,munmap,"
-                                                     "swapout,pin,unpin,copyout)");
+             throw CLI::ValidationError(
+                 "--ops", fmt::format("'{}' is not 'all' or a comma list of op names ({})", names,
+                                      op_names()));
            ops = *set;
          },
-         "op kinds to generate: 'all' or a comma list such as fork,write,read,exit")
+         "op kinds to generate: 'all' or a comma list such as " + op_set_names(kCoreOps))
       ->default_str(op_set_names(ops));
 }
 

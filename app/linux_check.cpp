@@ -1,4 +1,4 @@
-#include "checker/linux_check.h"
+#include "app/linux_check.h"
 
 #include <algorithm>
 #include <cstdio>

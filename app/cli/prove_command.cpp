@@ -6,10 +6,14 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
-#include "checker/cli/bounded_option.h"
-#include "checker/cli/commands.h"
-#include "checker/cli/findings.h"
+#include "app/cli/bounded_option.h"
+#include "app/cli/commands.h"
+#include "app/cli/finding_report.h"
+#include "app/registry.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/lemmas.h"
 #include "checker/symbolic/prove.h"
@@ -28,6 +32,9 @@ using symbolic::Verdict;
 // machine (about 30 s of CPU), and depth 2 leaves room for 2-induction.
 constexpr std::uint32_t kInductionDepth = 2;
 
+// --ops core: the kinds every implementation has.
+constexpr const char* kCoreName = "core";
+
 struct ProveArgs {
   symbolic::ProveOptions options;
   bool json = false;
@@ -43,7 +50,24 @@ std::string command_line(const symbolic::ProveOptions& o) {
       "--depth {}{}",
       o.impl, o.machine.procs, o.machine.pages, o.machine.frames, o.values, o.machine.words,
       policy_name(o.machine.policy), oom_name(o.machine.oom), o.pins, o.swap_slots,
-      symbolic::op_mask_name(o.ops), o.depth, o.induction ? " --induction" : "");
+      op_set_names(o.ops), o.depth, o.induction ? " --induction" : "");
+}
+
+// Z3's counterexample as the replay saw it: what each op returned, and the
+// violation the replay reported (or, when it reported none, the one Z3 claimed).
+CowFile prove_file(const ProveResult& r, const symbolic::ProveOptions& o) {
+  Finding f{r.replayed.value_or(Violation{r.invariant, 0, std::nullopt, kNoFrame, ""}), r.ops,
+            r.outcomes, r.verdict == Verdict::Violation, {}};
+  std::vector<std::string> notes{
+      fmt::format("found by: {}", command_line(o)),
+      fmt::format("shortest: Z3 (QF_BV) showed that no sequence of fewer than {} ops breaks an "
+                  "invariant (values 1..{})",
+                  r.ops.size(), o.values)};
+  if (r.replayed)
+    notes.push_back(
+        fmt::format("violation at op {}: {}", r.replay_failed_at, to_string(*r.replayed)));
+  if (!r.encoding_bug.empty()) notes.push_back("ENCODING BUG: " + r.encoding_bug);
+  return finding_file(o.impl, o.machine, f, std::move(notes));
 }
 
 std::string machine(const symbolic::ProveOptions& o) {
@@ -54,7 +78,7 @@ std::string machine(const symbolic::ProveOptions& o) {
                      n(o.machine.procs, "proc"), n(o.machine.pages, "page"),
                      n(o.machine.frames, "frame"), o.values, n(o.machine.words, "word"),
                      policy_name(o.machine.policy), oom_name(o.machine.oom), n(o.pins, "pin slot"),
-                     n(o.swap_slots, "swap slot"), symbolic::op_mask_name(o.ops));
+                     n(o.swap_slots, "swap slot"), op_set_names(o.ops));
 }
 
 void print_depth(const symbolic::DepthReport& d) {
@@ -151,7 +175,7 @@ nlohmann::json to_json(const ProveResult& r, const symbolic::ProveOptions& o,
                         {"oom", oom_name(o.machine.oom)},
                         {"pins", o.pins},
                         {"swap_slots", o.swap_slots},
-                        {"ops", symbolic::op_mask_name(o.ops)}}},
+                        {"ops", op_set_names(o.ops)}}},
                       {"depth", o.depth},
                       {"not_encoded", symbolic::kNotEncoded},
                       {"result", result},
@@ -200,16 +224,15 @@ int run_prove(ProveArgs& args) {
         "drive any implementation)",
         o.impl));
   if (!args.ops.empty()) {
-    std::optional<symbolic::OpMask> mask = symbolic::op_mask_from_name(args.ops);
-    if (!mask)
-      throw UsageError(
-          fmt::format("--ops: '{}' is not 'all', 'core' or a comma-separated list of "
-                      "op names (fork,write,read,exit,exec,vfork,mmap,munmap,"
-                      "swapout,pin,unpin,copyout)",
-                      args.ops));
-    o.ops = *mask;
+    std::optional<OpSet> ops =
+        args.ops == kCoreName ? std::optional<OpSet>(kCoreOps) : op_set_from_names(args.ops);
+    if (!ops)
+      throw UsageError(fmt::format(
+          "--ops: '{}' is not 'all', '{}' or a comma-separated list of op names ({})", args.ops,
+          kCoreName, op_names()));
+    o.ops = *ops;
   }
-  o.found_by = command_line(o);
+  o.make = make_implementation;
   if (!args.json) {
     fmt::print("prove {}: {}; every sequence of up to {} ops (Z3 {}, QF_BV)\n", o.impl, machine(o),
                o.depth, Z3_get_full_version());
@@ -222,9 +245,10 @@ int run_prove(ProveArgs& args) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  // Written before anything is reported: a finding is never lost.
-  std::string file =
-      r.file ? save_finding(*r.file, args.out_dir, symbolic::prove_file_name(o.impl)) : "";
+  // Written before anything is reported, even when suspect: a finding is never lost.
+  std::string file = r.ops.empty() ? ""
+                                   : save_finding(prove_file(r, o), args.out_dir,
+                                                  symbolic::prove_file_name(o.impl));
   if (args.json) {
     fmt::print("{}\n", to_json(r, o, file).dump(2));
   } else if (r.verdict == Verdict::Violation || r.verdict == Verdict::EncodingBug) {
@@ -278,7 +302,8 @@ Command add_prove(CLI::App& app) {
       ->check(integer_in(1u, 4u))
       ->capture_default_str();
   app.add_option("--ops", args->ops,
-                 "op kinds Z3 may choose: all (default), core (fork,write,read,exit), or a list");
+                 fmt::format("op kinds Z3 may choose: all (default), {} ({}), or a list", kCoreName,
+                             op_set_names(kCoreOps)));
   app.add_flag("--induction", o.induction, "then try k-induction: a proof for every depth");
   app.add_option("--timeout", o.timeout_seconds,
                  "seconds for the whole command (then exit 3: inconclusive, never a pass)")

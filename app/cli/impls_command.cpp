@@ -1,8 +1,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "checker/cli/commands.h"
-#include "checker/registry.h"
+#include "app/cli/commands.h"
+#include "app/registry.h"
 
 namespace cow::cli {
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checker/finding.h"
 #include "spec/implementation.h"
 #include "spec/types.h"
 
@@ -25,6 +26,9 @@ const std::vector<ImplInfo>& implementations();
 
 // Null when no implementation has that name.
 std::unique_ptr<Implementation> make_implementation(std::string_view name, const Config& config);
+
+// What an engine is handed: a fresh `name` on `config` at each call.
+ImplFactory implementation_factory(std::string name, const Config& config);
 
 bool known_implementation(std::string_view name);
 

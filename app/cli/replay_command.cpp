@@ -7,11 +7,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "checker/cli/commands.h"
+#include "app/cli/commands.h"
+#include "app/registry.h"
+#include "app/replay_by_name.h"
 #include "checker/cow_file.h"
 #include "checker/picture.h"
-#include "checker/registry.h"
-#include "checker/replay.h"
 #include "impl/plugin/worker_process.h"
 
 namespace cow::cli {

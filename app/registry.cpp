@@ -1,9 +1,10 @@
-#include "checker/registry.h"
+#include "app/registry.h"
 
 #include <algorithm>
 #include <filesystem>
+#include <utility>
 
-#include "checker/linux_check.h"
+#include "app/linux_check.h"
 #include "impl/fast/fast.h"
 #include "impl/plugin/plugin_impl.h"
 #include "model/cow_model.h"
@@ -80,6 +81,10 @@ std::unique_ptr<Implementation> make_implementation(std::string_view name, const
   for (const fast::FastVariant& v : fast::fast_variants())
     if (v.name == name) return fast::make_fast(config, v.options);
   return nullptr;
+}
+
+ImplFactory implementation_factory(std::string name, const Config& config) {
+  return [name = std::move(name), config] { return make_implementation(name, config); };
 }
 
 bool known_implementation(std::string_view name) {

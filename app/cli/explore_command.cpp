@@ -6,15 +6,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
-#include "checker/cli/bounded_option.h"
-#include "checker/cli/commands.h"
-#include "checker/cli/findings.h"
+#include "app/cli/bounded_option.h"
+#include "app/cli/commands.h"
+#include "app/cli/finding_report.h"
+#include "app/registry.h"
 #include "checker/cow_file.h"
 #include "checker/explore/explorer.h"
-#include "checker/harness.h"
-#include "checker/registry.h"
 
 namespace cow::cli {
 
@@ -35,7 +37,7 @@ std::string command_line(const ExploreArgs& a) {
   return fmt::format(
       "cowcheck explore --impl {} --procs {} --pages {} --frames {} --values {} "
       "--words {}{}{}",
-      a.impl, o.machine.procs, o.machine.pages, o.machine.frames, o.values, o.machine.words,
+      shell_word(a.impl), o.machine.procs, o.machine.pages, o.machine.frames, o.values, o.machine.words,
       o.max_depth ? fmt::format(" --depth {}", o.max_depth) : "", run_flags(o.machine, o.ops));
 }
 
@@ -48,35 +50,19 @@ std::string totals(const explore::ExploreResult& r) {
                      r.states, r.transitions, r.seconds, per_second(r), r.peak_rss_bytes / 1e6);
 }
 
-CowFile finding_file(const ExploreArgs& a, const explore::ExploreFinding& f) {
-  CowFile file;
-  file.impl = a.impl;
-  file.config = a.options.machine;
-  file.invariant = f.violation.id;
-  file.ops = f.ops;
-  file.notes.push_back(fmt::format("found by: {}", command_line(a)));
-  file.notes.push_back(
+CowFile explore_file(const ExploreArgs& a, const Finding& f) {
+  std::vector<std::string> notes{
+      fmt::format("found by: {}", command_line(a)),
       fmt::format("shortest: breadth-first search showed that no sequence of "
                   "fewer than {} ops breaks an invariant (values 1..{})",
-                  f.ops.size(), a.options.values));
-  file.notes.push_back(fmt::format("violation at op {}: {}", f.ops.size(), to_string(f.violation)));
-  if (!f.reproduced)
-    file.notes.push_back("warning: a fresh replay of this sequence did not fail again");
-  try {
-    Trace trace =
-        trace_ops(make_implementation(a.impl, a.options.machine), a.options.machine, f.ops, false);
-    for (const TraceStep& step : trace.steps) file.op_comments.push_back(to_string(step.outcome));
-  } catch (const std::exception& e) {
-    // The outcomes are a courtesy; the ops and the invariant are the finding.
-    file.op_comments.clear();
-    file.notes.push_back(fmt::format("outcomes not shown: the replay stopped: {}", e.what()));
-  }
-  return file;
+                  f.ops.size(), a.options.values)};
+  for (std::string& note : outcome_notes(f)) notes.push_back(std::move(note));
+  return finding_file(a.impl, a.options.machine, f, std::move(notes));
 }
 
 void print_result(const ExploreArgs& a, const explore::ExploreResult& r, const std::string& file) {
   if (r.finding) {
-    const explore::ExploreFinding& f = *r.finding;
+    const Finding& f = *r.finding;
     fmt::print(
         "VIOLATION of {} at depth {}: the shortest sequence that breaks an invariant (none "
         "of {} op{} does)\n",
@@ -153,7 +139,7 @@ int run_explore_command(const ExploreArgs& a) {
     throw UsageError(
         fmt::format("unknown implementation '{}' (cowcheck impls lists them)", a.impl));
   Config machine = a.options.machine;
-  ImplFactory make = [&a, machine] { return make_implementation(a.impl, machine); };
+  ImplFactory make = implementation_factory(a.impl, machine);
   // Checked before anything is printed, so bad input reads as such.
   std::unique_ptr<Implementation> probe = make();
   if (!probe->snapshot())
@@ -186,7 +172,7 @@ int run_explore_command(const ExploreArgs& a) {
   // Written before anything is reported: a finding is never lost.
   std::string file;
   if (r.finding)
-    file = save_finding(finding_file(a, *r.finding), a.out_dir,
+    file = save_finding(explore_file(a, *r.finding), a.out_dir,
                         "explore-" + cow_file_name(a.impl, a.options.machine));
   if (a.json)
     fmt::print("{}\n", to_json(a, r, file).dump(2));

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "checker/cli/commands.h"
+#include "app/cli/commands.h"
 
 namespace cow::cli {
 
