@@ -13,7 +13,7 @@
 
 #include "checker/harness.h"
 #include "checker/random_engine.h"
-#include "checker/registry.h"
+#include "app/registry.h"
 #include "impl/plugin/plugin_impl.h"
 
 namespace cow {

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "checker/harness.h"
-#include "checker/registry.h"
+#include "app/registry.h"
 #include "spec/op.h"
 
 namespace cow {

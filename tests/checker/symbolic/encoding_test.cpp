@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "checker/harness.h"
-#include "checker/registry.h"
+#include "app/registry.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/unroller.h"
 

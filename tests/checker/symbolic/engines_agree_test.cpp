@@ -6,7 +6,7 @@
 
 #include "checker/explore/explorer.h"
 #include "checker/random_engine.h"
-#include "checker/registry.h"
+#include "app/registry.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/prove.h"
 
@@ -23,6 +23,7 @@ symbolic::ProveOptions prove_options(const std::string& impl) {
   o.values = kValues;
   o.depth = 4;
   o.timeout_seconds = 120;
+  o.make = make_implementation;
   return o;
 }
 

@@ -7,7 +7,7 @@
 
 #include "checker/cow_file.h"
 #include "checker/harness.h"
-#include "checker/registry.h"
+#include "app/registry.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/prove.h"
 #include "checker/symbolic/unroller.h"
@@ -23,6 +23,7 @@ ProveOptions tiny(const std::string& impl, std::uint32_t depth) {
   o.values = 2;
   o.depth = depth;
   o.timeout_seconds = 120;
+  o.make = make_implementation;
   return o;
 }
 
@@ -275,12 +276,8 @@ TEST_P(ProveMutant, FindsACounterexampleThatReplays) {
   EXPECT_EQ(r.replayed->id, r.invariant);
   EXPECT_EQ(r.replay_failed_at, r.ops.size());
   EXPECT_EQ(r.bmc.clean_depth + 1, r.ops.size()) << "shorter depths must all be UNSAT";
-  // The file is a replayable .cow naming the same invariant.
-  ASSERT_TRUE(r.file);
-  CowFile file = parse_cow(format_cow(*r.file), "prove.cow");
-  EXPECT_EQ(file.impl, o.impl);
-  EXPECT_EQ(file.ops, r.ops);
-  EXPECT_EQ(file.invariant, r.invariant);
+  // What its .cow file shows beside each op (the file itself: commands_test).
+  EXPECT_EQ(r.outcomes.size(), r.ops.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(All, ProveMutant, ::testing::ValuesIn(all_bugs()), [](const auto& info) {

@@ -13,8 +13,8 @@
 #include "checker/cow_file.h"
 #include "checker/diff_engine.h"
 #include "checker/op_gen.h"
-#include "checker/registry.h"
-#include "checker/replay.h"
+#include "app/registry.h"
+#include "app/replay_by_name.h"
 #include "checker/snapshot_diff.h"
 #include "impl/fast/fast.h"
 

@@ -1,6 +1,6 @@
 // `linux` as `cowcheck check` runs it: the host beside the model, write
 // faults told apart by PFN and compared.
-#include "checker/linux_check.h"
+#include "app/linux_check.h"
 
 #include <filesystem>
 
@@ -9,8 +9,8 @@
 #include "checker/cow_file.h"
 #include "checker/harness.h"
 #include "checker/random_engine.h"
-#include "checker/registry.h"
-#include "checker/replay.h"
+#include "app/registry.h"
+#include "app/replay_by_name.h"
 #include "impl/linux/pagemap.h"
 #include "impl/linux/write_fault.h"
 #include "tests/impl/linux/linux_test_util.h"
