@@ -35,6 +35,7 @@ const std::vector<Layer> kLayers = {
     // Engines run any implementation through spec/implementation.h and the
     // reference model beside it; they name mutants by the header-only table.
     {"checker/", {"spec/", "checker/", "model/cow_model.h", "model/mutants/mutant_table.h"}},
+    {"include/", {}},
     {"app/", {"spec/", "model/", "impl/", "checker/", "app/", "cowcheck/"}},
     {"examples/", {"cowcheck/", "kernel.h"}},
 };
