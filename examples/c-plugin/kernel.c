@@ -10,6 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Hooks for the plug-in zoo (tests/mutants/zoo_mutants.def), which builds
+ * this file once per seeded bug: in the build of bug NAME, ZOO_BUG(NAME) is
+ * true and ZOO_DO(NAME, call) makes the call (tests/mutants/zoo_bug.h). Here
+ * both are nothing, and this is the correct kernel. */
+#ifdef COW_ZOO_BUG
+#include "zoo_bug.h"
+#else
+#define ZOO_BUG(name) 0
+#define ZOO_DO(name, call) ((void)0)
+#endif
+
 /* A broken invariant stops loudly, as xv6's panic does: the oracle reports a
  * crash at the op that broke it, not a wrong value many ops later. */
 static void panic(const char *why) {
@@ -157,6 +168,49 @@ static void pte_share(pte_t *pte) {
 /* The private page is now its writer's alone. */
 static pte_t pte_own(uint32_t frame) { return FRAME2PTE(frame) | PTE_V | PTE_W | PTE_EXCL; }
 
+/* ---- The reuse policy ----
+ * Its rules in C, each written once. spec/reuse_policy.h holds the same
+ * rules as a row of kPolicies and the predicate as policy_reuses(), which
+ * the model, the fast implementation and the Z3 encoding share; a C kernel
+ * cannot call C++ templates, so it says them again here. */
+
+/* May the writer keep the frame and write it in place? A pure predicate of
+ * the policy: the map count (Linux until 5.8, CVE-2020-29374), the page
+ * count (5.9: pins count too) or the exclusive bit (5.19). `refs` is the
+ * frame's refcount and `maps` its map count, passed in so that the handler
+ * can also ask about a frame it has not swapped in yet. */
+static int can_reuse(const struct kernel *k, pte_t pte, uint32_t refs, uint32_t maps) {
+  if (ZOO_BUG(UNNECESSARY_COW)) return 0;
+  switch (k->policy) {
+    case REUSE_MAPCOUNT: return maps == 1;
+    case REUSE_PAGECOUNT: return refs == 1;
+    case REUSE_EXCLUSIVE: return (pte & PTE_EXCL) || refs == 1;
+  }
+  return 0;
+}
+
+/* The frame's map count for can_reuse: only the mapcount policy reads it,
+ * and counting walks every page table. */
+static uint32_t policy_maps(const struct kernel *k, uint32_t frame) {
+  return k->policy == REUSE_MAPCOUNT ? mapcount(k, frame) : 0;
+}
+
+/* fork_copies_pinned: fork copies a pinned private page its process owns
+ * alone for the child at once (Linux's early COW of pinned pages), so the
+ * pin keeps seeing its process's page. */
+static int fork_copies(const struct kernel *k, pte_t pte, uint32_t kind) {
+  return k->policy == REUSE_EXCLUSIVE && (pte & PTE_V) && (pte & PTE_EXCL) && kind_private(kind) &&
+         k->pincount[PTE2FRAME(pte)] != 0;
+}
+
+/* ro_pin_unshares: a read-only pin of a private page not known to be
+ * exclusive first takes the write fault's decision, so the pin lands on a
+ * page its process owns and no later COW can leave it behind. `cache`: the
+ * page is the file's or a shared object's, never its mapper's own. */
+static int pin_unshares(const struct kernel *k, pte_t pte, uint32_t kind, int cache) {
+  return k->policy == REUSE_EXCLUSIVE && kind_private(kind) && !cache && !(pte & PTE_EXCL);
+}
+
 /* Lets go of whatever the PTE holds: a frame or a swap slot. */
 static void drop_page(struct kernel *k, pte_t *pte) {
   if (*pte & PTE_V)
@@ -181,36 +235,41 @@ static void set_vma(struct kernel *k, struct vma *vma, uint32_t kind, uint32_t o
 /* Gives `child` the pages of `parent` without copying them: each private
  * frame gains a reference and its PTE becomes read-only with PTE_COW in both
  * tables; shared and text pages stay one page; swap entries share their
- * slot. Under the exclusive policy a pinned exclusive page is copied for the
- * child at once (Linux's early COW of pinned pages), so the pin keeps seeing
- * its process's page; kfork has checked that the copies have frames. */
-static void uvmcopy(struct kernel *k, struct space *parent, struct space *child) {
+ * slot. A pinned page may be copied at once (fork_copies); kfork has checked
+ * that the copies have frames. */
+static void uvmcopy(struct kernel *k, const struct proc *parent, struct space *child) {
+  struct space *from = &k->spaces[parent->space];
+  /* (The zoo's missed-cow-grandchild was only tested with init's children.) */
+  int protect = !(ZOO_BUG(MISSED_COW_GRANDCHILD) && parent->pid != 1);
   uint32_t vpn;
   for (vpn = 0; vpn < k->pages; vpn++) {
-    pte_t *pte = walk(k, parent->pagetable, vpn);
+    pte_t *pte = walk(k, from->pagetable, vpn);
     pte_t *cpte = walk(k, child->pagetable, vpn);
-    uint32_t kind = parent->vmas[vpn].kind;
-    set_vma(k, &child->vmas[vpn], kind, parent->vmas[vpn].object);
+    uint32_t kind = from->vmas[vpn].kind;
+    set_vma(k, &child->vmas[vpn], kind, from->vmas[vpn].object);
     if (!(*pte & PTE_V)) {
       if (*pte & PTE_SWAP) {
         k->slotref[PTE2SLOT(*pte)]++;
-        pte_share(pte);
+        if (protect) pte_share(pte);
         *cpte = *pte;
       }
       continue;
     }
-    if (!kind_private(kind)) {
+    ZOO_DO(OOM_LEAK, rmap_add(*pte));
+    if (!kind_private(kind) || !protect) {
       kdup(k, PTE2FRAME(*pte));
       *cpte = *pte;
-    } else if (k->policy == REUSE_EXCLUSIVE && (*pte & PTE_EXCL) && k->pincount[PTE2FRAME(*pte)]) {
+    } else if (fork_copies(k, *pte, kind)) {
       uint32_t copy = kalloc(k);
       if (copy == NOFRAME) panic("uvmcopy: no frame for an early copy");
       memcpy(frame2pa(k, copy), frame2pa(k, PTE2FRAME(*pte)), k->words * sizeof(uint32_t));
       *cpte = pte_own(copy);
-    } else {
-      pte_share(pte);
+    } else { /* both sides lose PTE_W, or one writes a frame the other maps */
+      if (ZOO_BUG(MISSING_COW_BIT)) *pte &= ~PTE_W; /* then pte_share sets no PTE_COW */
       kdup(k, PTE2FRAME(*pte));
       *cpte = *pte;
+      pte_share(cpte);
+      if (!ZOO_BUG(MISSED_COW)) pte_share(pte);
     }
   }
 }
@@ -220,37 +279,33 @@ static void uvmcopy(struct kernel *k, struct space *parent, struct space *child)
 static void uvmfree(struct kernel *k, struct space *s) {
   uint32_t vpn;
   for (vpn = 0; vpn < k->pages; vpn++) {
-    drop_page(k, walk(k, s->pagetable, vpn));
+    pte_t *pte = walk(k, s->pagetable, vpn);
+    if (ZOO_BUG(REFCOUNT_LEAK) && (*pte & PTE_V) && !(*pte & PTE_W)) *pte = 0;
+    if (ZOO_BUG(FREE_WHILE_MAPPED) && (*pte & PTE_V)) {
+      freeframe(k, PTE2FRAME(*pte));
+      *pte = 0;
+    }
+    drop_page(k, pte);
     set_vma(k, &s->vmas[vpn], MAP_NONE, 0);
   }
+  if (ZOO_BUG(CRASH_RARE_PATH)) s->pagetable = NULL;
 }
 
 /* ---- The write fault (xv6 trap.c) ---- */
 
-/* May the writer keep the frame and write it in place? A pure predicate of
- * the policy: the map count (Linux until 5.8, CVE-2020-29374), the page
- * count (5.9: pins count too) or the exclusive bit (5.19). `refs` is the
- * frame's refcount and `maps` its map count, passed in so that the handler
- * can also ask about a frame it has not swapped in yet. */
-static int can_reuse(const struct kernel *k, pte_t pte, uint32_t refs, uint32_t maps) {
-  switch (k->policy) {
-    case REUSE_MAPCOUNT: return maps == 1;
-    case REUSE_PAGECOUNT: return refs == 1;
-    case REUSE_EXCLUSIVE: return (pte & PTE_EXCL) || refs == 1;
-  }
-  return 0;
-}
-
+/* The decision on a mapped frame. (The zoo's reuse-by-mapcount takes the
+ * map count in the writer's own page table, where a private frame is
+ * mapped once: it reuses every frame.) */
 static int can_reuse_frame(const struct kernel *k, pte_t pte) {
   uint32_t frame = PTE2FRAME(pte);
-  return can_reuse(k, pte, k->refcount[frame],
-                   k->policy == REUSE_MAPCOUNT ? mapcount(k, frame) : 0);
+  if (ZOO_BUG(REUSE_BY_MAPCOUNT)) return 1;
+  return can_reuse(k, pte, k->refcount[frame], policy_maps(k, frame));
 }
 
 /* The writer owns the frame alone: make its PTE writable, drop PTE_COW and
  * mark it exclusive, so later writes do not fault. */
 static enum kfault cow_reuse(pte_t *pte) {
-  *pte = (*pte | PTE_W | PTE_EXCL) & ~PTE_COW;
+  if (!ZOO_BUG(FAULT_LOOP)) *pte = (*pte | PTE_W | PTE_EXCL) & ~PTE_COW;
   return KF_REUSE;
 }
 
@@ -262,9 +317,13 @@ static enum kfault cow_copy(struct kernel *k, pte_t *pte) {
   uint32_t shared = PTE2FRAME(*pte);
   uint32_t copy = kalloc(k);
   if (copy == NOFRAME) panic("cow_copy: no free frame");
-  memcpy(frame2pa(k, copy), frame2pa(k, shared), k->words * sizeof(uint32_t));
-  *pte = pte_own(copy);
+  if (ZOO_BUG(ABORT_ON_ASSERT) && k->refcount[shared] != 2)
+    panic("cow_copy: a shared frame has two owners");
+  memcpy(frame2pa(k, copy), frame2pa(k, shared),
+         (ZOO_BUG(WRONG_COW_PARTIAL) ? 1 : k->words) * sizeof(uint32_t));
+  *pte = pte_own(ZOO_BUG(WRONG_COW_FRAME) ? shared : copy);
   put_frame(k, shared);
+  if (ZOO_BUG(REFCOUNT_UNDERFLOW)) put_frame(k, shared);
   return KF_COPY;
 }
 
@@ -340,7 +399,7 @@ static uint32_t frames_needed(const struct kernel *k, const struct space *s, uin
     uint32_t frame = PTE2FRAME(pte);
     cache = k->cache_obj[frame] != NOOBJ;
     refs = k->refcount[frame];
-    maps = k->policy == REUSE_MAPCOUNT ? mapcount(k, frame) : 0;
+    maps = policy_maps(k, frame);
   } else if (pte & PTE_SWAP) {
     need = 1; /* swap-in: a new anonymous frame, mapped by every sharer of the slot */
     refs = maps = k->slotref[PTE2SLOT(pte)];
@@ -358,9 +417,7 @@ static uint32_t frames_needed(const struct kernel *k, const struct space *s, uin
     if ((pte & PTE_W) || !(pte & PTE_COW)) return need;
     return need + (cache || !can_reuse(k, pte, refs, maps));
   }
-  /* A read-only pin unshares a private page that is not exclusive (5.19). */
-  if (k->policy == REUSE_EXCLUSIVE && kind_private(kind) && !cache && !(pte & PTE_EXCL))
-    return need + !can_reuse(k, pte, refs, maps);
+  if (pin_unshares(k, pte, kind, cache)) return need + !can_reuse(k, pte, refs, maps);
   return need;
 }
 
@@ -395,6 +452,12 @@ static enum kerr fault_in_write(struct kernel *k, struct space *s, uint32_t vpn,
   return wp_fault(k, pte, fault);
 }
 
+/* The free frames an op may take: all of them. (The zoo's oom-keeps-reserve
+ * holds one back "for the kernel".) */
+static uint32_t frames_free(const struct kernel *k) {
+  return k->nfree - (ZOO_BUG(OOM_KEEPS_RESERVE) && k->nfree > 0);
+}
+
 /* Out of frames: under the kill policy the faulting process dies. */
 static enum kerr out_of_memory(struct kernel *k, struct proc *p) {
   if (k->oom != OOM_KILL) return K_NOMEM;
@@ -406,7 +469,7 @@ enum kerr vmfault(struct kernel *k, struct proc *p, uint32_t vpn, int write, enu
   struct space *s = &k->spaces[p->space];
   *fault = KF_NONE;
   if (write && s->vmas[vpn].kind == MAP_TEXT) return K_PROT;
-  if (frames_needed(k, s, vpn, write ? ACCESS_WRITE : ACCESS_READ) > k->nfree)
+  if (frames_needed(k, s, vpn, write ? ACCESS_WRITE : ACCESS_READ) > frames_free(k))
     return out_of_memory(k, p);
   if (!write) {
     fault_in_read(k, s, vpn, fault);
@@ -422,7 +485,7 @@ enum kerr copyout(struct kernel *k, struct proc *p, uint32_t vpn, uint32_t word,
                   enum kfault *fault) {
   pte_t *pte = walk(k, proc_pagetable(k, p), vpn);
   *fault = KF_NONE;
-  if (!(*pte & PTE_V) || !(*pte & PTE_W)) {
+  if (!(*pte & PTE_V) || (!(*pte & PTE_W) && !ZOO_BUG(COPYOUT_NO_COW))) {
     enum kerr r = vmfault(k, p, vpn, 1, fault);
     if (r != K_OK) return r;
   }
@@ -452,7 +515,8 @@ enum kerr kpin(struct kernel *k, struct proc *p, uint32_t vpn, int rw, uint32_t 
   enum kerr r = K_OK;
   *fault = KF_NONE;
   if (rw && kind == MAP_TEXT) return K_PROT;
-  if (frames_needed(k, s, vpn, rw ? ACCESS_WRITE : ACCESS_PIN) > k->nfree) return out_of_memory(k, p);
+  if (frames_needed(k, s, vpn, rw ? ACCESS_WRITE : ACCESS_PIN) > frames_free(k))
+    return out_of_memory(k, p);
   if (k->npins == k->pincap) {
     uint32_t cap = k->pincap ? 2 * k->pincap : 16;
     struct pin *grown = realloc(k->pins, cap * sizeof *grown);
@@ -468,8 +532,7 @@ enum kerr kpin(struct kernel *k, struct proc *p, uint32_t vpn, int rw, uint32_t 
       zero_fill(k, pte);
       *fault = KF_ZERO;
     }
-    if (k->policy == REUSE_EXCLUSIVE && kind_private(kind) &&
-        k->cache_obj[PTE2FRAME(*pte)] == NOOBJ && !(*pte & PTE_EXCL))
+    if (pin_unshares(k, *pte, kind, k->cache_obj[PTE2FRAME(*pte)] != NOOBJ))
       r = wp_fault(k, pte, fault);
   }
   if (r != K_OK) return r;
@@ -488,7 +551,7 @@ enum kerr kunpin(struct kernel *k, uint32_t id, uint32_t word, uint32_t *value) 
   if (i == k->npins) return K_NOPIN;
   if (word >= k->words) return K_BADADDR;
   *value = frame2pa(k, k->pins[i].frame)[word];
-  k->pincount[k->pins[i].frame]--;
+  if (!ZOO_BUG(UNPIN_KEEPS_PINCOUNT)) k->pincount[k->pins[i].frame]--;
   put_frame(k, k->pins[i].frame);
   memmove(&k->pins[i], &k->pins[i + 1], (k->npins - i - 1) * sizeof *k->pins);
   k->npins--;
@@ -571,21 +634,16 @@ static void release_space(struct kernel *k, uint32_t space) {
 /* The frames fork's early copies of pinned pages will take. */
 static uint32_t early_copies(const struct kernel *k, const struct space *s) {
   uint32_t vpn, n = 0;
-  if (k->policy != REUSE_EXCLUSIVE) return 0;
-  for (vpn = 0; vpn < k->pages; vpn++) {
-    pte_t pte = s->pagetable[vpn];
-    n += (pte & PTE_V) && (pte & PTE_EXCL) && kind_private(s->vmas[vpn].kind) &&
-         k->pincount[PTE2FRAME(pte)] != 0;
-  }
+  for (vpn = 0; vpn < k->pages; vpn++) n += fork_copies(k, s->pagetable[vpn], s->vmas[vpn].kind);
   return n;
 }
 
 enum kerr kfork(struct kernel *k, struct proc *parent, uint32_t *pid) {
   struct proc *child = allocproc(k);
   if (!child) return K_PROCLIMIT;
-  if (early_copies(k, &k->spaces[parent->space]) > k->nfree) return K_NOMEM;
+  if (early_copies(k, &k->spaces[parent->space]) > frames_free(k)) return K_NOMEM;
   child->space = allocspace(k);
-  uvmcopy(k, &k->spaces[parent->space], &k->spaces[child->space]);
+  uvmcopy(k, parent, &k->spaces[child->space]);
   child->pid = *pid = k->nextpid++;
   child->vfork_parent = child->suspended_by = 0;
   child->state = USED;
@@ -613,6 +671,7 @@ static void leave_vfork(struct kernel *k, struct proc *p) {
 }
 
 void kexit(struct kernel *k, struct proc *p) {
+  ZOO_DO(CALLS_EXIT, panic_if_init_leaves_others(k, p));
   leave_vfork(k, p);
   p->state = UNUSED;
   release_space(k, p->space);
@@ -654,6 +713,7 @@ enum kerr kmunmap(struct kernel *k, struct proc *p, uint32_t vpn, uint32_t count
   uint32_t v;
   if (check_range(k, vpn, count) != K_OK) return K_BADADDR;
   for (v = vpn; v < vpn + count; v++) {
+    if (ZOO_BUG(MUNMAP_LEAK)) *walk(k, s->pagetable, v) = 0;
     drop_page(k, walk(k, s->pagetable, v));
     set_vma(k, &s->vmas[v], MAP_NONE, 0);
   }

@@ -5,8 +5,10 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "cowcheck/cow_abi.h"
 #include "impl/plugin/reply_decode.h"
 #include "impl/plugin/wire.h"
 
@@ -15,42 +17,49 @@ namespace cow::plugin {
 namespace {
 
 static_assert(wire::kWords == kMaxWords);
-// The ABI numbers its enums as the spec does; the wire carries them as is.
-static_assert(static_cast<int>(MapKind::SharedFile) == 5 &&
-              static_cast<int>(ReusePolicy::Exclusive) == 2 &&
-              static_cast<int>(OomPolicy::Kill) == 1);
 
-wire::Code to_code(OpKind kind) {
-  switch (kind) {
-    case OpKind::Fork:
-      return wire::Code::Fork;
-    case OpKind::Write:
-      return wire::Code::Write;
-    case OpKind::Read:
-      return wire::Code::Read;
-    case OpKind::Exit:
-      return wire::Code::Exit;
-    case OpKind::Exec:
-      return wire::Code::Exec;
-    case OpKind::Vfork:
-      return wire::Code::Vfork;
-    case OpKind::Mmap:
-      return wire::Code::Mmap;
-    case OpKind::Munmap:
-      return wire::Code::Munmap;
-    case OpKind::Swapout:
-      return wire::Code::Swapout;
-    case OpKind::Pin:
-      return wire::Code::Pin;
-    case OpKind::Unpin:
-      return wire::Code::Unpin;
-    case OpKind::Copyout:
-      return wire::Code::Copyout;
-  }
-  return wire::Code::Read;
+// The ABI numbers its enums as the spec does, and the wire carries them as
+// they are (a map kind in Request::kind, the policies in the worker's
+// arguments).
+static_assert(static_cast<int>(MapKind::None) == COW_MAP_NONE &&
+              static_cast<int>(MapKind::PrivateAnon) == COW_MAP_PRIVATE_ANON &&
+              static_cast<int>(MapKind::SharedAnon) == COW_MAP_SHARED_ANON &&
+              static_cast<int>(MapKind::Text) == COW_MAP_TEXT &&
+              static_cast<int>(MapKind::PrivateFile) == COW_MAP_PRIVATE_FILE &&
+              static_cast<int>(MapKind::SharedFile) == COW_MAP_SHARED_FILE);
+static_assert(static_cast<int>(ReusePolicy::MapCount) == COW_REUSE_MAPCOUNT &&
+              static_cast<int>(ReusePolicy::PageCount) == COW_REUSE_PAGECOUNT &&
+              static_cast<int>(ReusePolicy::Exclusive) == COW_REUSE_EXCLUSIVE);
+static_assert(static_cast<int>(OomPolicy::Error) == COW_OOM_ERROR &&
+              static_cast<int>(OomPolicy::Kill) == COW_OOM_KILL);
+
+// The wire's code of each op is kOps' `wire` column (spec/op.h); wire.h
+// names the same codes without including spec. Each row must carry the
+// code wire.h gives the op of the same name, listed here in kOps' order.
+constexpr std::pair<OpKind, wire::Code> kWireCodes[] = {
+    {OpKind::Fork, wire::Code::Fork},       {OpKind::Write, wire::Code::Write},
+    {OpKind::Read, wire::Code::Read},       {OpKind::Exit, wire::Code::Exit},
+    {OpKind::Exec, wire::Code::Exec},       {OpKind::Vfork, wire::Code::Vfork},
+    {OpKind::Mmap, wire::Code::Mmap},       {OpKind::Munmap, wire::Code::Munmap},
+    {OpKind::Swapout, wire::Code::Swapout}, {OpKind::Pin, wire::Code::Pin},
+    {OpKind::Unpin, wire::Code::Unpin},     {OpKind::Copyout, wire::Code::Copyout},
+};
+static_assert(std::size(kWireCodes) == std::size(kOps), "an op without its wire::Code");
+static_assert([] {
+  for (std::size_t i = 0; i < std::size(kOps); ++i)
+    if (kWireCodes[i].first != kOps[i].kind ||
+        kOps[i].wire != static_cast<std::uint32_t>(kWireCodes[i].second))
+      return false;
+  return true;
+}(), "kOps' wire code differs from the wire::Code of the same name");
+
+wire::Code to_code(OpKind kind) { return static_cast<wire::Code>(op_info(kind).wire); }
+
+std::string entry_point(OpKind kind) { return std::string(op_info(kind).abi_entry); }
+
+bool valid_map_kind(std::uint32_t k) {
+  return k >= COW_MAP_PRIVATE_ANON && k <= COW_MAP_SHARED_FILE;
 }
-
-bool valid_map_kind(std::uint32_t k) { return k >= 1 && k <= 5; }
 
 }  // namespace
 
@@ -82,7 +91,7 @@ OpSet PluginImplementation::supported_ops() const {
 
 std::vector<MapKind> PluginImplementation::supported_map_kinds() const {
   std::vector<MapKind> kinds;
-  for (std::uint32_t k = 1; k <= 5; ++k)
+  for (std::uint32_t k = COW_MAP_PRIVATE_ANON; k <= COW_MAP_SHARED_FILE; ++k)
     if (supports(static_cast<MapKind>(k))) kinds.push_back(static_cast<MapKind>(k));
   return kinds;
 }
@@ -108,7 +117,7 @@ std::string PluginImplementation::missing_for(std::span<const Op> ops) const {
   for (const Op& op : ops) {
     if (supports(op)) continue;
     std::string what = !supports(op.kind)
-                           ? std::string("has no ") + entry_point_name(op.kind) + " entry point"
+                           ? "has no " + entry_point(op.kind) + " entry point"
                            : std::string("has an mmap that does not take ") +
                                  std::string(map_kind_name(op.map)) + " (map_kinds)";
     std::string needed_by = fmt::format("'{}'", to_string(op));
@@ -121,7 +130,7 @@ std::string PluginImplementation::missing_for(std::span<const OpKind> kinds) con
   std::map<std::string, std::string> missing;
   for (OpKind kind : kinds)
     if (!supports(kind))
-      missing.emplace(std::string("has no ") + entry_point_name(kind) + " entry point",
+      missing.emplace("has no " + entry_point(kind) + " entry point",
                       std::string(op_kind_name(kind)) + " ops");
   return missing.empty() ? "" : missing_message(library_, abi_version(), missing);
 }
@@ -141,11 +150,11 @@ Outcome PluginImplementation::apply(const Op& op) {
                         op.rw ? 1u : 0u,
                         op.pin};
   worker_.set_activity(
-      fmt::format("answering '{}' ({}())", to_string(op), entry_point_name(op.kind)));
+      fmt::format("answering '{}' ({}())", to_string(op), entry_point(op.kind)));
   worker_.send(&request, sizeof request);
   wire::Reply reply{};
   worker_.receive(&reply, sizeof reply);
-  if (reply.status == 6)  // COW_UNSUPPORTED, from the plug-in itself
+  if (reply.status == COW_UNSUPPORTED)  // from the plug-in itself
     throw UnsupportedOp("plug-in " + library_ + " answered COW_UNSUPPORTED to '" + to_string(op) +
                         "': it does not do this op");
   Outcome outcome = decode_outcome(reply, op, worker_);

@@ -7,61 +7,45 @@
 #include <string>
 #include <vector>
 
+#include "cowcheck/cow_abi.h"
+
 namespace cow::plugin {
 
 namespace {
 
-static_assert(wire::kWords == kMaxWords);
-
-constexpr std::uint32_t kAbiNoSlot = 0xffffffffu;  // COW_NO_SLOT
-
-// The ABI's statuses map one to one, but for 6, COW_UNSUPPORTED, which is
-// no outcome (the caller throws UnsupportedOp).
+// The ABI's statuses map one to one, but for COW_UNSUPPORTED, which is no
+// outcome (the caller throws UnsupportedOp). The switch is over the wire's
+// word, not cow_status, because a plug-in may return any number.
 std::optional<Status> to_status(std::uint32_t s) {
   switch (s) {
-    case 0:
-      return Status::Ok;
-    case 1:
-      return Status::NoSuchProcess;
-    case 2:
-      return Status::BadAddress;
-    case 3:
-      return Status::ProtFault;
-    case 4:
-      return Status::OutOfMemory;
-    case 5:
-      return Status::ProcLimit;
-    case 7:
-      return Status::Suspended;
-    case 8:
-      return Status::Killed;
-    case 9:
-      return Status::Busy;
-    case 10:
-      return Status::NoSuchPin;
-    default:
-      return std::nullopt;
+    case COW_OK: return Status::Ok;
+    case COW_NO_SUCH_PROCESS: return Status::NoSuchProcess;
+    case COW_BAD_ADDRESS: return Status::BadAddress;
+    case COW_PROT_FAULT: return Status::ProtFault;
+    case COW_OUT_OF_MEMORY: return Status::OutOfMemory;
+    case COW_PROC_LIMIT: return Status::ProcLimit;
+    case COW_SUSPENDED: return Status::Suspended;
+    case COW_KILLED: return Status::Killed;
+    case COW_BUSY: return Status::Busy;
+    case COW_NO_SUCH_PIN: return Status::NoSuchPin;
+    default: return std::nullopt;
   }
 }
 
 std::optional<Fault> to_fault(std::uint32_t f) {
   switch (f) {
-    case 0:
-      return Fault::None;
-    case 1:
-      return Fault::CowCopy;
-    case 2:
-      return Fault::CowReuse;
-    case 3:
-      return Fault::ZeroFill;
-    case 4:
-      return Fault::SwapIn;
-    case 5:
-      return Fault::PageIn;
-    default:
-      return std::nullopt;
+    case COW_FAULT_NONE: return Fault::None;
+    case COW_FAULT_COPY: return Fault::CowCopy;
+    case COW_FAULT_REUSE: return Fault::CowReuse;
+    case COW_FAULT_ZERO_FILL: return Fault::ZeroFill;
+    case COW_FAULT_SWAP_IN: return Fault::SwapIn;
+    case COW_FAULT_PAGE_IN: return Fault::PageIn;
+    default: return std::nullopt;
   }
 }
+
+// The ABI entry point that serves ops of this kind ("read", "mmap", ...).
+std::string_view entry_point(const Op& op) { return op_info(op.kind).abi_entry; }
 
 // The ops whose outcome may carry a fault.
 bool may_fault(OpKind kind) {
@@ -93,49 +77,19 @@ std::uint64_t slot_count(const Config& config) {
 
 }  // namespace
 
-const char* entry_point_name(OpKind kind) {
-  switch (kind) {
-    case OpKind::Fork:
-      return "fork";
-    case OpKind::Write:
-      return "write";
-    case OpKind::Read:
-      return "read";
-    case OpKind::Exit:
-      return "exit";
-    case OpKind::Exec:
-      return "exec";
-    case OpKind::Vfork:
-      return "vfork";
-    case OpKind::Mmap:
-      return "mmap";
-    case OpKind::Munmap:
-      return "munmap";
-    case OpKind::Swapout:
-      return "swapout";
-    case OpKind::Pin:
-      return "pin";
-    case OpKind::Unpin:
-      return "unpin";
-    case OpKind::Copyout:
-      return "copyout";
-  }
-  return "?";
-}
-
 Outcome decode_outcome(const wire::Reply& reply, const Op& op, ReplySource& source) {
   std::optional<Status> status = to_status(reply.status);
   if (!status)
     source.reject(
         fmt::format("{}() returned status {} to '{}', which the ABI does not define "
                     "(cow_status 0-10)",
-                    entry_point_name(op.kind), reply.status, to_string(op)));
+                    entry_point(op), reply.status, to_string(op)));
   std::optional<Fault> fault = to_fault(reply.fault);
   if (!fault)
     source.reject(
         fmt::format("{}() reported fault {} for '{}', which the ABI does not define "
                     "(cow_fault 0-5)",
-                    entry_point_name(op.kind), reply.fault, to_string(op)));
+                    entry_point(op), reply.fault, to_string(op)));
   Outcome outcome{*status, *fault, 0, 0, 0};
   if (outcome.status == Status::Ok) {
     if (op.kind == OpKind::Fork || op.kind == OpKind::Vfork) outcome.child = reply.child;
@@ -152,7 +106,7 @@ Snapshot read_snapshot(ReplySource& source, const Config& config,
                        std::span<const std::uint32_t> live, std::span<const std::uint32_t> pins) {
   wire::Reply reply{};
   source.receive(&reply, sizeof reply);
-  if (reply.status != 0)
+  if (reply.status != COW_OK)
     source.reject(fmt::format("the worker answered a snapshot with status {}", reply.status));
   wire::SnapshotHeader header{};
   source.receive(&header, sizeof header);
@@ -225,7 +179,7 @@ Snapshot read_snapshot(ReplySource& source, const Config& config,
             fmt::format("{} returned present {}, writable {}, cow {}, exclusive {}: "
                         "each must be 0 or 1",
                         where, p.present, p.writable, p.cow, p.exclusive));
-      if (p.kind > static_cast<std::uint32_t>(MapKind::SharedFile))
+      if (p.kind > COW_MAP_SHARED_FILE)
         source.reject(
             fmt::format("{} returned kind {}, which the ABI does not define "
                         "(cow_map_kind 0-5)",
@@ -233,7 +187,7 @@ Snapshot read_snapshot(ReplySource& source, const Config& config,
       if (p.present && p.frame >= config.frames)
         source.reject(fmt::format("{} returned frame {}, but the machine has {} frames", where,
                                   p.frame, config.frames));
-      if (!p.present && p.slot != kAbiNoSlot && p.slot >= slot_count(config))
+      if (!p.present && p.slot != COW_NO_SLOT && p.slot >= slot_count(config))
         source.reject(fmt::format("{} returned slot {}, but the machine has {} swap slots", where,
                                   p.slot, slot_count(config)));
       PteView view;
@@ -245,7 +199,7 @@ Snapshot read_snapshot(ReplySource& source, const Config& config,
       view.cow = p.cow != 0;
       view.exclusive = p.exclusive != 0;
       view.frame = p.present ? p.frame : kNoFrame;
-      view.slot = p.present || p.slot == kAbiNoSlot ? kNoSlot : p.slot;
+      view.slot = p.present || p.slot == COW_NO_SLOT ? kNoSlot : p.slot;
       snap.ptes.push_back(view);
     }
   }

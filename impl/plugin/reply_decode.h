@@ -17,9 +17,6 @@
 
 namespace cow::plugin {
 
-// The ABI entry point that serves ops of this kind ("read", "mmap", ...).
-const char* entry_point_name(OpKind kind);
-
 // The outcome of `op` from its reply. The caller has handled
 // COW_UNSUPPORTED; any other status or fault outside the ABI is rejected.
 Outcome decode_outcome(const wire::Reply& reply, const Op& op, ReplySource& source);

@@ -89,7 +89,9 @@ cow_plugin table;
 
 bool white_box() { return table.pte && table.frame && table.free_frames; }
 
-constexpr std::uint32_t kAllMapKinds = 0x3e;  // (1 << 1) .. (1 << 5)
+// Bits COW_MAP_PRIVATE_ANON .. COW_MAP_SHARED_FILE: every kind but none.
+constexpr std::uint32_t kAllMapKinds =
+    (2u << COW_MAP_SHARED_FILE) - (1u << COW_MAP_PRIVATE_ANON);
 constexpr std::uint32_t kCacheKinds = kAllMapKinds & ~(1u << COW_MAP_PRIVATE_ANON);
 
 std::uint32_t map_kinds() {
@@ -97,6 +99,8 @@ std::uint32_t map_kinds() {
   return table.map_kinds == 0 ? kAllMapKinds : table.map_kinds & kAllMapKinds;
 }
 
+// The ops the table has entry points for, as op_bit()s: what the hello
+// offers, and the only codes serve_op passes to the table.
 std::uint32_t supported_ops() {
   std::uint32_t ops =
       op_bit(Code::Fork) | op_bit(Code::Write) | op_bit(Code::Read) | op_bit(Code::Exit);
@@ -111,6 +115,10 @@ std::uint32_t supported_ops() {
   for (auto [has, code] : optional)
     if (has) ops |= op_bit(code);
   return ops;
+}
+
+bool supported(Code code) {
+  return static_cast<std::uint32_t>(code) <= kLastCode && (supported_ops() & op_bit(code)) != 0;
 }
 
 void load(const char* path) {
@@ -154,51 +162,35 @@ void load(const char* path) {
     if (has_op && !has_view) refuse(why);
 }
 
+// One op: its entry point by code, or COW_UNSUPPORTED for an op the table
+// lacks and for an mmap of a kind its map_kinds leaves out.
 Reply serve_op(cow_instance* in, const Request& r) {
   Reply reply{COW_OK, COW_FAULT_NONE, 0, 0, 0};
   cow_fault fault = COW_FAULT_NONE;
   cow_status status = COW_UNSUPPORTED;
-  switch (r.code) {
-    case Code::Fork:
-      status = table.fork(in, r.pid, &reply.child);
-      break;
-    case Code::Write:
-      status = table.write(in, r.pid, r.vpn, r.word, r.value, &fault);
-      break;
-    case Code::Read:
-      status = table.read_fault ? table.read_fault(in, r.pid, r.vpn, r.word, &reply.value, &fault)
-                                : table.read(in, r.pid, r.vpn, r.word, &reply.value);
-      break;
-    case Code::Exit:
-      status = table.exit(in, r.pid);
-      break;
-    case Code::Exec:
-      if (table.exec) status = table.exec(in, r.pid);
-      break;
-    case Code::Vfork:
-      if (table.vfork) status = table.vfork(in, r.pid, &reply.child);
-      break;
-    case Code::Mmap:
-      if (map_kinds() & (1u << r.kind))
-        status = table.mmap(in, r.pid, r.vpn, r.count, static_cast<cow_map_kind>(r.kind));
-      break;
-    case Code::Munmap:
-      if (table.munmap) status = table.munmap(in, r.pid, r.vpn, r.count);
-      break;
-    case Code::Swapout:
-      if (table.swapout) status = table.swapout(in, r.pid, r.vpn);
-      break;
-    case Code::Pin:
-      if (table.pin) status = table.pin(in, r.pid, r.vpn, r.rw, &reply.pin, &fault);
-      break;
-    case Code::Unpin:
-      if (table.unpin) status = table.unpin(in, r.pin, r.word, &reply.value);
-      break;
-    case Code::Copyout:
-      if (table.copyout) status = table.copyout(in, r.pid, r.vpn, r.word, r.value, &fault);
-      break;
-    case Code::Snapshot:
-      break;
+  if (supported(r.code)) {
+    switch (r.code) {
+      case Code::Fork: status = table.fork(in, r.pid, &reply.child); break;
+      case Code::Write: status = table.write(in, r.pid, r.vpn, r.word, r.value, &fault); break;
+      case Code::Read:
+        status = table.read_fault
+                     ? table.read_fault(in, r.pid, r.vpn, r.word, &reply.value, &fault)
+                     : table.read(in, r.pid, r.vpn, r.word, &reply.value);
+        break;
+      case Code::Exit: status = table.exit(in, r.pid); break;
+      case Code::Exec: status = table.exec(in, r.pid); break;
+      case Code::Vfork: status = table.vfork(in, r.pid, &reply.child); break;
+      case Code::Mmap:
+        if (map_kinds() & (1u << r.kind))
+          status = table.mmap(in, r.pid, r.vpn, r.count, static_cast<cow_map_kind>(r.kind));
+        break;
+      case Code::Munmap: status = table.munmap(in, r.pid, r.vpn, r.count); break;
+      case Code::Swapout: status = table.swapout(in, r.pid, r.vpn); break;
+      case Code::Pin: status = table.pin(in, r.pid, r.vpn, r.rw, &reply.pin, &fault); break;
+      case Code::Unpin: status = table.unpin(in, r.pin, r.word, &reply.value); break;
+      case Code::Copyout: status = table.copyout(in, r.pid, r.vpn, r.word, r.value, &fault); break;
+      case Code::Snapshot: break;  // never offered: main serves it
+    }
   }
   returned();
   reply.status = status;
@@ -242,21 +234,19 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
     }
     procs.push_back(record);
   }
+  // What a PTE the plug-in does not fill in (or fails to show) reads as.
+  cow_pte unmapped{};
+  unmapped.kind = v1 ? COW_MAP_PRIVATE_ANON : COW_MAP_NONE;
+  unmapped.slot = COW_NO_SLOT;
   std::vector<PteRecord> ptes;
   std::set<std::uint32_t> named_slots;
   for (const ProcRecord& proc : procs) {
     if (!proc.live || proc.space != proc.pid) continue;  // a vfork child has no table of its own
     for (std::uint32_t vpn = 0; vpn < config.pages; ++vpn) {
-      cow_pte pte{};
-      pte.kind = v1 ? COW_MAP_PRIVATE_ANON : COW_MAP_NONE;
-      pte.slot = COW_NO_SLOT;
+      cow_pte pte = unmapped;
       cow_status status = table.pte(in, proc.pid, vpn, &pte);
       returned();
-      if (status != COW_OK) {
-        pte = cow_pte{};
-        pte.kind = v1 ? COW_MAP_PRIVATE_ANON : COW_MAP_NONE;
-        pte.slot = COW_NO_SLOT;
-      }
+      if (status != COW_OK) pte = unmapped;
       if (v1) {
         pte.kind = COW_MAP_PRIVATE_ANON;
         pte.exclusive = pte.present && pte.writable;
@@ -341,7 +331,7 @@ int main(int argc, char** argv) {
     refuse("create() returned NULL for this configuration (pages " + std::to_string(config.pages) +
            ", frames " + std::to_string(config.frames) + ", procs " + std::to_string(config.procs) +
            ", words " + std::to_string(config.words) + ", policy " +
-           (config.policy < 3 ? policies[config.policy] : "?") + ", oom " +
+           (config.policy <= COW_REUSE_EXCLUSIVE ? policies[config.policy] : "?") + ", oom " +
            (config.oom == COW_OOM_KILL ? "kill" : "error") + ")");
   }
   Hello hello{kHelloMagic, 1, white_box() ? 1u : 0u, table.abi_version, supported_ops(),

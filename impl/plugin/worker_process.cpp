@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "spec/implementation.h"
+#include "spec/reuse_policy.h"
 
 namespace cow::plugin {
 
@@ -175,7 +176,7 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
                                    std::to_string(config.frames),
                                    std::to_string(config.procs),
                                    std::to_string(config.words),
-                                   std::to_string(static_cast<unsigned>(config.policy)),
+                                   std::to_string(policy_info(config.policy).abi),
                                    std::to_string(static_cast<unsigned>(config.oom))};
   std::vector<char*> args;
   for (std::string& a : argv) args.push_back(a.data());

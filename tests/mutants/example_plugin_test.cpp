@@ -30,7 +30,14 @@ const cow_plugin& example() {
   return *plugin;
 }
 
-constexpr cow_config kDefault = {4, 16, 8, 2};  // pages, frames, procs, words
+// pages, frames, procs, words, policy, oom
+constexpr cow_config kDefault = {4, 16, 8, 2, COW_REUSE_MAPCOUNT, COW_OOM_ERROR};
+
+// The default machine with another size.
+constexpr cow_config sized(std::uint32_t pages, std::uint32_t frames, std::uint32_t procs,
+                           std::uint32_t words) {
+  return {pages, frames, procs, words, kDefault.policy, kDefault.oom};
+}
 
 // One machine, and the pids the test believes live (for the checks).
 class Machine {
@@ -133,8 +140,8 @@ TEST(ExamplePlugin, ExportsAVersion1TableWithEveryEntryPoint) {
 
 TEST(ExamplePlugin, CreateRefusesAMachineItCannotBuild) {
   const cow_plugin& p = example();
-  for (cow_config bad : {cow_config{0, 16, 8, 2}, cow_config{4, 3, 8, 2}, cow_config{4, 16, 0, 2},
-                         cow_config{4, 16, 8, 0}}) {
+  for (cow_config bad : {sized(0, 16, 8, 2), sized(4, 3, 8, 2), sized(4, 16, 0, 2),
+                         sized(4, 16, 8, 0)}) {
     cow_instance* in = p.create(&bad);
     EXPECT_EQ(in, nullptr) << bad.pages << " " << bad.frames << " " << bad.procs << " "
                            << bad.words;
@@ -232,7 +239,7 @@ TEST(ExamplePlugin, ForkChainsShareAFrameManyWaysAndCopyOneAtATime) {
 }
 
 TEST(ExamplePlugin, OutOfMemoryChangesNothing) {
-  Machine m({2, 3, 8, 2});  // one spare frame
+  Machine m(sized(2, 3, 8, 2));  // one spare frame
   m.fork(1);
   EXPECT_EQ(m.write(1, 0, 1), COW_FAULT_COPY);
   EXPECT_EQ(m.free_frames(), 0u);
@@ -252,7 +259,7 @@ TEST(ExamplePlugin, OutOfMemoryChangesNothing) {
 }
 
 TEST(ExamplePlugin, ForkAtTheProcessLimitFailsAndUsesNoPid) {
-  Machine m({4, 16, 2, 2});
+  Machine m(sized(4, 16, 2, 2));
   EXPECT_EQ(m.fork(1), 2u);
   uint32_t child = 0;
   EXPECT_EQ(m.fork(1, &child), COW_PROC_LIMIT);

@@ -4,9 +4,13 @@
 // documented invariant, at its last op; and the random engine with its
 // default settings catches every one, as it must catch a user's bug.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -23,39 +27,41 @@ struct ZooMutant {
   std::string name;
   std::vector<Op> trigger;  // the shortest path from the start to the bug
   InvariantId caught_by;
+  std::string bug;
 };
 
+// "write 2 0 1" -> the op; the table's triggers are written as in a .cow file.
+Op parse_trigger_op(std::string_view text) {
+  std::vector<std::string_view> words;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = std::min(text.find(' ', at), text.size());
+    if (end > at) words.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  auto parsed = parse_op(words);
+  if (auto* why = std::get_if<std::string>(&parsed))
+    throw std::invalid_argument("zoo_mutants.def: '" + std::string(text) + "': " + *why);
+  return std::get<Op>(parsed);
+}
+
+ZooMutant row(std::string_view bug_switch, InvariantId caught_by, std::string_view trigger,
+              std::string_view bug) {
+  ZooMutant m{std::string(bug_switch), {}, caught_by, std::string(bug)};
+  for (char& c : m.name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  for (std::size_t at = 0; at < trigger.size();) {
+    std::size_t end = std::min(trigger.find(", ", at), trigger.size());
+    m.trigger.push_back(parse_trigger_op(trigger.substr(at, end - at)));
+    at = end + 2;
+  }
+  return m;
+}
+
+// The one list of the zoo, which CMake builds from too.
 const std::vector<ZooMutant>& zoo() {
   static const std::vector<ZooMutant> all = {
-      {"missed-cow", {Op::fork(1)}, InvariantId::WP},
-      {"missed-cow-grandchild", {Op::fork(1), Op::write(2, 0, 1), Op::fork(2)}, InvariantId::WP},
-      {"missing-cow-bit", {Op::fork(1)}, InvariantId::WP},
-      {"wrong-cow-frame", {Op::fork(1), Op::write(2, 0, 1)}, InvariantId::ISO},
-      {"wrong-cow-partial", {Op::fork(1), Op::write(2, 0, 1)}, InvariantId::ISO},
-      {"unnecessary-cow", {Op::fork(1), Op::exit(1), Op::write(2, 0, 1)}, InvariantId::REUSE},
-      {"reuse-by-mapcount", {Op::fork(1), Op::write(2, 0, 1)}, InvariantId::ISO},
-      {"refcount-leak", {Op::fork(1), Op::exit(1)}, InvariantId::RC},
-      // The double drop frees the frame pid 1 still maps; its poison shows first.
-      {"refcount-underflow", {Op::fork(1), Op::write(2, 0, 1)}, InvariantId::ISO},
-      {"free-while-mapped", {Op::fork(1), Op::exit(1)}, InvariantId::ISO},
-      {"fault-loop", {Op::fork(1), Op::exit(1), Op::write(2, 0, 1)}, InvariantId::HANG},
-      {"crash-rare-path", {Op::fork(1), Op::exit(2), Op::fork(1)}, InvariantId::CRASH},
-      {"abort-on-assert", {Op::fork(1), Op::fork(2), Op::write(3, 0, 1)}, InvariantId::CRASH},
-      {"oom-leak", {Op::fork(1), Op::fork(2)}, InvariantId::OOM},
-      {"calls-exit", {Op::fork(1), Op::exit(1)}, InvariantId::EXIT},
-      // ABI version 2: the kernel's store skips the COW fault, so the
-      // child sees its parent's copyout.
-      {"copyout-no-cow", {Op::fork(1), Op::copyout(1, 0, 1)}, InvariantId::ISO},
-      // The unmapped page's frame keeps a reference nobody holds.
-      {"munmap-leak", {Op::munmap(1, 0, 1)}, InvariantId::RC},
-      // Out of memory with the one frame the copy needs still free.
-      {"oom-keeps-reserve",
-       {Op::fork(1), Op::write(2, 0, 1), Op::write(2, 1, 1), Op::write(2, 2, 1),
-        Op::write(2, 3, 1)},
-       InvariantId::RC},
-      // The pin is gone but its count stays: swapout answers busy.
-      {"unpin-keeps-pincount", {Op::pin_page(1, 0), Op::unpin(1), Op::swapout(1, 0)},
-       InvariantId::RC},
+#define ZOO_MUTANT(name, caught_by, trigger, bug) row(#name, InvariantId::caught_by, trigger, bug),
+#include "tests/mutants/zoo_mutants.def"
+#undef ZOO_MUTANT
   };
   return all;
 }
@@ -101,7 +107,7 @@ TEST(Zoo, EachTriggerIsCaughtByItsInvariantAtItsLastOp) {
   Config config;
   for (const ZooMutant& m : zoo()) {
     RunResult r = run_ops(factory(m, config)(), config, m.trigger);
-    ASSERT_TRUE(r.violation) << m.name << " was not caught";
+    ASSERT_TRUE(r.violation) << m.name << " (" << m.bug << ") was not caught";
     EXPECT_EQ(r.violation->id, m.caught_by) << m.name << ": " << to_string(*r.violation);
     EXPECT_EQ(r.failed_at + 1, m.trigger.size()) << m.name << ": " << to_string(*r.violation);
     // A plug-in that stops on the first op leaves the shrinker nothing to do.
@@ -116,7 +122,8 @@ TEST(Zoo, TheRandomEngineCatchesEveryMutantWithItsDefaults) {
     CheckOptions options;
     CheckResult r = check_random(factory(m, options.config), options);
     EXPECT_TRUE(r.error.empty()) << m.name << ": " << r.error;
-    ASSERT_TRUE(r.finding) << m.name << " was not caught in " << r.runs << " runs";
+    ASSERT_TRUE(r.finding) << m.name << " (" << m.bug << ") was not caught in " << r.runs
+                           << " runs";
     EXPECT_EQ(r.finding->violation.id, m.caught_by)
         << m.name << ": " << to_string(r.finding->violation);
     EXPECT_TRUE(r.finding->reproduced) << m.name;
