@@ -85,7 +85,7 @@ struct OpInfo {
   std::array<OpArg, 4> args;          // the text form after the name
   bool touches_page;                  // names one page of one process, so may fault on it
   bool may_need_frame;                // may allocate: RC counts its frames (frames_needed)
-  std::uint32_t wire;                 // its code in the worker protocol (impl/plugin/wire.h)
+  std::uint32_t wire;                 // its worker-protocol code (impl/plugin/wire.h); 0: never sent to plug-ins
   std::string_view abi_entry;         // the struct cow_plugin member that runs it
   int weight;                         // how often the random engine draws it
   std::string_view summary;           // one line for help texts
