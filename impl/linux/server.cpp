@@ -13,6 +13,7 @@
 #include "impl/linux/channel.h"
 #include "impl/linux/fault_probe.h"
 #include "impl/linux/server_state.h"
+#include "impl/linux/vfork_stack.h"
 
 namespace cow::linux_host {
 
@@ -99,6 +100,7 @@ void serve_fork(ServerState& s, int child_channel) {
 struct VforkStart {
   const ServerState* parent;
   int channel;
+  VforkStack stack;
 };
 
 // The vfork child: it runs in its parent's address space, on a stack of its
@@ -106,7 +108,8 @@ struct VforkStart {
 // descriptor table and signal handlers. Its state is its parent's, but one
 // stack slot further.
 int vfork_child(void* arg) {
-  const auto* start = static_cast<const VforkStart*>(arg);
+  auto* start = static_cast<VforkStart*>(arg);
+  vfork_stack_arrive(start->stack);
   ServerState s = *start->parent;
   s.stack_slot = start->parent->stack_slot + 1;
   move_fd(start->channel, kChannelFd);  // in its own copy of the descriptor table
@@ -133,10 +136,13 @@ void serve_vfork(ServerState& s, int child_channel) {
     reply(r);
     return;
   }
-  char* top = s.stacks + std::size_t{s.stack_slot + 1} * kStackBytes;
-  VforkStart start{&s, child_channel};
-  int pid = ::clone(vfork_child, top, CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &start);
+  char* bottom = s.stacks + std::size_t{s.stack_slot} * kStackBytes;
+  VforkStart start{&s, child_channel, {}};
+  vfork_stack_leave(start.stack, bottom, kStackBytes);
+  int pid = ::clone(vfork_child, bottom + kStackBytes,
+                    CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &start);
   int error = errno;
+  vfork_stack_return(start.stack);
   ::close(child_channel);
   if (pid < 0) r.error = error;
   else r.host_pid = pid;

@@ -16,6 +16,26 @@ void* map_private(std::size_t bytes) {
   return ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
+// The pages under test sit far below where the kernel puts a mapping that
+// names no address (it searches down from mmap_base, near the top of the
+// address space), so that nothing mapped later, by the server, its C
+// library or a sanitizer's runtime, can land in a hole munmap left among
+// them: an access there must find no mapping. 32 TiB is above
+// AddressSanitizer's shadow on x86-64, and far below every library and
+// stack. Taken elsewhere, a few terabytes up; failing that, anywhere.
+void* map_pages_under_test(std::size_t bytes) {
+  if constexpr (sizeof(std::uintptr_t) >= 8) {
+    constexpr std::uintptr_t kFirst = std::uintptr_t{1} << 45;
+    constexpr std::uintptr_t kStep = std::uintptr_t{1} << 42;
+    for (std::uintptr_t i = 0; i < 8; ++i) {
+      void* got = ::mmap(reinterpret_cast<void*>(kFirst + i * kStep), bytes, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+      if (got != MAP_FAILED) return got;
+    }
+  }
+  return map_private(bytes);
+}
+
 // One 4 KiB folio per page: a huge or multi-size THP folio would share one
 // PFN range among pages and take other fault paths; KSM would merge the
 // zero-filled pages. Both are advice a host may not know: errors ignored.
@@ -33,11 +53,11 @@ volatile std::uint32_t* page_at(const ServerState& s, std::uint32_t vpn) {
 // The first server's pages start as the model's first process has them:
 // private anonymous, each present and exclusive (a store puts it there). An
 // exec'd image's are untouched, as exec leaves them. The records and the
-// vfork stacks are mapped now, while the space has no holes for them to
-// fall into.
+// vfork stacks are mapped now, once: a vfork child's stack mapped later
+// would be one more mapping in its parent's space.
 bool map_space(ServerState& s, bool touch) {
   std::size_t bytes = std::size_t{s.setup.pages} * kPageBytes;
-  void* memory = map_private(bytes);
+  void* memory = map_pages_under_test(bytes);
   void* records = map_private(2 * std::size_t{s.setup.pages});
   void* stacks = map_private(std::size_t{s.setup.procs + 1} * kStackBytes);
   if (memory == MAP_FAILED || records == MAP_FAILED || stacks == MAP_FAILED) return false;

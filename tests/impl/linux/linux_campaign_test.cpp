@@ -14,6 +14,7 @@
 // by hand; the defaults keep it short.
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -43,18 +44,28 @@ bool touches_page(OpKind kind) {
 // The fault with whether a page was brought in left out.
 Fault cow_decision(Fault f) { return f == Fault::PageIn ? Fault::None : f; }
 
+// What the host answered, per op kind: "write ok cow-copy" -> how often.
+using Tally = std::map<std::string, std::uint64_t>;
+
 class FaultComparedHost final : public Implementation, public StepAudit {
  public:
-  explicit FaultComparedHost(const Config& config) : host_(config), model_(roomy(config)) {}
+  FaultComparedHost(const Config& config, Tally& tally)
+      : host_(config), model_(roomy(config)), tally_(tally) {}
 
   Outcome apply(const Op& op) override {
     finding_.reset();
     Outcome got = host_.apply(op);
     Outcome want = model_.apply(op);
+    ++tally_[fmt::format("{} {} {}", op_kind_name(op.kind), status_name(got.status),
+                         fault_name(got.fault))];
     if (!host_.reads_pfns() || !touches_page(op.kind) || got.status != Status::Ok ||
         want.status != Status::Ok || got.fault == want.fault)
       return got;
-    if (cow_decision(got.fault) == cow_decision(want.fault)) return got;
+    if (cow_decision(got.fault) == cow_decision(want.fault)) {
+      ++tally_[fmt::format("~ {}: host {}, model {}", op_kind_name(op.kind), fault_name(got.fault),
+                           fault_name(want.fault))];
+      return got;
+    }
     finding_ = Violation{InvariantId::REUSE, op.pid, op.vpn, kNoFrame,
                          fmt::format("{}: the host served it as {}, the model as {}",
                                      op_kind_name(op.kind), fault_name(got.fault),
@@ -68,6 +79,7 @@ class FaultComparedHost final : public Implementation, public StepAudit {
  private:
   LinuxCow host_;
   model::CowModel model_;
+  Tally& tally_;
   std::optional<Violation> finding_;
 };
 
@@ -90,12 +102,16 @@ void run_campaign(Config config, std::uint64_t seed, int runs, int max_ops) {
   options.seed = static_cast<std::uint64_t>(env_or("COWCHECK_LINUX_CAMPAIGN_SEED", 0)) + seed;
   options.runs = env_or("COWCHECK_LINUX_CAMPAIGN_RUNS", runs);
   options.max_ops = max_ops;
+  Tally tally;
   CheckResult r = check_random(
-      [config] { return std::make_unique<FaultComparedHost>(config); }, options);
+      [config, &tally] { return std::make_unique<FaultComparedHost>(config, tally); }, options);
   EXPECT_TRUE(r.error.empty()) << r.error;
   EXPECT_FALSE(r.finding) << describe(*r.finding);
   EXPECT_EQ(r.runs, options.runs);
-  std::printf("%d runs, %llu ops\n", r.runs, static_cast<unsigned long long>(r.ops));
+  std::printf("%d runs, %llu ops; what the host answered:\n", r.runs,
+              static_cast<unsigned long long>(r.ops));
+  for (const auto& [answer, count] : tally)
+    std::printf("  %-36s %llu\n", answer.c_str(), static_cast<unsigned long long>(count));
   EXPECT_TRUE(no_child_left());
 }
 
