@@ -1,8 +1,8 @@
 #include "impl/linux/linux_cow.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,10 +14,12 @@
 
 #include <fmt/format.h>
 
+#include "impl/linux/access_fault.h"
+#include "impl/linux/backing_file.h"
 #include "impl/linux/channel.h"
+#include "impl/linux/host_features.h"
 #include "impl/linux/pagemap.h"
 #include "impl/linux/server.h"
-#include "impl/linux/write_fault.h"
 
 namespace cow::linux_host {
 
@@ -29,9 +31,15 @@ std::string_view request_name(Request r) {
   switch (r) {
     case Request::Write: return "write";
     case Request::Read: return "read";
-    case Request::Fork: return "fork";
-    case Request::Exit: return "exit";
+    case Request::Copyout: return "copyout";
     case Request::Pin: return "pin";
+    case Request::Reference: return "reference";
+    case Request::Fork: return "fork";
+    case Request::Vfork: return "vfork";
+    case Request::Exec: return "exec";
+    case Request::Map: return "mmap";
+    case Request::Unmap: return "munmap";
+    case Request::Exit: return "exit";
   }
   return "?";
 }
@@ -41,9 +49,9 @@ std::string_view reply_name(Reply r) {
     case Reply::Hello: return "hello";
     case Reply::Ready: return "ready";
     case Reply::Forked: return "forked";
-    case Reply::Wrote: return "wrote";
-    case Reply::Read: return "read";
-    case Reply::Pinned: return "pinned";
+    case Reply::Vforked: return "vforked";
+    case Reply::Touched: return "touched";
+    case Reply::Mapped: return "mapped";
   }
   return "?";
 }
@@ -88,11 +96,44 @@ int pick_cpu(bool pin) {
   return cpu >= 0 ? cpu : -1;
 }
 
+// Why swapout is not run here (docs/linux.md, "swapout").
+std::string swapout_left_out() {
+  if (!host_has_swap())
+    return "the host has no swap (/proc/swaps lists none), so nothing can be swapped out";
+  return "MADV_PAGEOUT, the one way a process can evict a page, is advice that skips pages "
+         "mapped by more than one process, where the model's swapout evicts every page";
+}
+
+Request request_for(OpKind kind) {
+  switch (kind) {
+    case OpKind::Write: return Request::Write;
+    case OpKind::Copyout: return Request::Copyout;
+    case OpKind::Pin: return Request::Pin;
+    default: return Request::Read;
+  }
+}
+
 }  // namespace
 
 LinuxCow::LinuxCow(const Config& config, const LinuxOptions& options)
     : config_(config), options_(options), oracle_(::getpid()) {
-  start_first(config);
+  supported_ = kAllOps & ~op_mask(OpKind::Swapout);
+  ring_ = PinRing::create();
+  if (ring_) slot_used_.assign(PinRing::kSlots, false);
+  else supported_ &= ~(op_mask(OpKind::Pin) | op_mask(OpKind::Unpin));
+  file_ = make_backing_file(config);
+  if (file_ < 0)
+    throw std::runtime_error(fmt::format("linux: memfd_create: {}", std::strerror(errno)));
+  // An O_PATH descriptor keeps the very file this image came from, even if
+  // it is rebuilt or removed while the run goes on.
+  exe_ = ::open("/proc/self/exe", O_PATH | O_CLOEXEC);
+  if (exe_ < 0) supported_ &= ~op_mask(OpKind::Exec);
+  try {
+    start_first(config);
+  } catch (...) {
+    kill_all();
+    throw;
+  }
 }
 
 LinuxCow::~LinuxCow() { kill_all(); }
@@ -101,9 +142,9 @@ void LinuxCow::start_first(const Config& config) {
   int ends[2];
   if (!channel_pair(ends))
     throw std::runtime_error(fmt::format("linux: socketpair: {}", std::strerror(errno)));
-  ServerSetup setup{oracle_, config.pages, config.words, options_.read_pfns,
-                    pick_cpu(options_.pin_cpu)};
-  pid_t host = server_spawn_first(setup, ends[1]);
+  ServerSetup setup{oracle_,           config.pages, config.words, config.procs,
+                    options_.read_pfns, pick_cpu(options_.pin_cpu)};
+  pid_t host = server_spawn_first(setup, ServerFiles{ends[1], file_, exe_, ring_ ? ring_->fd() : -1});
   int error = errno;
   ::close(ends[1]);
   if (host < 0) {
@@ -119,21 +160,24 @@ void LinuxCow::start_first(const Config& config) {
     stop(Kind::Crash, fmt::format("pid 1 could not map {} pages: {}", config.pages,
                                   std::strerror(hello.error)));
   reads_pfns_ = options_.read_pfns && pagemap_pfn(hello.entry_after) != 0;
+  zero_pfn_ = reads_pfns_ ? hello.zero_pfn : 0;
 }
 
 std::string LinuxCow::describe() const {
-  utsname u{};
-  std::string kernel = ::uname(&u) == 0 ? u.release : "?";
-  if (reads_pfns_)
-    return fmt::format("linux {}: real processes; write faults told apart by PFN from "
-                       "/proc/self/pagemap",
-                       kernel);
-  return fmt::format("linux {}: real processes, outcomes only: {}, so every write reports no "
-                     "fault and how faults are served is not checked",
-                     kernel,
-                     options_.read_pfns ? "/proc/self/pagemap shows no PFNs (they need "
-                                          "CAP_SYS_ADMIN)"
-                                        : "PFN reading is switched off");
+  std::string faults =
+      reads_pfns_
+          ? std::string("faults told apart by PFN from /proc/self/pagemap")
+          : fmt::format("outcomes only: {}, so every op reports no fault and how faults are "
+                        "served is not checked",
+                        options_.read_pfns ? "/proc/self/pagemap shows no PFNs (they need "
+                                             "CAP_SYS_ADMIN)"
+                                           : "PFN reading is switched off");
+  std::string pins = op_in(supported_, OpKind::Pin)
+                         ? "pins are io_uring fixed buffers (FOLL_PIN), or vmsplice references "
+                           "to pages of the file"
+                         : "pin and unpin are not run: io_uring (5.19 or later) is not available";
+  return fmt::format("linux {}: real processes; {}; {}; swapout is not run: {}", kernel_release(),
+                     faults, pins, swapout_left_out());
 }
 
 std::optional<pid_t> LinuxCow::host_pid(Pid pid) const {
@@ -145,24 +189,38 @@ std::optional<pid_t> LinuxCow::host_pid(Pid pid) const {
 Outcome LinuxCow::apply(const Op& op) {
   if (!stopped_.empty())
     throw ImplementationStopped(Kind::Crash, "linux: already stopped: " + stopped_);
-  if (!op_in(supported_ops(), op.kind))
+  if (!op_in(supported_, op.kind)) {
+    std::string why = op.kind == OpKind::Swapout ? swapout_left_out()
+                      : op.kind == OpKind::Exec  ? "the oracle's executable cannot be opened"
+                                                 : "io_uring (5.19 or later) is not available";
     throw UnsupportedOp(fmt::format(
-        "linux: '{}' cannot be run on the host: the linux implementation does {} only ({} is "
-        "not driven through real processes yet; see docs/linux.md)",
-        to_string(op), op_set_names(supported_ops()), op_kind_name(op.kind)));
-  if (!servers_.count(op.pid)) return Outcome::error(Status::NoSuchProcess);
+        "linux: '{}' cannot be run on this host: {} (the linux implementation does {}; see "
+        "docs/linux.md)",
+        to_string(op), why, op_set_names(supported_)));
+  }
+  if (op.kind == OpKind::Unpin) return do_unpin(op);
+  auto it = servers_.find(op.pid);
+  if (it == servers_.end()) return Outcome::error(Status::NoSuchProcess);
+  // Asleep in vfork: the kernel would not let it do anything, and a request
+  // would wait until its child leaves. Its socket stays quiet meanwhile.
+  if (it->second.suspended_by != 0) return Outcome::error(Status::Suspended);
   switch (op.kind) {
     case OpKind::Fork: return do_fork(op.pid);
-    case OpKind::Write: return do_write(op.pid, op);
-    case OpKind::Read: return do_read(op.pid, op);
+    case OpKind::Vfork: return do_vfork(op.pid);
     case OpKind::Exit: return do_exit(op.pid);
+    case OpKind::Exec: return do_exec(op.pid);
+    case OpKind::Mmap:
+    case OpKind::Munmap: return do_map(op);
+    case OpKind::Write:
+    case OpKind::Read:
+    case OpKind::Copyout:
+    case OpKind::Pin: return do_access(op);
     default: break;
   }
-  return Outcome::error(Status::NoSuchProcess);
+  throw UnsupportedOp(fmt::format("linux: '{}' is not driven on the host", to_string(op)));
 }
 
-Outcome LinuxCow::do_fork(Pid parent) {
-  if (servers_.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
+int LinuxCow::send_with_new_socket(Pid parent, Request kind) {
   int ends[2];
   if (!channel_pair(ends))
     stop(Kind::Crash, fmt::format("socketpair for a child of pid {}: {}", parent,
@@ -173,9 +231,15 @@ Outcome LinuxCow::do_fork(Pid parent) {
     // only one, so that its death closes ours.
     OwnedFd theirs(ends[1]);
     RequestMsg request;
-    request.kind = Request::Fork;
+    request.kind = kind;
     send(parent, request, theirs.get());
   }
+  return ours.release();
+}
+
+Outcome LinuxCow::do_fork(Pid parent) {
+  if (servers_.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
+  OwnedFd ours(send_with_new_socket(parent, Request::Fork));
   ReplyMsg forked = receive(parent, Reply::Forked, "the answer to fork");
   if (forked.error != 0)
     stop(Kind::Crash, fmt::format("fork() in pid {} failed on the host: {}", parent,
@@ -190,82 +254,255 @@ Outcome LinuxCow::do_fork(Pid parent) {
   return Outcome::forked(child);
 }
 
-Outcome LinuxCow::do_write(Pid pid, const Op& op) {
-  if (op.vpn >= config_.pages || op.word >= config_.words)
-    return Outcome::error(Status::BadAddress);
-  RequestMsg request{Request::Write, op.vpn, op.word, op.value};
-  ReplyMsg wrote = call(pid, request, Reply::Wrote);
-  WriteReport report{wrote.maybe_write_protected != 0, wrote.entry_before, wrote.entry_after};
-  return Outcome::wrote(classify_write(report, reads_pfns_));
+// The parent answers a vfork only when it is back from it, so the child
+// speaks first. A vfork that failed never had a child: the parent closes
+// the child's socket and says why.
+Outcome LinuxCow::do_vfork(Pid parent) {
+  if (servers_.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
+  OwnedFd ours(send_with_new_socket(parent, Request::Vfork));
+  Pid child = next_pid_;
+  ReplyMsg ready;
+  int timeout = static_cast<int>(options_.reply_timeout.count());
+  switch (channel_receive(ours.get(), &ready, sizeof ready, timeout)) {
+    case Received::Message:
+      if (ready.kind == Reply::Ready) break;
+      stop(Kind::Crash, fmt::format("the vfork child of pid {} sent '{}' before 'ready'", parent,
+                                    reply_name(ready.kind)));
+    case Received::Closed: {
+      ReplyMsg back = receive(parent, Reply::Vforked, "the answer to a vfork whose child is gone");
+      if (back.error != 0)
+        stop(Kind::Crash, fmt::format("vfork in pid {} failed on the host: {}", parent,
+                                      std::strerror(back.error)));
+      stop(Kind::Crash, fmt::format("the vfork child of pid {} (host pid {}) died before it "
+                                    "served",
+                                    parent, back.host_pid));
+    }
+    case Received::TimedOut:
+      stop(Kind::Hang, fmt::format("the vfork child of pid {} did not answer within {} ms",
+                                   parent, timeout));
+    case Received::Failed:
+      stop(Kind::Crash, fmt::format("the vfork child of pid {} sent a malformed message", parent));
+  }
+  servers_[child] = Server{ready.host_pid, ours.release(), parent, 0};
+  // The parent must be asleep in the kernel: nothing from it until its
+  // child leaves. (A parent that ran on would most likely have answered by
+  // now; a late answer is caught when the child leaves.)
+  ReplyMsg early;
+  if (channel_receive(servers_.at(parent).fd, &early, sizeof early, 0) != Received::TimedOut)
+    stop(Kind::Crash, fmt::format("pid {} ran on after vfork while its child pid {} runs in its "
+                                  "space: the host did not suspend it",
+                                  parent, child));
+  servers_.at(parent).suspended_by = child;
+  ++next_pid_;
+  return Outcome::forked(child);
 }
 
-Outcome LinuxCow::do_read(Pid pid, const Op& op) {
-  if (op.vpn >= config_.pages || op.word >= config_.words)
-    return Outcome::error(Status::BadAddress);
-  RequestMsg request{Request::Read, op.vpn, op.word, 0};
-  return Outcome::read(call(pid, request, Reply::Read).value);
+void LinuxCow::resume_vfork_parent(Pid parent, pid_t child_host) {
+  ReplyMsg back = receive(parent, Reply::Vforked, "its return from vfork");
+  if (back.error != 0 || back.host_pid != child_host)
+    stop(Kind::Crash, fmt::format("pid {} came back from vfork with host pid {} (error {}), its "
+                                  "child was host pid {}",
+                                  parent, back.host_pid, back.error, child_host));
+  servers_.at(parent).suspended_by = 0;
 }
 
-// Done only when the process is gone: its socket closes after the kernel
-// has torn down its address space (do_exit runs exit_mm before
-// exit_files), and reaping it proves it. So the next op sees every page it
-// mapped released, as the model does at once.
-Outcome LinuxCow::do_exit(Pid pid) {
-  RequestMsg request;
-  request.kind = Request::Exit;
-  send(pid, request, -1);
+std::optional<int> LinuxCow::await_exit(Pid pid, const char* why) {
   Server& server = servers_.at(pid);
   ReplyMsg unexpected;
   int timeout = static_cast<int>(options_.reply_timeout.count());
   switch (channel_receive(server.fd, &unexpected, sizeof unexpected, timeout)) {
     case Received::Closed: break;
     case Received::TimedOut:
-      stop(Kind::Hang, fmt::format("pid {} (host pid {}) did not exit within {} ms", pid,
-                                   server.host, timeout));
+      stop(Kind::Hang, fmt::format("pid {} (host pid {}) did not {} within {} ms", pid,
+                                   server.host, why, timeout));
     case Received::Message:
     case Received::Failed:
-      stop(Kind::Crash, fmt::format("pid {} (host pid {}) answered exit instead of exiting", pid,
+      stop(Kind::Crash, fmt::format("pid {} (host pid {}) answered instead of exiting", pid,
                                     server.host));
   }
-  std::optional<int> status = reap(server);
-  ::close(server.fd);
+  return reap(server);
+}
+
+// Done only when the process is gone: its socket closes after the kernel
+// has torn down its address space (do_exit runs exit_mm before
+// exit_files), and reaping it proves it. So the next op sees every page it
+// mapped released, as the model does at once. A vfork child's exit wakes its
+// parent (exit_mm completes vfork_done), and the parent's answer to the
+// vfork proves that too.
+Outcome LinuxCow::do_exit(Pid pid) {
+  RequestMsg request;
+  request.kind = Request::Exit;
+  send(pid, request, -1);
+  pid_t host = servers_.at(pid).host;
+  Pid vfork_parent = servers_.at(pid).vfork_parent;
+  std::optional<int> status = await_exit(pid, "exit");
+  ::close(servers_.at(pid).fd);
   servers_.erase(pid);
   // With no member left the group's id may be reused by strangers: forget it.
   if (servers_.empty()) group_ = -1;
   if (status && !(WIFEXITED(*status) && WEXITSTATUS(*status) == 0))
     stop(Kind::Crash,
          fmt::format("pid {} {} when asked to exit", pid, exit_status_text(status)));
+  if (vfork_parent != 0) resume_vfork_parent(vfork_parent, host);
   return Outcome::ok();
 }
 
-int LinuxCow::pin(Pid pid, Vpn vpn) {
-  if (!stopped_.empty())
-    throw ImplementationStopped(Kind::Crash, "linux: already stopped: " + stopped_);
-  if (!servers_.count(pid) || vpn >= config_.pages)
-    throw std::invalid_argument(fmt::format("linux: cannot pin page {} of pid {}", vpn, pid));
-  RequestMsg request{Request::Pin, vpn, 0, 0};
+// The server execs the oracle's own executable, whose first act is to
+// become a server again (impl/linux/server_exec.cpp): same host pid, same
+// socket, a new address space.
+Outcome LinuxCow::do_exec(Pid pid) {
+  RequestMsg request;
+  request.kind = Request::Exec;
   send(pid, request, -1);
-  int pipe_fd = -1;
-  ReplyMsg pinned = receive(pid, Reply::Pinned, "pin", &pipe_fd);
-  if (pinned.error != 0 || pipe_fd < 0) {
-    if (pipe_fd >= 0) ::close(pipe_fd);
-    throw std::runtime_error(fmt::format("linux: vmsplice of page {} in pid {}: {}", vpn, pid,
-                                         std::strerror(pinned.error)));
-  }
-  pins_[next_pin_] = pipe_fd;
-  return next_pin_++;
+  ReplyMsg hello = receive(pid, Reply::Hello, "the new image's hello");
+  Server& server = servers_.at(pid);
+  if (hello.error != 0)
+    stop(Kind::Crash, fmt::format("exec in pid {} failed on the host: {}", pid,
+                                  std::strerror(hello.error)));
+  if (hello.host_pid != server.host)
+    stop(Kind::Crash, fmt::format("pid {} (host pid {}) came back from exec as host pid {}", pid,
+                                  server.host, hello.host_pid));
+  if (Pid parent = std::exchange(server.vfork_parent, 0); parent != 0)
+    resume_vfork_parent(parent, server.host);
+  return Outcome::ok();
 }
 
-Value LinuxCow::unpin(int pin, std::uint32_t word) {
-  auto it = pins_.find(pin);
-  if (it == pins_.end() || word >= config_.words)
-    throw std::invalid_argument(fmt::format("linux: no pin {} with word {}", pin, word));
-  std::uint32_t page[kPageBytes / sizeof(std::uint32_t)] = {};
-  ssize_t got = ::read(it->second, page, sizeof page);
-  ::close(it->second);
+Outcome LinuxCow::do_map(const Op& op) {
+  if (op.count == 0 || op.vpn >= config_.pages || op.count > config_.pages - op.vpn ||
+      (op.kind == OpKind::Mmap && op.map == MapKind::None))
+    return Outcome::error(Status::BadAddress);
+  RequestMsg request;
+  request.kind = op.kind == OpKind::Mmap ? Request::Map : Request::Unmap;
+  request.vpn = op.vpn;
+  request.count = op.count;
+  request.map = static_cast<std::uint32_t>(op.map);
+  ReplyMsg mapped = call(op.pid, request, Reply::Mapped);
+  if (mapped.error != 0)
+    stop(Kind::Crash, fmt::format("'{}' failed on the host: {}", to_string(op),
+                                  std::strerror(mapped.error)));
+  return Outcome::ok();
+}
+
+Outcome LinuxCow::do_access(const Op& op) {
+  if (op.vpn >= config_.pages || op.word >= config_.words)
+    return Outcome::error(Status::BadAddress);
+  RequestMsg request;
+  request.kind = request_for(op.kind);
+  request.vpn = op.vpn;
+  request.word = op.word;
+  request.value = op.value;
+  request.rw = op.rw ? 1 : 0;
+  if (op.kind == OpKind::Pin) request.slot = take_slot(op);
+  send(op.pid, request, -1);
+  int passed = -1;
+  ReplyMsg touched = receive(op.pid, Reply::Touched, request_name(request.kind).data(), &passed);
+  OwnedFd pipe(passed);
+  if (touched.error != 0)
+    stop(Kind::Crash, fmt::format("'{}' failed on the host: {}", to_string(op),
+                                  std::strerror(touched.error)));
+  if (touched.access == Access::Unmapped) return Outcome::error(Status::BadAddress);
+  if (touched.access == Access::Forbidden) return Outcome::error(Status::ProtFault);
+  bool by_ring = op.kind == OpKind::Pin && touched.pin_by == PinBy::FixedBuffer;
+  AccessReport report{op.kind == OpKind::Write || op.kind == OpKind::Copyout || by_ring,
+                      static_cast<MapKind>(touched.map),
+                      touched.maybe_write_protected != 0,
+                      touched.entry_before,
+                      touched.entry_after};
+  Fault fault = classify_access(report, zero_pfn_, reads_pfns_);
+  switch (op.kind) {
+    case OpKind::Read: return Outcome::read(touched.value, fault);
+    case OpKind::Pin: {
+      if (!by_ring && pipe.get() < 0)
+        stop(Kind::Crash, fmt::format("'{}': the server sent no pipe", to_string(op)));
+      HeldPin held;
+      if (by_ring) {
+        held.slot = request.slot;
+        slot_used_[request.slot] = true;
+      } else {
+        held.pipe = pipe.release();
+      }
+      held.address = touched.address;
+      PinId id = next_pin_++;
+      pins_.emplace(id, std::move(held));
+      return Outcome::pinned(id, fault);
+    }
+    default: return Outcome::wrote(fault);
+  }
+}
+
+Outcome LinuxCow::do_unpin(const Op& op) {
+  auto it = pins_.find(op.pin);
+  if (it == pins_.end()) return Outcome::error(Status::NoSuchPin);
+  if (op.word >= config_.words) return Outcome::error(Status::BadAddress);
+  HeldPin pin = std::move(it->second);
   pins_.erase(it);
-  if (got != static_cast<ssize_t>(sizeof page))
-    throw std::runtime_error(fmt::format("linux: reading pin {}: {}", pin,
+  std::string what = fmt::format("pin {}", op.pin);
+  Value value = read_pin(pin, op.word, what);
+  if (pin.slot) {
+    slot_used_[*pin.slot] = false;
+    if (std::string error = ring_->release(*pin.slot); !error.empty())
+      stop(Kind::Crash, fmt::format("dropping {}: {}", what, error));
+  }
+  if (pin.pipe >= 0) ::close(pin.pipe);
+  return Outcome::read(value);
+}
+
+// The lowest free slot; a run that holds every slot at once has met a limit
+// of this adapter, not of the host.
+std::uint32_t LinuxCow::take_slot(const Op& op) {
+  for (std::uint32_t slot = 0; slot < slot_used_.size(); ++slot)
+    if (!slot_used_[slot]) return slot;
+  stop(Kind::Crash, fmt::format("'{}': the adapter holds at most {} pins at once", to_string(op),
+                                PinRing::kSlots));
+}
+
+Value LinuxCow::read_pin(const HeldPin& pin, std::uint32_t word, const std::string& what) {
+  PageWords page{};
+  if (pin.slot) {
+    std::string error = ring_->read(*pin.slot, pin.address, page);
+    if (!error.empty()) stop(Kind::Crash, fmt::format("reading {}: {}", what, error));
+  } else {
+    ssize_t got = ::read(pin.pipe, page.data(), kPageBytes);
+    if (got != static_cast<ssize_t>(kPageBytes))
+      stop(Kind::Crash, fmt::format("reading {}: {}", what,
+                                    got < 0 ? std::strerror(errno) : "short read"));
+  }
+  return page[word];
+}
+
+int LinuxCow::reference(Pid pid, Vpn vpn) {
+  if (!stopped_.empty())
+    throw ImplementationStopped(Kind::Crash, "linux: already stopped: " + stopped_);
+  auto it = servers_.find(pid);
+  if (it == servers_.end() || it->second.suspended_by != 0 || vpn >= config_.pages)
+    throw std::invalid_argument(fmt::format("linux: cannot reference page {} of pid {}", vpn, pid));
+  RequestMsg request;
+  request.kind = Request::Reference;
+  request.vpn = vpn;
+  send(pid, request, -1);
+  int passed = -1;
+  ReplyMsg touched = receive(pid, Reply::Touched, "reference", &passed);
+  OwnedFd pipe(passed);
+  if (touched.access != Access::Done)
+    throw std::invalid_argument(fmt::format("linux: page {} of pid {} is not mapped", vpn, pid));
+  if (touched.error != 0 || pipe.get() < 0)
+    throw std::runtime_error(fmt::format("linux: vmsplice of page {} in pid {}: {}", vpn, pid,
+                                         std::strerror(touched.error)));
+  references_[next_reference_] = pipe.release();
+  return next_reference_++;
+}
+
+Value LinuxCow::drop_reference(int reference, std::uint32_t word) {
+  auto it = references_.find(reference);
+  if (it == references_.end() || word >= config_.words)
+    throw std::invalid_argument(
+        fmt::format("linux: no reference {} with word {}", reference, word));
+  PageWords page{};
+  ssize_t got = ::read(it->second, page.data(), kPageBytes);
+  ::close(it->second);
+  references_.erase(it);
+  if (got != static_cast<ssize_t>(kPageBytes))
+    throw std::runtime_error(fmt::format("linux: reading reference {}: {}", reference,
                                          got < 0 ? std::strerror(errno) : "short read"));
   return page[word];
 }
@@ -340,13 +577,21 @@ void LinuxCow::stop(Kind kind, const std::string& what) {
 // Every server is our own child (CLONE_PARENT, see server.cpp) in one
 // process group, and none is reaped before it is forgotten: the group cannot
 // have been reused, and waiting on it until none is left leaves no zombie,
-// even of a child whose fork never reached our table.
+// even of a child whose fork never reached our table. A vfork parent asleep
+// in the kernel dies of SIGKILL like any other (its sleep is killable).
 void LinuxCow::kill_all() noexcept {
-  for (auto& [id, fd] : pins_) ::close(fd);
+  // Closing the instance drops every pin in it (in a kernel worker, soon).
+  for (auto& [id, pin] : pins_)
+    if (pin.pipe >= 0) ::close(pin.pipe);
   pins_.clear();
+  ring_.reset();
+  for (auto& [id, fd] : references_) ::close(fd);
+  references_.clear();
   for (auto& [pid, server] : servers_)
     if (server.fd >= 0) ::close(server.fd);
   servers_.clear();
+  for (int* fd : {&file_, &exe_})
+    if (*fd >= 0) ::close(std::exchange(*fd, -1));
   if (group_ <= 0) return;
   ::kill(-group_, SIGKILL);
   for (;;) {

@@ -1,13 +1,19 @@
 // The live host kernel as an implementation under test. Every process of the
-// op sequence is a real process (a server, impl/linux/server.h) holding a
-// private anonymous mapping of Config::pages 4 KiB pages; fork is the host's
-// fork, writes and reads are stores and loads. How a write fault was served
-// is told from /proc/self/pagemap (impl/linux/write_fault.h) when the PFNs
-// are readable (root); otherwise every write reports no fault and only the
-// outcomes mean anything.
+// op sequence is a real process (a server, impl/linux/server.h) whose space
+// is Config::pages 4 KiB pages; fork, vfork and exec are the host's own,
+// mmap and munmap are real mappings (file kinds over one memfd,
+// impl/linux/backing_file.h), writes and reads are stores and loads,
+// copyout is the kernel's store (read() from a pipe), and a pin is the
+// kernel's long-term pin (an io_uring fixed buffer, impl/linux/pin_ring.h)
+// or, for a page of the file, a vmsplice() reference. How each access was
+// served is told from /proc/self/pagemap (impl/linux/access_fault.h) when
+// the PFNs are readable (root); otherwise every op reports no fault and only
+// the outcomes mean anything. docs/linux.md says what each op does and what
+// this host did.
 //
-// Config::frames is ignored: the host has plenty, and a write never runs out
-// of memory here. A black box: snapshot() is nullopt.
+// Config::frames is ignored: the host has plenty, and nothing runs out of
+// memory here. swapout is not run (see supported_ops). A black box:
+// snapshot() is nullopt.
 //
 // Use an instance from the thread that made it: its processes die with that
 // thread (PR_SET_PDEATHSIG), so that they never outlive the oracle.
@@ -21,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "impl/linux/pin_ring.h"
 #include "impl/linux/server_wire.h"
 #include "spec/implementation.h"
 
@@ -38,50 +45,84 @@ struct LinuxOptions {
 
 class LinuxCow final : public Implementation {
  public:
-  // Starts pid 1. Throws ImplementationStopped when it cannot be started.
+  // Starts pid 1. Throws ImplementationStopped when it cannot be started,
+  // std::runtime_error when the host lacks what every run needs.
   explicit LinuxCow(const Config& config, const LinuxOptions& options = {});
-  // Kills and reaps every process it made, whatever state they are in.
+  // Kills and reaps every process it made, whatever state they are in, and
+  // drops every pin.
   ~LinuxCow() override;
   LinuxCow(const LinuxCow&) = delete;
   LinuxCow& operator=(const LinuxCow&) = delete;
 
   // Throws ImplementationStopped when a server dies (Crash) or does not
-  // answer in time (Hang); after that every call throws, and every process
-  // is already gone.
-  // An op outside supported_ops() throws UnsupportedOp naming it,
-  // before anything is sent: it is bad input for this implementation.
+  // answer in time (Hang), or when the host does what no kernel may (a
+  // vfork parent that runs on): after that every call throws, and every
+  // process is already gone. An op outside supported_ops() throws
+  // UnsupportedOp naming it, before anything is sent: it is bad input for
+  // this implementation.
   Outcome apply(const Op& op) override;
-  // fork, write, read and exit: the ops real processes are driven through.
-  OpSet supported_ops() const override { return kCoreOps; }
+  // Every op but swapout; pin and unpin only where io_uring works, exec
+  // only where the oracle's executable can be opened (both are so here).
+  OpSet supported_ops() const override { return supported_; }
   std::optional<Snapshot> snapshot() const override { return std::nullopt; }
 
-  // Whether writes report their faults (PFNs readable) or outcomes only.
+  // Whether accesses report their faults (PFNs readable) or outcomes only.
   bool reads_pfns() const { return reads_pfns_; }
-  // One line for people: the kernel and what this run can check.
+  // One line for people: the kernel, what this run can check, what it
+  // leaves out and why.
   std::string describe() const;
 
   // The host process behind a live pid, for tests that break one on purpose.
   std::optional<pid_t> host_pid(Pid pid) const;
 
-  // Experiments past the op vocabulary, until `pin` is an op (DESIGN.md).
-  // A read-only pin of page `vpn` of `pid`: a reference to its frame held by
-  // the oracle, which outlives the process. Returns the pin's id. Throws
-  // std::invalid_argument for a dead pid or a bad vpn.
-  int pin(Pid pid, Vpn vpn);
-  // Word `word` of the pinned frame as the pin sees it now; drops the pin.
-  Value unpin(int pin, std::uint32_t word = 0);
+  // An experiment past the op vocabulary: a vmsplice() reference to page
+  // `vpn` of `pid` held by the oracle (selftests/mm/cow.c's read-only
+  // "pin"; unlike the `pin` op, get_user_pages(FOLL_GET), which neither
+  // unshares the page nor makes a fork copy it). Returns the reference's
+  // own id (not a pin id). Throws std::invalid_argument for a dead or
+  // suspended pid, or a page that is not mapped.
+  int reference(Pid pid, Vpn vpn);
+  // Word `word` of the referenced page as the reference sees it now; drops it.
+  Value drop_reference(int reference, std::uint32_t word = 0);
+  // The names the first experiments used (tests/impl/linux/linux_check_test.cpp).
+  int pin(Pid pid, Vpn vpn) { return reference(pid, vpn); }
+  Value unpin(int reference, std::uint32_t word = 0) { return drop_reference(reference, word); }
 
  private:
   struct Server {
-    pid_t host = -1;  // our child until reaped; -1 once reaped
-    int fd = -1;      // our end of its socket
+    pid_t host = -1;        // our child until reaped; -1 once reaped
+    int fd = -1;            // our end of its socket
+    Pid vfork_parent = 0;   // the process that sleeps in vfork until this one execs or exits
+    Pid suspended_by = 0;   // the vfork child this one sleeps for
+  };
+  // A pin the oracle holds: a slot of the run's io_uring instance, or the
+  // pipe a page-cache page was spliced into.
+  struct HeldPin {
+    std::optional<std::uint32_t> slot;
+    int pipe = -1;
+    std::uint64_t address = 0;  // the page's address in the pinning process
   };
 
   void start_first(const Config& config);
   Outcome do_fork(Pid parent);
-  Outcome do_write(Pid pid, const Op& op);
-  Outcome do_read(Pid pid, const Op& op);
+  Outcome do_vfork(Pid parent);
   Outcome do_exit(Pid pid);
+  Outcome do_exec(Pid pid);
+  Outcome do_map(const Op& op);
+  Outcome do_access(const Op& op);
+  Outcome do_unpin(const Op& op);
+
+  // Makes a new child's socket, sends `request` with its end to `parent`,
+  // and registers the child (host pid unknown until it says Ready).
+  int send_with_new_socket(Pid parent, Request request);
+  // After a vfork child left (exit or exec): its parent must be back.
+  void resume_vfork_parent(Pid child, pid_t child_host);
+  // Waits for the socket of `pid` to close, and reaps it: the process is gone.
+  std::optional<int> await_exit(Pid pid, const char* why);
+  // One page access, classified.
+  Outcome touch(Pid pid, const RequestMsg& request, const Op& op, ReplyMsg* reply, int* passed_fd);
+  Value read_pin(const HeldPin& pin, std::uint32_t word, const std::string& what);
+  std::uint32_t take_slot(const Op& op);
 
   // One request and its answer, which must be of kind `want`.
   ReplyMsg call(Pid pid, const RequestMsg& request, Reply want, int pass_fd = -1);
@@ -98,14 +139,22 @@ class LinuxCow final : public Implementation {
   Config config_;
   LinuxOptions options_;
   pid_t oracle_ = 0;
+  OpSet supported_ = kCoreOps;
+  int file_ = -1;  // the backing file
+  int exe_ = -1;   // the oracle's executable (O_PATH), which exec runs
+  std::optional<PinRing> ring_;  // the pins, where io_uring works
+  std::vector<bool> slot_used_;  // which of ring_'s slots hold a pin
   // Every server's process group (the first server's host pid): kill_all
   // reaches a server even when it died before we learned its pid.
   pid_t group_ = -1;
   std::map<Pid, Server> servers_;  // the live processes, by our pid
-  std::map<int, int> pins_;        // pin id -> the pipe holding the page
-  int next_pin_ = 1;
+  std::map<PinId, HeldPin> pins_;  // the `pin` op's pins
+  PinId next_pin_ = 1;
+  std::map<int, int> references_;  // reference id -> the pipe holding the page
+  int next_reference_ = 1;
   Pid next_pid_ = kInitPid + 1;
   bool reads_pfns_ = false;
+  std::uint64_t zero_pfn_ = 0;
   std::string stopped_;  // why the last failure stopped everything, or empty
 };
 

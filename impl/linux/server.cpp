@@ -3,47 +3,21 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 
 #include "impl/linux/channel.h"
-#include "impl/linux/pagemap.h"
-#include "impl/linux/server_wire.h"
+#include "impl/linux/fault_probe.h"
+#include "impl/linux/server_state.h"
+#include "impl/linux/vfork_stack.h"
 
 namespace cow::linux_host {
 
 namespace {
-
-// Fixed descriptor numbers: every server has the same two, whatever the
-// oracle had open when the first one was forked.
-constexpr int kChannelFd = 3;
-constexpr int kPagemapFd = 4;
-constexpr std::uint32_t kWordsPerPage = kPageBytes / sizeof(std::uint32_t);
-
-// Exit codes the oracle reports when a server dies on its own.
-constexpr int kExitSetupFailed = 70;
-constexpr int kExitBadRequest = 71;
-constexpr int kExitOracleGone = 72;
-
-struct ServerState {
-  ServerSetup setup;
-  volatile std::uint32_t* memory = nullptr;  // the pages under test
-  // Per page: no store since this process's last fork (or birth by fork),
-  // so the PTE is write-protected and the next store faults. Kept apart from
-  // `memory`, which must hold nothing but the pages under test.
-  std::uint8_t* maybe_write_protected = nullptr;
-  int pagemap = -1;
-};
-
-void reply(const ReplyMsg& r) {
-  if (!channel_send(kChannelFd, &r, sizeof r)) ::_exit(kExitOracleGone);
-}
 
 // Moves `fd` to the fixed number `target` (closing what was there).
 void move_fd(int fd, int target) {
@@ -53,7 +27,8 @@ void move_fd(int fd, int target) {
 }
 
 // A pagemap file describes the address space of whoever opened it, so a
-// forked child must open its own rather than use its parent's.
+// forked child must open its own rather than use its parent's. A vfork
+// child shares its parent's space, and so its pagemap file too.
 void open_pagemap(ServerState& s) {
   ::close(kPagemapFd);
   s.pagemap = -1;
@@ -73,80 +48,12 @@ void die_with_oracle(const ServerState& s) {
   if (::getppid() != s.setup.oracle) ::_exit(kExitOracleGone);
 }
 
-// fork() write-protects every private page on both sides.
-void mark_all_write_protected(ServerState& s) {
-  for (std::uint32_t vpn = 0; vpn < s.setup.pages; ++vpn) s.maybe_write_protected[vpn] = 1;
-}
-
-// The mapping of Config::pages private anonymous pages, each made present
-// and exclusive by a store, as the model's first process starts.
-bool map_pages(ServerState& s) {
-  std::size_t bytes = std::size_t{s.setup.pages} * kPageBytes;
-  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  void* marks =
-      ::mmap(nullptr, s.setup.pages, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (memory == MAP_FAILED || marks == MAP_FAILED) return false;
-  // One 4 KiB folio per page: a huge or multi-size THP folio would share
-  // one PFN range among pages and take other fault paths; KSM would merge
-  // the zero-filled pages. Both are advice a host may not know: ignore errors.
-  ::madvise(memory, bytes, MADV_NOHUGEPAGE);
-  ::madvise(memory, bytes, MADV_UNMERGEABLE);
-  s.memory = static_cast<volatile std::uint32_t*>(memory);
-  s.maybe_write_protected = static_cast<std::uint8_t*>(marks);
-  for (std::uint32_t vpn = 0; vpn < s.setup.pages; ++vpn)
-    for (std::uint32_t w = 0; w < s.setup.words; ++w) s.memory[vpn * kWordsPerPage + w] = 0;
-  return true;
-}
-
-volatile std::uint32_t* cell(const ServerState& s, const RequestMsg& rq) {
-  if (rq.vpn >= s.setup.pages || rq.word >= s.setup.words) ::_exit(kExitBadRequest);
-  return &s.memory[rq.vpn * kWordsPerPage + rq.word];
-}
-
-ReplyMsg serve_write(ServerState& s, const RequestMsg& rq) {
-  volatile std::uint32_t* word = cell(s, rq);
-  ReplyMsg r;
-  r.kind = Reply::Wrote;
-  r.maybe_write_protected = s.maybe_write_protected[rq.vpn];
-  r.entry_before = pagemap_read(s.pagemap, word);
-  *word = rq.value;
-  r.entry_after = pagemap_read(s.pagemap, word);
-  s.maybe_write_protected[rq.vpn] = 0;
-  return r;
-}
-
-// A read-only pin the way Linux's selftests/mm/cow.c takes one: vmsplice()
-// puts a reference to the page itself in a pipe (get_user_pages, no copy).
-// The pipe's read end goes to the oracle and ours close, so the pin outlives
-// this process, like a device's or another process's reference would.
-void serve_pin(const ServerState& s, const RequestMsg& rq) {
-  ReplyMsg r;
-  r.kind = Reply::Pinned;
-  RequestMsg page = rq;
-  page.word = 0;
-  iovec iov{const_cast<std::uint32_t*>(cell(s, page)), kPageBytes};
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    r.error = errno;
-    reply(r);
-    return;
-  }
-  ssize_t spliced = ::vmsplice(pipe_fds[1], &iov, 1, 0);
-  if (spliced != static_cast<ssize_t>(kPageBytes)) {
-    r.error = spliced < 0 ? errno : EIO;
-    ::close(pipe_fds[0]);
-    pipe_fds[0] = -1;
-  }
-  ::close(pipe_fds[1]);
-  if (!channel_send(kChannelFd, &r, sizeof r, pipe_fds[0])) ::_exit(kExitOracleGone);
-  if (pipe_fds[0] >= 0) ::close(pipe_fds[0]);
-}
-
-ReplyMsg serve_read(const ServerState& s, const RequestMsg& rq) {
-  ReplyMsg r;
-  r.kind = Reply::Read;
-  r.value = *cell(s, rq);
-  return r;
+// A new child's first words, on its own socket.
+void say_ready() {
+  ReplyMsg ready;
+  ready.kind = Reply::Ready;
+  ready.host_pid = ::getpid();
+  reply(ready);
 }
 
 // A real fork, with one twist: CLONE_PARENT makes the child a child of the
@@ -170,14 +77,13 @@ void serve_fork(ServerState& s, int child_channel) {
   }
   long pid = server_fork();
   if (pid == 0) {
+    // First, before any descriptor is closed: the socket may have arrived
+    // at a number that is free here but fixed for something else.
     move_fd(child_channel, kChannelFd);  // replaces the parent's socket
     die_with_oracle(s);
     open_pagemap(s);
-    mark_all_write_protected(s);
-    ReplyMsg ready;
-    ready.kind = Reply::Ready;
-    ready.host_pid = ::getpid();
-    reply(ready);
+    mark_shared_by_fork(s);
+    say_ready();
     return;
   }
   int error = errno;
@@ -185,36 +91,91 @@ void serve_fork(ServerState& s, int child_channel) {
   if (pid < 0) {
     r.error = error;
   } else {
-    mark_all_write_protected(s);
+    mark_shared_by_fork(s);
     r.host_pid = static_cast<pid_t>(pid);
   }
   reply(r);
 }
 
-[[noreturn]] void serve(ServerState& s) {
-  for (;;) {
-    RequestMsg rq;
-    int passed = -1;
-    // No deadline: the oracle may think between ops as long as it likes.
-    if (channel_receive(kChannelFd, &rq, sizeof rq, -1, &passed) != Received::Message)
-      ::_exit(kExitOracleGone);
-    if (rq.kind != Request::Fork && passed >= 0) ::close(passed);
-    switch (rq.kind) {
-      case Request::Write: reply(serve_write(s, rq)); break;
-      case Request::Read: reply(serve_read(s, rq)); break;
-      case Request::Fork: serve_fork(s, passed); break;
-      case Request::Exit: ::_exit(0);
-      case Request::Pin: serve_pin(s, rq); break;
-      default: ::_exit(kExitBadRequest);
-    }
-  }
+struct VforkStart {
+  const ServerState* parent;
+  int channel;
+  VforkStack stack;
+};
+
+// The vfork child: it runs in its parent's address space, on a stack of its
+// own (the parent's is live, frozen in clone()), with a copy of the parent's
+// descriptor table and signal handlers. Its state is its parent's, but one
+// stack slot further.
+int vfork_child(void* arg) {
+  auto* start = static_cast<VforkStart*>(arg);
+  vfork_stack_arrive(start->stack);
+  ServerState s = *start->parent;
+  s.stack_slot = start->parent->stack_slot + 1;
+  move_fd(start->channel, kChannelFd);  // in its own copy of the descriptor table
+  die_with_oracle(s);
+  say_ready();
+  serve(s);
 }
 
-// Only the socket survives into the server: another instance's sockets held
-// here would keep that instance from seeing its own servers die.
-void keep_only_channel(int channel) {
-  move_fd(channel, kChannelFd);
-  ::close_range(kChannelFd + 1, UINT_MAX, 0);
+// vfork as the kernel does it: clone(CLONE_VM | CLONE_VFORK), so the child
+// borrows this address space and this process sleeps in the kernel until
+// the child execs or exits (wait_for_vfork_done; the sleep is killable, so
+// the oracle can still end everything). While it sleeps the oracle answers
+// `suspended` for it without asking; the Vforked reply, sent only when
+// clone() returns, tells the oracle that the kernel let it go. The child
+// runs on one of the stacks mapped at setup: mapping one now could land in
+// a hole that munmap left among the pages under test. CLONE_PARENT as for
+// fork.
+void serve_vfork(ServerState& s, int child_channel) {
+  ReplyMsg r;
+  r.kind = Reply::Vforked;
+  if (child_channel < 0 || s.stack_slot >= s.setup.procs) {
+    if (child_channel >= 0) ::close(child_channel);
+    r.error = child_channel < 0 ? EBADMSG : EAGAIN;
+    reply(r);
+    return;
+  }
+  char* bottom = s.stacks + std::size_t{s.stack_slot} * kStackBytes;
+  VforkStart start{&s, child_channel, {}};
+  vfork_stack_leave(start.stack, bottom, kStackBytes);
+  int pid = ::clone(vfork_child, bottom + kStackBytes,
+                    CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &start);
+  int error = errno;
+  vfork_stack_return(start.stack);
+  ::close(child_channel);
+  if (pid < 0) r.error = error;
+  else r.host_pid = pid;
+  reply(r);
+}
+
+// The requests name pages the oracle has checked; anything else is a bug on
+// one side or the other, and ends the server (a CRASH the oracle reports).
+void check_request(const ServerState& s, const RequestMsg& rq) {
+  bool bad = rq.vpn >= s.setup.pages || rq.word >= s.setup.words;
+  if (rq.kind == Request::Map || rq.kind == Request::Unmap)
+    bad = rq.vpn >= s.setup.pages || rq.count == 0 || rq.count > s.setup.pages - rq.vpn;
+  if (bad) ::_exit(kExitBadRequest);
+}
+
+// Only the oracle's descriptors survive into the server, at their fixed
+// numbers: another instance's sockets held here would keep that instance
+// from seeing its own servers die. Copied high first, so that no source
+// is overwritten by another's target.
+void keep_only(const ServerFiles& files) {
+  int channel = ::fcntl(files.channel, F_DUPFD_CLOEXEC, kFirstFreeFd);
+  int file = files.file >= 0 ? ::fcntl(files.file, F_DUPFD_CLOEXEC, kFirstFreeFd) : -1;
+  int exe = files.exe >= 0 ? ::fcntl(files.exe, F_DUPFD_CLOEXEC, kFirstFreeFd) : -1;
+  int ring = files.ring >= 0 ? ::fcntl(files.ring, F_DUPFD_CLOEXEC, kFirstFreeFd) : -1;
+  ::dup3(channel, kChannelFd, O_CLOEXEC);
+  if (file >= 0) ::dup3(file, kFileFd, O_CLOEXEC);
+  else ::close(kFileFd);
+  if (exe >= 0) ::dup3(exe, kExeFd, O_CLOEXEC);
+  else ::close(kExeFd);
+  if (ring >= 0) ::dup3(ring, kRingFd, O_CLOEXEC);
+  else ::close(kRingFd);
+  ::close(kPagemapFd);
+  ::close_range(kSetupFd, UINT_MAX, 0);
   int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null >= 0) {
     // stdin and stdout may be a pipe someone reads to its end; stderr stays
@@ -225,37 +186,79 @@ void keep_only_channel(int channel) {
   }
 }
 
-[[noreturn]] void run_first_server(const ServerSetup& setup, int channel) {
-  keep_only_channel(channel);
+}  // namespace
+
+void reply(const ReplyMsg& r, int pass_fd) {
+  if (!channel_send(kChannelFd, &r, sizeof r, pass_fd)) ::_exit(kExitOracleGone);
+}
+
+[[noreturn]] void serve(ServerState& s) {
+  for (;;) {
+    RequestMsg rq;
+    int passed = -1;
+    // No deadline: the oracle may think between ops as long as it likes.
+    if (channel_receive(kChannelFd, &rq, sizeof rq, -1, &passed) != Received::Message)
+      ::_exit(kExitOracleGone);
+    bool takes_fd = rq.kind == Request::Fork || rq.kind == Request::Vfork;
+    if (!takes_fd && passed >= 0) {
+      ::close(passed);
+      passed = -1;
+    }
+    check_request(s, rq);
+    switch (rq.kind) {
+      case Request::Write:
+      case Request::Read:
+      case Request::Copyout:
+      case Request::Pin:
+      case Request::Reference: serve_access(s, rq); break;
+      case Request::Fork: serve_fork(s, passed); break;
+      case Request::Vfork: serve_vfork(s, passed); break;
+      case Request::Exec: serve_exec(s); break;
+      case Request::Map:
+      case Request::Unmap: reply(serve_map(s, rq)); break;
+      case Request::Exit: ::_exit(0);
+      default: ::_exit(kExitBadRequest);
+    }
+  }
+}
+
+[[noreturn]] void run_server(const ServerSetup& setup, bool first) {
   ServerState s;
   s.setup = setup;
-  ::setpgid(0, 0);  // the oracle's kill_all signals and waits for the group
-  die_with_oracle(s);
-  if (setup.cpu >= 0) {
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    CPU_SET(setup.cpu, &cpus);
-    ::sched_setaffinity(0, sizeof cpus, &cpus);  // a preference: failing is harmless
+  if (first) {
+    ::setpgid(0, 0);  // the oracle's kill_all signals and waits for the group
+    if (setup.cpu >= 0) {
+      cpu_set_t cpus;
+      CPU_ZERO(&cpus);
+      CPU_SET(setup.cpu, &cpus);
+      ::sched_setaffinity(0, sizeof cpus, &cpus);  // a preference: failing is harmless
+    }
   }
+  // After exec: the group, the CPU and the parent (CLONE_PARENT) are kept,
+  // and so is the death signal, but it costs nothing to say it again.
+  die_with_oracle(s);
+  install_fault_probe();
+  open_pagemap(s);
   ReplyMsg hello;
   hello.kind = Reply::Hello;
-  if (!map_pages(s)) {
+  if (first) hello.zero_pfn = learn_zero_pfn(s.pagemap);
+  if (!map_space(s, first)) {
     hello.error = errno;
     reply(hello);
     ::_exit(kExitSetupFailed);
   }
-  open_pagemap(s);
   hello.host_pid = ::getpid();
   hello.entry_after = pagemap_read(s.pagemap, s.memory);
   reply(hello);
   serve(s);
 }
 
-}  // namespace
-
-pid_t server_spawn_first(const ServerSetup& setup, int channel) {
+pid_t server_spawn_first(const ServerSetup& setup, const ServerFiles& files) {
   pid_t pid = ::fork();
-  if (pid == 0) run_first_server(setup, channel);
+  if (pid == 0) {
+    keep_only(files);
+    run_server(setup, true);
+  }
   return pid;
 }
 

@@ -10,11 +10,18 @@
 namespace cow::linux_host {
 
 enum class Request : std::uint32_t {
-  Write,  // store `value` into word `word` of page `vpn`
-  Read,   // load word `word` of page `vpn`
-  Fork,   // fork; the message carries the child's end of a new socket
-  Exit,   // _exit(0) without a reply: the oracle sees the socket close
-  Pin,    // vmsplice page `vpn` into a new pipe; the reply carries its read end
+  Write,    // the user stores `value` into word `word` of page `vpn`
+  Read,     // the user loads word `word` of page `vpn`
+  Copyout,  // the kernel stores `value` there: read() from a pipe into the word
+  Pin,      // a long-term pin of page `vpn` (`rw`), in slot `slot` of the run's
+            // io_uring instance (impl/linux/pin_ring.h)
+  Reference,  // vmsplice page `vpn` into a new pipe whatever it is (an experiment)
+  Fork,       // fork; the message carries the child's end of a new socket
+  Vfork,      // CLONE_VFORK, likewise; no answer until the child execs or exits
+  Exec,       // execve the oracle's own executable: the new image says Hello
+  Map,        // mmap `count` pages from `vpn` of kind `map`, MAP_FIXED
+  Unmap,      // munmap `count` pages from `vpn`
+  Exit,       // _exit(0) without a reply: the oracle sees the socket close
 };
 
 struct RequestMsg {
@@ -22,27 +29,50 @@ struct RequestMsg {
   std::uint32_t vpn = 0;
   std::uint32_t word = 0;
   std::uint32_t value = 0;
+  std::uint32_t count = 0;  // Map, Unmap
+  std::uint32_t map = 0;    // Map: a cow::MapKind
+  std::uint32_t rw = 0;     // Pin
+  std::uint32_t slot = 0;   // Pin
 };
 
 enum class Reply : std::uint32_t {
-  Hello,   // the first server is set up (or says why not in `error`)
-  Ready,   // a forked child is serving its new socket
-  Forked,  // the parent's answer to Fork: `host_pid` is the child
-  Wrote,
-  Read,
-  Pinned,  // `error` when vmsplice failed
+  Hello,    // a server is set up (or says why not in `error`): the first one,
+            // or a fresh image after Exec (or, from the old image, why exec failed)
+  Ready,    // a forked or vforked child is serving its new socket
+  Forked,   // the parent's answer to Fork: `host_pid` is the child
+  Vforked,  // the parent is back from vfork: its child exec'd or exited
+  Touched,  // a page access (Write, Read, Copyout, Pin, Reference)
+  Mapped,   // Map or Unmap done (`error` when the host refused)
 };
 
-// A write reports raw facts; the oracle classifies the fault
-// (impl/linux/write_fault.h), so the rule lives in one testable place.
+// How a page access ended, as the kernel answered it.
+enum class Access : std::uint32_t {
+  Done,
+  Unmapped,   // SIGSEGV with SEGV_MAPERR, or EFAULT where mincore() says ENOMEM
+  Forbidden,  // SIGSEGV with SEGV_ACCERR, or EFAULT on a mapped page
+};
+
+// How a pin holds its page: what the server chose (why: server_access.cpp).
+enum class PinBy : std::uint32_t {
+  FixedBuffer,  // registered in the slot of the run's io_uring instance
+  Splice,       // vmsplice()d into a pipe; the reply carries its read end
+};
+
+// A page access reports raw facts; the oracle classifies the fault
+// (impl/linux/access_fault.h), so the rule lives in one testable place.
 struct ReplyMsg {
   Reply kind = Reply::Hello;
-  std::int32_t error = 0;                   // errno of a failed setup, fork or pin, else 0
-  pid_t host_pid = 0;                       // Hello, Ready, Forked
+  std::int32_t error = 0;                   // errno of a failed setup, fork, map or pin, else 0
+  pid_t host_pid = 0;                       // Hello, Ready, Forked, Vforked (the child)
   std::uint32_t value = 0;                  // Read
-  std::uint32_t maybe_write_protected = 0;  // Write: first store since a fork
-  std::uint64_t entry_before = 0;           // Write: pagemap entries around the store;
+  std::uint32_t maybe_write_protected = 0;  // Touched: write-protected by a fork, not written since
+  std::uint64_t entry_before = 0;           // Touched: pagemap entries around the access;
   std::uint64_t entry_after = 0;            // Hello: the entry of page 0
+  Access access = Access::Done;             // Touched
+  std::uint32_t map = 0;                    // Touched: the page's cow::MapKind, as the server mapped it
+  PinBy pin_by = PinBy::FixedBuffer;        // Touched, for Pin
+  std::uint64_t address = 0;                // Touched: the page's address
+  std::uint64_t zero_pfn = 0;               // Hello: the shared zero page's PFN, 0 if unknown
 };
 
 }  // namespace cow::linux_host

@@ -1,11 +1,12 @@
-// How the host served a write, told from outside the kernel: the writer's
-// pagemap entry just before and after its store, and whether the store was
-// the first since a fork write-protected the page.
+// The first form of the fault report: a user store to a private anonymous
+// page. Kept for the checker's
+// tests that build reports by hand (tests/impl/linux/linux_check_test.cpp);
+// everything else uses impl/linux/access_fault.h.
 #pragma once
 
 #include <cstdint>
 
-#include "spec/outcome.h"
+#include "impl/linux/access_fault.h"
 
 namespace cow::linux_host {
 
@@ -15,14 +16,10 @@ struct WriteReport {
   std::uint64_t entry_after = 0;
 };
 
-// The first store after a fork faults (fork write-protected the page): a
-// new PFN is a copy, the same PFN a reuse. Any later store finds the page
-// private and writable: no fault. Without PFNs (`reads_pfns` false, or an
-// entry that has none) nothing can be told and the answer is None.
-// Whether the PTE was write-protected cannot be read from pagemap: bit 56
-// (mapped once) is set on a page whose other sharer has exited, yet its PTE
-// is still write-protected and the next store faults. Hence the server's
-// own record of stores since the last fork.
-Fault classify_write(const WriteReport& report, bool reads_pfns);
+inline Fault classify_write(const WriteReport& report, bool reads_pfns) {
+  AccessReport access{true, MapKind::PrivateAnon, report.maybe_write_protected,
+                      report.entry_before, report.entry_after};
+  return classify_access(access, 0, reads_pfns);
+}
 
 }  // namespace cow::linux_host

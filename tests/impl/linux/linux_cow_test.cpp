@@ -130,52 +130,58 @@ TEST(LinuxCow, WithoutPfnsEveryWriteIsOutcomesOnly) {
   EXPECT_EQ(host.apply(Op::read(2, 0)), Outcome::read(2));
 }
 
-// CVE-2020-29374: a read-only pin taken by a child must never see what the
-// parent writes after the child is gone. Any kernel since 5.8 copies here.
-TEST(LinuxCow, APinTakenByAnExitedChildKeepsTheOldContents) {
+// CVE-2020-29374 with cow.c's vmsplice() reference: it must never see what
+// the parent writes after the child is gone. Any kernel since 5.8 copies
+// here (the reference counts; the `pin` op's own test is in linux_ops_test).
+TEST(LinuxCow, AReferenceTakenByAnExitedChildKeepsTheOldContents) {
   LinuxCow host(Config{});
   host.apply(Op::write(1, 0, 7));
   host.apply(Op::fork(1));
-  int pin = host.pin(2, 0);
+  int reference = host.reference(2, 0);
   host.apply(Op::exit(2));
   Outcome write = host.apply(Op::write(1, 0, 8));
   if (host.reads_pfns()) {
     EXPECT_EQ(write, wrote(Fault::CowCopy));  // the model would reuse
   }
-  EXPECT_EQ(host.unpin(pin), 7u);
+  EXPECT_EQ(host.drop_reference(reference), 7u);
   EXPECT_EQ(host.apply(Op::read(1, 0)), Outcome::read(8));
 }
 
 // The host counts every reference to a shared page, not only mappings: a
-// pin taken before the fork, or after the other sharer left, makes the last
-// mapper copy where the model (which knows no pins) would reuse.
-TEST(LinuxCow, AnyPinOnASharedPageMakesTheHostCopy) {
+// reference taken before the fork, or after the other sharer left, makes
+// the last mapper copy where the model (which knows no references) reuses.
+TEST(LinuxCow, AnyReferenceOnASharedPageMakesTheHostCopy) {
   COWCHECK_SKIP_WITHOUT_PFNS();
   LinuxCow host(Config{});
-  int before_fork = host.pin(1, 0);
+  int before_fork = host.reference(1, 0);
   apply_all(host, {Op::fork(1), Op::exit(2)});
   EXPECT_EQ(host.apply(Op::write(1, 0, 1)), wrote(Fault::CowCopy));
-  EXPECT_EQ(host.unpin(before_fork), 0u);
+  EXPECT_EQ(host.drop_reference(before_fork), 0u);
   apply_all(host, {Op::fork(1), Op::exit(3)});
-  int after_exit = host.pin(1, 1);
+  int after_exit = host.reference(1, 1);
   EXPECT_EQ(host.apply(Op::write(1, 1, 2)), wrote(Fault::CowCopy));
-  EXPECT_EQ(host.unpin(after_exit), 0u);
+  EXPECT_EQ(host.drop_reference(after_exit), 0u);
 }
 
-// An exclusive page is not write-protected, so a pin on it is no reason to
-// copy: the store lands in the pinned frame, and the pin sees it.
-TEST(LinuxCow, APinOnAnExclusivePageSeesLaterStores) {
+// An exclusive page is not write-protected, so a reference to it is no
+// reason to copy: the store lands in the referenced frame, which shows it.
+TEST(LinuxCow, AReferenceToAnExclusivePageSeesLaterStores) {
   LinuxCow host(Config{});
-  int pin = host.pin(1, 0);
+  int reference = host.reference(1, 0);
   EXPECT_EQ(host.apply(Op::write(1, 0, 9)), wrote(Fault::None));
-  EXPECT_EQ(host.unpin(pin), 9u);
+  EXPECT_EQ(host.drop_reference(reference), 9u);
 }
 
-TEST(LinuxCow, PinOfABadPageIsRefused) {
+TEST(LinuxCow, AReferenceToABadPageIsRefused) {
   LinuxCow host(Config{});
-  EXPECT_THROW(host.pin(1, 4), std::invalid_argument);
-  EXPECT_THROW(host.pin(2, 0), std::invalid_argument);
-  EXPECT_THROW(host.unpin(1), std::invalid_argument);
+  EXPECT_THROW(host.reference(1, 4), std::invalid_argument);
+  EXPECT_THROW(host.reference(2, 0), std::invalid_argument);
+  EXPECT_THROW(host.drop_reference(1), std::invalid_argument);
+  host.apply(Op::munmap(1, 0, 1));
+  EXPECT_THROW(host.reference(1, 0), std::invalid_argument);
+  host.apply(Op::vfork(1));
+  EXPECT_THROW(host.reference(1, 1), std::invalid_argument);  // asleep in vfork
+  EXPECT_EQ(host.apply(Op::read(2, 1)), Outcome::read(0));
 }
 
 }  // namespace

@@ -94,6 +94,40 @@ TEST(LinuxLifecycle, AServerThatStopsAnsweringIsAHang) {
   EXPECT_TRUE(no_child_left());
 }
 
+// A vfork parent sleeps in the kernel until its child leaves; a child that
+// dies instead still lets it go (exit_mm), and the oracle says who died.
+TEST(LinuxLifecycle, AVforkChildThatDiesIsACrashAndItsParentIsReaped) {
+  LinuxCow host(Config{});
+  apply_all(host, {Op::vfork(1), Op::vfork(2)});
+  ASSERT_EQ(::kill(*host.host_pid(3), SIGKILL), 0);
+  ImplementationStopped e = stop_of(host, Op::read(3, 0));
+  EXPECT_EQ(e.kind(), Kind::Crash);
+  EXPECT_NE(std::string(e.what()).find("pid 3"), std::string::npos) << e.what();
+  EXPECT_TRUE(no_child_left());
+}
+
+// Sleeping in vfork, exec'd, or both: every server goes with the instance.
+TEST(LinuxLifecycle, VforkParentsAndExecdServersAreReapedToo) {
+  {
+    LinuxCow host(Config{});
+    apply_all(host, {Op::fork(1), Op::exec(2), Op::vfork(2), Op::vfork(3), Op::exec(4),
+                     Op::pin_page(4, 0), Op::fork(4)});
+    EXPECT_EQ(host.apply(Op::read(2, 0)), Outcome::error(Status::Suspended));
+  }
+  EXPECT_TRUE(no_child_left());
+}
+
+// An exec'd server that hangs is a HANG like any other.
+TEST(LinuxLifecycle, AnExecdServerThatStopsAnsweringIsAHang) {
+  LinuxOptions options;
+  options.reply_timeout = std::chrono::milliseconds(200);
+  LinuxCow host(Config{}, options);
+  host.apply(Op::exec(1));
+  ASSERT_EQ(::kill(*host.host_pid(1), SIGSTOP), 0);
+  EXPECT_EQ(stop_of(host, Op::read(1, 0)).kind(), Kind::Hang);
+  EXPECT_TRUE(no_child_left());
+}
+
 // Each instance kills, reaps and detects the death of its own servers only.
 TEST(LinuxLifecycle, InstancesAreIndependent) {
   LinuxCow second(Config{});
@@ -118,7 +152,8 @@ TEST(LinuxLifecycle, ServersDieWithTheOracle) {
   ASSERT_GE(oracle, 0);
   if (oracle == 0) {
     LinuxCow* host = new LinuxCow(Config{});  // never destroyed, on purpose
-    apply_all(*host, {Op::fork(1), Op::fork(2), Op::fork(1)});
+    // Forked, exec'd, asleep in vfork, and a vfork child.
+    apply_all(*host, {Op::fork(1), Op::fork(2), Op::exec(3), Op::vfork(1)});
     for (Pid pid = 1; pid <= 4; ++pid) {
       pid_t h = *host->host_pid(pid);
       if (::write(pids[1], &h, sizeof h) != static_cast<ssize_t>(sizeof h)) ::_exit(2);

@@ -1,0 +1,151 @@
+// A server's page accesses, each made the way its op means it and reported
+// with the page's pagemap entries around it: the user's own loads and
+// stores, the kernel's store into the page (copyout), and the kernel's
+// long-term references to it (pins).
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "impl/linux/fault_probe.h"
+#include "impl/linux/pin_ring.h"
+#include "impl/linux/server_state.h"
+#include "spec/types.h"
+
+namespace cow::linux_host {
+
+namespace {
+
+struct Result {
+  Access access = Access::Done;
+  int error = 0;     // an unexpected failure: the oracle stops with it
+  int attach = -1;   // a descriptor for the oracle (a pin's pipe)
+  bool wrote = false;  // the page is now mapped writable
+};
+
+// The kernel stores the value: read() from a pipe into the word, so the
+// store is copy_to_user's, which faults (and breaks COW) as a user store
+// would, or fails with EFAULT where the user would get SIGSEGV.
+Result copyout(volatile std::uint32_t* word, std::uint32_t value) {
+  Result r;
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    r.error = errno;
+    return r;
+  }
+  if (::write(pipe_fds[1], &value, sizeof value) != static_cast<ssize_t>(sizeof value)) {
+    r.error = errno != 0 ? errno : EIO;
+  } else {
+    ssize_t got = ::read(pipe_fds[0], const_cast<std::uint32_t*>(word), sizeof value);
+    int error = errno;
+    if (got == static_cast<ssize_t>(sizeof value)) r.wrote = true;
+    else if (got < 0 && error == EFAULT) r.access = efault_access(word);
+    else r.error = got < 0 ? error : EIO;
+  }
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  return r;
+}
+
+// A long-term pin as the kernel takes one for a device: the page registered
+// as an io_uring fixed buffer, pin_user_pages(FOLL_WRITE | FOLL_LONGTERM).
+// The io_uring instance is the oracle's (every server inherits it), so the
+// pin is the oracle's and outlives this process. A FOLL_PIN pin is what the
+// model's pin is: the kernel unshares a COW-shared anonymous page before
+// pinning it (here by a write fault, copy or reuse) and a fork copies a
+// pinned exclusive page for the child at once.
+Result pin_fixed_buffer(volatile std::uint32_t* page, std::uint32_t slot) {
+  Result r;
+  int registered = pin_ring_register(kRingFd, slot, const_cast<std::uint32_t*>(page));
+  int error = errno;
+  if (registered == 0) r.wrote = true;
+  else if (error == EFAULT) r.access = efault_access(page);
+  else r.error = error;
+  return r;
+}
+
+// A reference as vmsplice() takes one (tools/testing/selftests/mm/cow.c's
+// read-only "pin"): get_user_pages(FOLL_GET) without FOLL_WRITE, a
+// reference the pipe holds on the page itself. The pipe's read end goes to
+// the oracle.
+Result splice_reference(volatile std::uint32_t* page) {
+  Result r;
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    r.error = errno;
+    return r;
+  }
+  iovec buffer{const_cast<std::uint32_t*>(page), kPageBytes};
+  ssize_t spliced = ::vmsplice(pipe_fds[1], &buffer, 1, 0);
+  int error = errno;
+  ::close(pipe_fds[1]);
+  if (spliced == static_cast<ssize_t>(kPageBytes)) {
+    r.attach = pipe_fds[0];
+    return r;
+  }
+  ::close(pipe_fds[0]);
+  if (spliced < 0 && error == EFAULT) r.access = efault_access(page);
+  else r.error = spliced < 0 ? error : EIO;
+  return r;
+}
+
+// A read-only pin of a page of the file that a private mapping still shows
+// (text, or a private file page its process never wrote): the model pins
+// the file's page itself and never unshares it, and a FOLL_WRITE pin would
+// instead break COW and pin a private copy. A read-only FOLL_PIN does to a
+// page-cache page what a vmsplice() reference does (no unshare, no copy at
+// fork: both are for anonymous pages only), so the reference stands in for
+// it there. Pagemap's file bit tells a private file page that is still the
+// file's from one its process has copied.
+bool pins_page_cache(const RequestMsg& rq, MapKind kind, std::uint64_t entry) {
+  if (rq.rw) return false;
+  return kind == MapKind::Text || (kind == MapKind::PrivateFile && !pagemap_anonymous(entry));
+}
+
+}  // namespace
+
+void serve_access(ServerState& s, const RequestMsg& rq) {
+  volatile std::uint32_t* page = page_at(s, rq.vpn);
+  volatile std::uint32_t* word = page + rq.word;
+  auto kind = static_cast<MapKind>(s.kinds[rq.vpn]);
+  ReplyMsg reply_msg;
+  reply_msg.kind = Reply::Touched;
+  reply_msg.map = s.kinds[rq.vpn];
+  reply_msg.maybe_write_protected = s.maybe_write_protected[rq.vpn];
+  reply_msg.address = reinterpret_cast<std::uintptr_t>(page);
+  reply_msg.entry_before = pagemap_read(s.pagemap, page);
+  Result r;
+  switch (rq.kind) {
+    case Request::Write:
+        r.access = probe_store(word, rq.value);
+        r.wrote = r.access == Access::Done;
+      break;
+    case Request::Read:
+        r.access = probe_load(word, &reply_msg.value);
+        break;
+    case Request::Copyout: r = copyout(word, rq.value); break;
+    case Request::Pin:
+      if (pins_page_cache(rq, kind, reply_msg.entry_before)) {
+        reply_msg.pin_by = PinBy::Splice;
+        r = splice_reference(page);
+      } else {
+        reply_msg.pin_by = PinBy::FixedBuffer;
+        r = pin_fixed_buffer(page, rq.slot);
+      }
+      break;
+    case Request::Reference:
+      reply_msg.pin_by = PinBy::Splice;
+      r = splice_reference(page);
+      break;
+    default: ::_exit(kExitBadRequest);
+  }
+  reply_msg.entry_after = pagemap_read(s.pagemap, page);
+  reply_msg.access = r.access;
+  reply_msg.error = r.error;
+  if (r.wrote) s.maybe_write_protected[rq.vpn] = 0;
+  reply(reply_msg, r.attach);
+  if (r.attach >= 0) ::close(r.attach);
+}
+
+}  // namespace cow::linux_host
