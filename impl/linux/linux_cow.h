@@ -84,9 +84,6 @@ class LinuxCow final : public Implementation {
   int reference(Pid pid, Vpn vpn);
   // Word `word` of the referenced page as the reference sees it now; drops it.
   Value drop_reference(int reference, std::uint32_t word = 0);
-  // The names the first experiments used (tests/impl/linux/linux_check_test.cpp).
-  int pin(Pid pid, Vpn vpn) { return reference(pid, vpn); }
-  Value unpin(int reference, std::uint32_t word = 0) { return drop_reference(reference, word); }
 
  private:
   struct Server {

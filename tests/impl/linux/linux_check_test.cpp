@@ -12,29 +12,36 @@
 #include "app/registry.h"
 #include "app/replay_by_name.h"
 #include "impl/linux/pagemap.h"
-#include "impl/linux/write_fault.h"
+#include "impl/linux/access_fault.h"
 #include "tests/impl/linux/linux_test_util.h"
 
 namespace cow {
 namespace {
 
-using linux_host::classify_write;
+using linux_host::AccessReport;
+using linux_host::classify_access;
 using linux_host::kPagemapExclusive;
 using linux_host::kPagemapPresent;
-using linux_host::WriteReport;
 
 constexpr std::uint64_t entry(std::uint64_t pfn) { return kPagemapPresent | pfn; }
 
+// A user store to a private anonymous page that was present before it.
+Fault classify_write(bool maybe_write_protected, std::uint64_t before, std::uint64_t after,
+                     bool reads_pfns) {
+  AccessReport report{true, MapKind::PrivateAnon, maybe_write_protected, before, after};
+  return classify_access(report, 0, reads_pfns);
+}
+
 TEST(LinuxWriteFault, TheFirstStoreAfterAForkFaultsAndThePfnTellsHow) {
-  EXPECT_EQ(classify_write({true, entry(5), entry(9)}, true), Fault::CowCopy);
-  EXPECT_EQ(classify_write({true, entry(5), entry(5) | kPagemapExclusive}, true), Fault::CowReuse);
-  EXPECT_EQ(classify_write({false, entry(5), entry(5)}, true), Fault::None);
+  EXPECT_EQ(classify_write(true, entry(5), entry(9), true), Fault::CowCopy);
+  EXPECT_EQ(classify_write(true, entry(5), entry(5) | kPagemapExclusive, true), Fault::CowReuse);
+  EXPECT_EQ(classify_write(false, entry(5), entry(5), true), Fault::None);
 }
 
 TEST(LinuxWriteFault, WithoutPfnsNothingCanBeTold) {
-  EXPECT_EQ(classify_write({true, entry(5), entry(9)}, false), Fault::None);
-  EXPECT_EQ(classify_write({true, kPagemapPresent, kPagemapPresent}, true), Fault::None);
-  EXPECT_EQ(classify_write({true, 5, 9}, true), Fault::None);  // not present: no PFN
+  EXPECT_EQ(classify_write(true, entry(5), entry(9), false), Fault::None);
+  EXPECT_EQ(classify_write(true, kPagemapPresent, kPagemapPresent, true), Fault::None);
+  EXPECT_EQ(classify_write(true, 5, 9, true), Fault::None);  // not present: no PFN
 }
 
 TEST(LinuxCheck, TheRegistryRunsTheHostAsABlackBox) {
@@ -82,7 +89,7 @@ std::optional<Violation> write_after_pinned_child_exits(const linux_host::LinuxO
   LinuxChecked& checked = *impl;
   Harness harness(std::move(impl), Config{});
   EXPECT_FALSE(harness.step(Op::fork(1)));
-  checked.host().pin(2, 0);
+  checked.host().reference(2, 0);
   EXPECT_FALSE(harness.step(Op::exit(2)));
   return harness.step(Op::write(1, 0, 1));
 }
