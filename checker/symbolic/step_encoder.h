@@ -120,6 +120,11 @@ class StepEncoder {
   // untouched for a read (it reads as zeros).
   Fault fault_in(const z3::expr& reads, const z3::expr& fills) const;
 
+  // do_read: the word, from the page wherever it is before the step (its
+  // frame, its swap slot's `slot_data`, or nowhere: an untouched page reads
+  // as zeros).
+  void do_read(const std::vector<z3::expr>& slot_data);
+
   // CowModel::kernel_store: copyout takes the user's write path (do_write).
   // True when its store skips the fault instead: copyout-no-cow stores into
   // a present page's frame as it finds it.

@@ -92,8 +92,15 @@ void StepEncoder::do_page_op() {
           w < m_.words ? semantic_word(b_, space_, op_.vpn, ts_.word_val(w)) : ts_.value_val(0),
           n.sem[w]);
   }
+  do_read(slot_data);
+  outcome_.prot_fault = page_op && fault.prot;
+  outcome_.out_of_memory = oom;
+  outcome_.cow_reuse = go && fault.reuse;
+  outcome_.cow_copy = go && fault.copy;
+}
 
-  // do_read: the word, from the page wherever it is (an untouched page is zeros).
+void StepEncoder::do_read(const std::vector<z3::expr>& slot_data) {
+  const SymPte& tp = *target_;
   std::vector<z3::expr> words, from_slot;
   for (std::uint32_t w = 0; w < m_.words; ++w) {
     words.push_back(frame_word(b_, tp.frame, w));
@@ -102,10 +109,6 @@ void StepEncoder::do_page_op() {
   z3::expr value = z3::ite(tp.present, pick(words, op_.word),
                            z3::ite(tp.swapped, pick(from_slot, op_.word), ts_.value_val(0)));
   outcome_.read_value = z3::ite(is(OpKind::Read), value, outcome_.read_value);
-  outcome_.prot_fault = page_op && fault.prot;
-  outcome_.out_of_memory = oom;
-  outcome_.cow_reuse = go && fault.reuse;
-  outcome_.cow_copy = go && fault.copy;
 }
 
 StepEncoder::Fault StepEncoder::fault_in(const z3::expr& reads, const z3::expr& fills) const {
