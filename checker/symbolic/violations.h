@@ -56,8 +56,7 @@ SymViolations check_step(const TransitionSystem& ts, const SymStep& step,
 // as this object: Z3 hands a freed term's id to the next term made, and
 // the order of ids steers which of several counterexamples it finds, so
 // the witnesses (and the committed prove files) depend on when terms go.
-// Declared after its Unroller, it goes first, as the terms it refers to
-// were made last.
+// Declare it after its Unroller, so that it goes first.
 class StepChecks {
  public:
   StepChecks(Unroller& unroller, std::vector<Property> properties);
