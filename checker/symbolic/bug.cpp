@@ -1,71 +1,59 @@
 #include "checker/symbolic/bug.h"
 
 #include <array>
-#include <utility>
 
 namespace cow::symbolic {
 
 namespace {
 
-constexpr std::array<std::pair<Bug, std::string_view>, 15> kNames = {{
-    {Bug::ChildTableMemcpy, "child-table-memcpy"},
-    {Bug::ParentLeftWritable, "parent-left-writable"},
-    {Bug::ChildLeftWritable, "child-left-writable"},
-    {Bug::ForkNoRefcount, "fork-no-refcount"},
-    {Bug::ForkDropsCowBit, "fork-drops-cow-bit"},
-    {Bug::CopyAlways, "copy-always"},
-    {Bug::ReuseShared, "reuse-shared"},
-    {Bug::ReuseKeepsCow, "reuse-keeps-cow"},
-    {Bug::ReuseStaysReadonly, "reuse-stays-readonly"},
-    {Bug::CopyKeepsOldRef, "copy-keeps-old-ref"},
-    {Bug::CopyNoContents, "copy-no-contents"},
-    {Bug::ExitLeaks, "exit-leaks"},
-    {Bug::CopyoutNoCow, "copyout-no-cow"},
-    {Bug::SwapoutOnePte, "swapout-one-pte"},
-    {Bug::ForkSharesPinned, "fork-shares-pinned"},
-}};
+using model::kMutants;
+using model::MutantRow;
 
-constexpr std::array<Bug, 15> kBugs = [] {
-  std::array<Bug, 15> bugs{};
-  for (std::size_t i = 0; i < kNames.size(); ++i) bugs[i] = kNames[i].first;
+constexpr bool encoded(const MutantRow& row) {
+  return row.id != Mutant::None && row.not_encoded.empty();
+}
+
+constexpr std::size_t kEncodedCount = [] {
+  std::size_t n = 0;
+  for (const MutantRow& row : kMutants) n += encoded(row);
+  return n;
+}();
+
+constexpr std::array<Bug, kEncodedCount> kEncoded = [] {
+  std::array<Bug, kEncodedCount> bugs{};
+  std::size_t n = 0;
+  for (const MutantRow& row : kMutants)
+    if (encoded(row)) bugs[n++] = row.id;
   return bugs;
 }();
 
-constexpr std::string_view kMutantPrefix = "mutant:";
-
-// Both are caught by RC's check that an answer the semantics leaves open is
-// justified by the state before the op (spec/check_choice.cpp). The
-// encoding has that check too, but no switch for either bug.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kNotEncoded = {{
-    {"alloc-keeps-reserve", "the encoding's allocator has no switch to keep a frame back"},
-    {"unpin-keeps-pincount", "the encoding keeps no pin count apart from the pins held"},
-}};
+// The row "mutant:NAME" names; only names with the prefix count.
+const MutantRow* row_of(std::string_view impl) {
+  if (!impl.starts_with(model::kMutantPrefix)) return nullptr;
+  std::optional<Mutant> id = model::mutant_named(impl);
+  return id ? &model::mutant_row(*id) : nullptr;
+}
 
 }  // namespace
 
+std::span<const Bug> all_bugs() { return kEncoded; }
+
 std::optional<std::string_view> not_encoded(std::string_view impl) {
-  if (!impl.starts_with(kMutantPrefix)) return std::nullopt;
-  impl.remove_prefix(kMutantPrefix.size());
-  for (auto [name, why] : kNotEncoded)
-    if (name == impl) return why;
-  return std::nullopt;
+  const MutantRow* row = row_of(impl);
+  if (!row || row->not_encoded.empty()) return std::nullopt;
+  return row->not_encoded;
 }
 
-std::span<const Bug> all_bugs() { return kBugs; }
-
 std::string impl_of(Bug bug) {
-  for (auto [known, name] : kNames)
-    if (known == bug) return std::string(kMutantPrefix) + std::string(name);
-  return "model";
+  if (bug == Mutant::None) return "model";
+  return std::string(model::kMutantPrefix) + std::string(model::mutant_row(bug).name);
 }
 
 std::optional<Bug> bug_of(std::string_view impl) {
-  if (impl == "model") return Bug::None;
-  if (!impl.starts_with(kMutantPrefix)) return std::nullopt;
-  impl.remove_prefix(kMutantPrefix.size());
-  for (auto [bug, name] : kNames)
-    if (name == impl) return bug;
-  return std::nullopt;
+  if (impl == "model") return Mutant::None;
+  const MutantRow* row = row_of(impl);
+  if (!row || !encoded(*row)) return std::nullopt;
+  return row->id;
 }
 
 }  // namespace cow::symbolic

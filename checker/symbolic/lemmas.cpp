@@ -1,6 +1,7 @@
 #include "checker/symbolic/lemmas.h"
 
 #include "checker/symbolic/sym_select.h"
+#include "spec/reuse_policy.h"
 
 namespace cow::symbolic {
 
@@ -126,7 +127,11 @@ std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& s) 
                     "suspended in it; a suspended process waits for exactly one child; a dead slot "
                     "is neither",
                     vfork});
-  if (ts.config().machine.policy == ReusePolicy::Exclusive)
+  // A pin keeps its page only where nothing can copy the page away from
+  // it: a read-only pin unshares, fork copies a pinned page for the child,
+  // and the reuse test reads the exclusive bit these leave.
+  const PolicyInfo& rules = policy_info(ts.config().machine.policy);
+  if (rules.ro_pin_unshares && rules.fork_copies_pinned && rules.tracks_exclusive)
     lemmas.push_back({"pins-follow-their-page",
                       "under exclusive: a pin still tracking its page holds that page's frame, "
                       "which is present and exclusive, and sees its contents; a present page on "

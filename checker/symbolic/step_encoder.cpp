@@ -1,5 +1,5 @@
-// The step encoder's set-up, its PTE values (pte.h), the model's virtual
-// steps, and the frame and slot bookkeeping applied at the end of a step.
+// The step encoder's set-up, the ops it may choose, its PTE values (pte.h),
+// and the frame and slot bookkeeping applied at the end of a step.
 #include "checker/symbolic/step_encoder.h"
 
 #include "checker/symbolic/sym_select.h"
@@ -9,8 +9,9 @@ namespace cow::symbolic {
 StepEncoder::StepEncoder(const TransitionSystem& ts, const SymState& before, const SymOp& op)
     : ts_(ts),
       ctx_(ts.ctx()),
-      bug_(ts.config().bug),
+      mutant_(ts.config().bug),
       m_(ts.config().machine),
+      policy_(policy_info(m_.policy)),
       w_(ts.widths()),
       b_(before),
       op_(op),
@@ -67,8 +68,7 @@ z3::expr StepEncoder::valid() const {
   for (std::uint32_t s = 0; s < m_.procs; ++s) room.push_back(!b_.live[s]);
   for (const SymPin& pin : b_.pins) free_pin.push_back(!pin.held);
   for (const z3::expr& rc : b_.slot_rc) free_slot.push_back(rc == 0);
-  for (OpKind k : kAllOpKinds)
-    if (c.ops & op_bit(k)) kinds.push_back(is(k));
+  for_each_op(c.ops, [&](OpKind k) { kinds.push_back(is(k)); });
   const SymPte& t = *target_;
   z3::expr vpn_ok = z3::ule(op_.vpn, ts_.vpn_val(m_.pages - 1));
   z3::expr word_ok = z3::ule(op_.word, ts_.word_val(m_.words - 1));
@@ -147,63 +147,6 @@ SymPte StepEncoder::make_writable(const SymPte& p) const {
   return q;
 }
 
-StepEncoder::Shared StepEncoder::fork_share_page(const SymPte& parent) const {
-  switch (bug_) {
-    case Bug::ChildTableMemcpy:
-      return {parent, parent, true};
-    case Bug::ParentLeftWritable:
-      return {parent, write_protect(parent), true};
-    case Bug::ChildLeftWritable:
-      return {write_protect(parent), parent, true};
-    case Bug::ForkNoRefcount:
-      return {share(parent), share(parent), false};
-    case Bug::ForkDropsCowBit: {
-      SymPte readonly = parent;
-      readonly.writable = f();
-      readonly.cow = f();
-      readonly.excl = f();
-      return {readonly, readonly, true};
-    }
-    default:
-      return {share(parent), share(parent), true};
-  }
-}
-
-z3::expr StepEncoder::can_reuse_frame(const z3::expr& rc, const z3::expr& maps,
-                                      const z3::expr& excl) const {
-  switch (bug_) {
-    case Bug::CopyAlways:
-      return f();
-    case Bug::ReuseShared:
-      return z3::ule(rc, ts_.count_val(2));
-    default:
-      break;
-  }
-  switch (m_.policy) {
-    case ReusePolicy::MapCount:
-      return maps == ts_.count_val(1);
-    case ReusePolicy::PageCount:
-      return rc == ts_.count_val(1);
-    case ReusePolicy::Exclusive:
-      return excl || rc == ts_.count_val(1);
-  }
-  return f();
-}
-
-SymPte StepEncoder::wp_reuse(const SymPte& pte) const {
-  switch (bug_) {
-    case Bug::ReuseKeepsCow: {
-      SymPte q = pte;
-      q.writable = t();
-      return q;
-    }
-    case Bug::ReuseStaysReadonly:
-      return pte;
-    default:
-      return make_writable(pte);
-  }
-}
-
 void StepEncoder::adjust(const z3::expr& when, const z3::expr& frame, const z3::expr& by,
                          bool add) {
   for (std::uint32_t fr = 0; fr < m_.frames; ++fr) {
@@ -248,22 +191,12 @@ std::vector<z3::expr> StepEncoder::slot_words(const z3::expr& slot) const {
   return words;
 }
 
-z3::expr StepEncoder::pick_count(const std::vector<z3::expr>& counts, const z3::expr& index) const {
-  return pick(counts, index);
-}
-
 void StepEncoder::new_space(const z3::expr& when, std::uint32_t s) {
   for (std::uint32_t x = 0; x < m_.procs; ++x) {
     if (x == s) continue;
     next_.older[x][s] = next_.older[x][s] || when;
     next_.older[s][x] = next_.older[s][x] && !when;
   }
-}
-
-void StepEncoder::drop_page(const z3::expr& when, const SymPte& p) {
-  if (!drop_page_puts()) return;
-  frame_put(when && p.present, p.frame);
-  slot_adjust(when && p.swapped, p.sslot, ts_.count_val(1), false);
 }
 
 void StepEncoder::freeze_pins(const z3::expr& when, std::uint32_t s,

@@ -18,10 +18,7 @@ void StepEncoder::do_fork() {
   std::vector<z3::expr> early_frame;
   for (std::uint32_t v = 0; v < m_.pages; ++v) {
     const SymPte& p = own_[v];
-    // CowModel::fork_copies_pinned.
-    z3::expr e = ctx_.bool_val(bug_ != Bug::ForkSharesPinned) &&
-                 policy_is(ReusePolicy::Exclusive) && p.present && p.excl &&
-                 pick(pinned_, p.frame) != ts_.count_val(0);
+    z3::expr e = fork_copies_pinned(p);
     early.push_back(e);
     early_frame.push_back(z3::ite(first_taken, alloc2_, alloc1_));
     third = third || (e && second_taken);
@@ -68,6 +65,34 @@ void StepEncoder::do_fork() {
   }
 }
 
+z3::expr StepEncoder::fork_copies_pinned(const SymPte& parent) const {
+  bool copies = mutant_ != Mutant::ForkSharesPinned;
+  return ctx_.bool_val(copies) && ctx_.bool_val(policy_.fork_copies_pinned) && parent.present &&
+         parent.excl && pick(pinned_, parent.frame) != ts_.count_val(0);
+}
+
+StepEncoder::Shared StepEncoder::fork_share_page(const SymPte& parent) const {
+  switch (mutant_) {
+    case Mutant::ChildTableMemcpy:
+      return {parent, parent, true};
+    case Mutant::ParentLeftWritable:
+      return {parent, write_protect(parent), true};
+    case Mutant::ChildLeftWritable:
+      return {write_protect(parent), parent, true};
+    case Mutant::ForkNoRefcount:
+      return {share(parent), share(parent), false};
+    case Mutant::ForkDropsCowBit: {
+      SymPte readonly = parent;
+      readonly.writable = f();
+      readonly.cow = f();
+      readonly.excl = f();
+      return {readonly, readonly, true};
+    }
+    default:
+      return {share(parent), share(parent), true};
+  }
+}
+
 void StepEncoder::do_vfork() {
   z3::expr go = is(OpKind::Vfork);
   z3::expr lower_all_live = t();
@@ -92,7 +117,7 @@ void StepEncoder::do_end() {
   z3::expr borrower = pick(b_.borrow, op_.slot);
   z3::expr drops = ends && !borrower;
   outcome_.killed = killed_;
-  for (std::uint32_t v = 0; v < m_.pages; ++v) drop_page(drops, own_[v]);
+  for (std::uint32_t v = 0; v < m_.pages; ++v) exit_drop_page(drops, own_[v]);
   z3::expr parent = pick(b_.vparent, op_.slot);
   for (std::uint32_t s = 0; s < m_.procs; ++s) {
     z3::expr mine = ends && at_[s];
@@ -112,6 +137,12 @@ void StepEncoder::do_end() {
   }
 }
 
+void StepEncoder::exit_drop_page(const z3::expr& when, const SymPte& pte) {
+  if (mutant_ == Mutant::ExitLeaks) return;
+  frame_put(when && pte.present, pte.frame);
+  slot_adjust(when && pte.swapped, pte.sslot, ts_.count_val(1), false);
+}
+
 void StepEncoder::do_map() {
   z3::expr is_mmap = is(OpKind::Mmap);
   z3::expr go = is_mmap || is(OpKind::Munmap);
@@ -121,7 +152,7 @@ void StepEncoder::do_map() {
   for (std::uint32_t v = 0; v < m_.pages; ++v) {
     z3::expr vv = ctx_.bv_val(v, wide);
     z3::expr inside = go && z3::ule(first, vv) && z3::ult(vv, end);
-    drop_page(inside, own_[v]);
+    exit_drop_page(inside, own_[v]);
     SymPte fresh = cleared(MapKind::None);
     fresh.kind = z3::ite(is_mmap, op_.map, ts_.map_val(MapKind::None));
     for (std::uint32_t s = 0; s < m_.procs; ++s) {

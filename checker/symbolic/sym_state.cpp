@@ -15,28 +15,9 @@ unsigned bits_for(std::uint64_t n) {
 
 }  // namespace
 
-std::string op_mask_name(OpMask mask) {
-  if (mask == kAllOps) return "all";
-  std::string names;
-  for (OpKind k : kAllOpKinds)
-    if (mask & op_bit(k)) names += (names.empty() ? "" : ",") + std::string(op_kind_name(k));
-  return names;
-}
-
-std::optional<OpMask> op_mask_from_name(std::string_view names) {
-  if (names == "all") return kAllOps;
+std::optional<OpSet> op_mask_from_name(std::string_view names) {
   if (names == "core") return kCoreOps;
-  OpMask mask = 0;
-  while (!names.empty()) {
-    std::size_t comma = names.find(',');
-    std::string_view one = names.substr(0, comma);
-    std::optional<OpKind> k = op_kind_from_name(one);
-    if (!k) return std::nullopt;
-    mask |= op_bit(*k);
-    names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
-  }
-  if (mask == 0) return std::nullopt;
-  return mask;
+  return op_set_from_names(names);
 }
 
 Widths widths_of(const SymConfig& c) {
@@ -66,7 +47,7 @@ std::string to_string(const SymConfig& c) {
                      "swap-slots={} ops={}",
                      impl_of(c.bug), c.machine.procs, c.machine.pages, c.machine.frames, c.values,
                      c.machine.words, policy_name(c.machine.policy), oom_name(c.machine.oom), c.pins,
-                     c.swap_slots, op_mask_name(c.ops));
+                     c.swap_slots, op_set_names(c.ops));
 }
 
 SymState make_state(z3::context& ctx, const SymConfig& config, const std::string& tag) {

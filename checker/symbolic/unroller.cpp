@@ -32,12 +32,4 @@ const SymStep& Unroller::step(std::uint32_t t) {
   return steps_[t - 1];
 }
 
-const SymViolations& Unroller::violations(std::uint32_t t) {
-  while (violations_.size() < t) {
-    std::uint32_t n = static_cast<std::uint32_t>(violations_.size()) + 1;
-    violations_.push_back(check_step(ts_, step(n)));
-  }
-  return violations_[t - 1];
-}
-
 }  // namespace cow::symbolic

@@ -1,7 +1,8 @@
 // Time-stamped copies of the transition system (after pono's
 // core/unroller.h): state(t) is the state after t steps, op(t) and step(t)
 // the t-th step from state(t-1) to state(t). Copies are made on demand and
-// never move, so SymStep's pointers stay valid.
+// never move, so SymStep's pointers stay valid. What is checked of a step
+// is the engines' business (violations.h).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,6 @@
 #include <string>
 
 #include "checker/symbolic/transition_system.h"
-#include "checker/symbolic/violations.h"
 
 namespace cow::symbolic {
 
@@ -22,7 +22,6 @@ class Unroller {
   const SymState& state(std::uint32_t t);
   const SymOp& op(std::uint32_t t);      // t >= 1
   const SymStep& step(std::uint32_t t);  // t >= 1
-  const SymViolations& violations(std::uint32_t t);
 
   const TransitionSystem& system() const { return ts_; }
 
@@ -32,7 +31,6 @@ class Unroller {
   std::deque<SymState> states_;
   std::deque<SymOp> ops_;      // ops_[t-1] is op(t)
   std::deque<SymStep> steps_;  // likewise
-  std::deque<SymViolations> violations_;
 };
 
 }  // namespace cow::symbolic

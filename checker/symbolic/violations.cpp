@@ -1,8 +1,11 @@
 #include "checker/symbolic/violations.h"
 
+#include <iterator>
 #include <stdexcept>
+#include <utility>
 
 #include "checker/symbolic/sym_select.h"
+#include "spec/reuse_policy.h"
 
 namespace cow::symbolic {
 
@@ -115,12 +118,7 @@ std::vector<z3::expr> check_reuse(const TransitionSystem& ts, const SymStep& st)
   z3::expr copied = o.cow_copy && !same_frame && free_after + one == free_before;
   // One mapping and pins besides: the policy says whether the writer owns
   // the frame (spec/reuse_policy.h).
-  z3::expr owns = refs == one;
-  switch (ts.config().machine.policy) {
-    case ReusePolicy::MapCount: owns = mappers == one; break;
-    case ReusePolicy::PageCount: break;
-    case ReusePolicy::Exclusive: owns = before.excl || refs == one; break;
-  }
+  z3::expr owns = policy_reuses(ts.config().machine.policy, before.excl, mappers, refs);
   z3::expr need_copy = z3::ugt(mappers, one) || !owns;
   z3::expr ro = !before.writable;
   return {served && not_served, served && writable_faulted,
@@ -135,12 +133,13 @@ z3::expr frames_needed(const TransitionSystem& ts, const SymStep& st) {
   const SymState& b = *st.before;
   unsigned width = ts.widths().count;
   ReusePolicy policy = ts.config().machine.policy;
+  const PolicyInfo& rules = policy_info(policy);
   z3::expr zero = ts.count_val(0), one = ts.count_val(1);
   z3::expr space = space_of(b, *st.op);
 
-  std::vector<z3::expr> early;  // fork: a pinned exclusive page is copied now
+  std::vector<z3::expr> early;  // fork: a pinned exclusive page is copied now, if the policy says so
   std::vector<z3::expr> pins = pin_counts(ctx, b, width);
-  if (policy == ReusePolicy::Exclusive)
+  if (rules.fork_copies_pinned)
     for (std::uint32_t v = 0; v < ts.config().machine.pages; ++v) {
       SymPte p = pte_at(b, space, ts.vpn_val(v));
       early.push_back(p.present && p.excl && pick(pins, p.frame) != zero);
@@ -155,11 +154,8 @@ z3::expr frames_needed(const TransitionSystem& ts, const SymStep& st) {
   z3::expr sharers = pick(b.slot_rc, tp.sslot);
   z3::expr refs = z3::ite(tp.swapped, sharers, pick(b.refcount, tp.frame));
   z3::expr mappers = z3::ite(tp.swapped, sharers, pick(maps, tp.frame));
-  z3::expr owns = refs == one;
-  if (policy == ReusePolicy::MapCount) owns = mappers == one;
-  if (policy == ReusePolicy::Exclusive) owns = tp.excl || refs == one;
-  z3::expr unshare = is_pin && !st.op->rw && ctx.bool_val(policy == ReusePolicy::Exclusive) &&
-                     !tp.excl;
+  z3::expr owns = policy_reuses(policy, tp.excl, mappers, refs);
+  z3::expr unshare = is_pin && !st.op->rw && ctx.bool_val(rules.ro_pin_unshares) && !tp.excl;
   z3::expr copy = (for_write || unshare) && (tp.present || tp.swapped) && !tp.writable &&
                   tp.cow && !owns;
   z3::expr untouched = !tp.present && !tp.swapped;
@@ -192,32 +188,67 @@ std::vector<z3::expr> check_rc(const TransitionSystem& ts, const SymStep& st) {
   return bad;
 }
 
+// The checks, in kCheckedInvariants' order.
+struct Check {
+  InvariantId invariant;
+  std::vector<z3::expr> (*atoms)(const TransitionSystem&, const SymStep&);
+};
+
+constexpr Check kChecks[] = {{InvariantId::ISO, check_iso},
+                             {InvariantId::WP, check_wp},
+                             {InvariantId::REUSE, check_reuse},
+                             {InvariantId::RC, check_rc}};
+
+static_assert(std::size(kChecks) == kCheckedInvariants.size() && [] {
+  for (std::size_t i = 0; i < kCheckedInvariants.size(); ++i)
+    if (kChecks[i].invariant != kCheckedInvariants[i]) return false;
+  return true;
+}(), "one check per checked invariant, in its order");
+
 }  // namespace
 
-z3::expr SymViolations::of(InvariantId id) const {
-  for (std::size_t i = 0; i < kCheckedInvariants.size(); ++i)
-    if (kCheckedInvariants[i] == id) return any_of(atoms[i].front().ctx(), atoms[i]);
-  throw std::logic_error("SymViolations::of: not a checked invariant");
+std::vector<Property> invariant_properties() {
+  std::vector<Property> properties;
+  for (const Check& check : kChecks) properties.push_back({check.invariant, check.atoms});
+  return properties;
+}
+
+z3::expr SymViolations::of(std::size_t property) const {
+  const std::vector<z3::expr>& list = atoms.at(property);
+  if (list.empty()) throw std::logic_error("SymViolations::of: a property with no atoms");
+  return any_of(list.front().ctx(), list);
 }
 
 z3::expr SymViolations::any() const {
   std::vector<z3::expr> all;
   for (const auto& list : atoms) all.insert(all.end(), list.begin(), list.end());
+  if (all.empty()) throw std::logic_error("SymViolations::any: no atoms");
   return any_of(all.front().ctx(), all);
 }
 
-z3::expr SymViolations::first(InvariantId id) const {
-  z3::expr result = of(id);
-  for (InvariantId earlier : kCheckedInvariants) {
-    if (earlier == id) break;
-    result = result && !of(earlier);
-  }
+z3::expr SymViolations::first(std::size_t property) const {
+  z3::expr result = of(property);
+  for (std::size_t earlier = 0; earlier < property; ++earlier) result = result && !of(earlier);
   return result;
 }
 
-SymViolations check_step(const TransitionSystem& ts, const SymStep& step) {
-  return SymViolations{{check_iso(ts, step), check_wp(ts, step), check_reuse(ts, step),
-                        check_rc(ts, step)}};
+SymViolations check_step(const TransitionSystem& ts, const SymStep& step,
+                         const std::vector<Property>& properties) {
+  SymViolations v;
+  for (const Property& p : properties) v.atoms.push_back(p.atoms(ts, step));
+  return v;
+}
+
+StepChecks::StepChecks(Unroller& unroller, std::vector<Property> properties)
+    : unroller_(unroller), properties_(std::move(properties)) {}
+
+const SymViolations& StepChecks::at(std::uint32_t t) {
+  if (t == 0) throw std::logic_error("StepChecks::at: steps count from 1");
+  while (checked_.size() < t) {
+    std::uint32_t n = static_cast<std::uint32_t>(checked_.size()) + 1;
+    checked_.push_back(check_step(unroller_.system(), unroller_.step(n), properties_));
+  }
+  return checked_[t - 1];
 }
 
 }  // namespace cow::symbolic

@@ -34,6 +34,22 @@ SlotTrace read_trace(const z3::model& m, Unroller& u, std::uint32_t depth) {
   return trace;
 }
 
+Op as_op(const SlotOp& s, Pid pid, PinId pin) {
+  Op op{s.kind};
+  for (OpArg arg : op_info(s.kind).args) switch (arg) {
+      case OpArg::Pid: op.pid = pid; break;
+      case OpArg::Vpn: op.vpn = s.vpn; break;
+      case OpArg::Value: op.value = s.value; break;
+      case OpArg::Word: op.word = s.word; break;
+      case OpArg::Count: op.count = s.count; break;
+      case OpArg::Map: op.map = s.map; break;
+      case OpArg::Mode: op.rw = s.rw; break;
+      case OpArg::PinId: op.pin = pin; break;
+      case OpArg::None: break;
+    }
+  return op;
+}
+
 std::vector<Op> to_ops(const SlotTrace& trace) {
   std::size_t slots = trace.live.front().size();
   std::vector<Pid> pid_of(slots, 0);
@@ -50,7 +66,7 @@ std::vector<Op> to_ops(const SlotTrace& trace) {
       if (s.pin >= pin_of.size() || !trace.held[i][s.pin] || pin_of[s.pin] == 0)
         throw std::logic_error(
             fmt::format("witness: step {} unpins pin slot {}, which is not held", i + 1, s.pin));
-      ops.push_back(Op::unpin(pin_of[s.pin], s.word));
+      ops.push_back(as_op(s, 0, pin_of[s.pin]));
       pin_of[s.pin] = 0;
       continue;
     }
@@ -58,62 +74,26 @@ std::vector<Op> to_ops(const SlotTrace& trace) {
       throw std::logic_error(fmt::format("witness: step {} acts on slot {}, which is not live", i + 1,
                                          s.slot));
     Pid pid = pid_of[s.slot];
-    switch (s.kind) {
-      case OpKind::Fork:
-      case OpKind::Vfork: {
-        std::size_t child = slots;
-        for (std::size_t c = 0; c < slots; ++c)
-          if (!before[c] && after[c]) child = c;
-        if (child != slots) pid_of[child] = next_pid++;
-        else if (s.kind == OpKind::Vfork)
-          throw std::logic_error(fmt::format("witness: the vfork at step {} made no child", i + 1));
-        ops.push_back(s.kind == OpKind::Fork ? Op::fork(pid) : Op::vfork(pid));
-        break;
-      }
-      case OpKind::Write: ops.push_back(Op::write(pid, s.vpn, s.value, s.word)); break;
-      case OpKind::Copyout: ops.push_back(Op::copyout(pid, s.vpn, s.value, s.word)); break;
-      case OpKind::Read: ops.push_back(Op::read(pid, s.vpn, s.word)); break;
-      case OpKind::Exit: ops.push_back(Op::exit(pid)); break;
-      case OpKind::Exec: ops.push_back(Op::exec(pid)); break;
-      case OpKind::Mmap: ops.push_back(Op::mmap(pid, s.vpn, s.count, s.map)); break;
-      case OpKind::Munmap: ops.push_back(Op::munmap(pid, s.vpn, s.count)); break;
-      case OpKind::Swapout: ops.push_back(Op::swapout(pid, s.vpn)); break;
-      case OpKind::Pin: {
-        ops.push_back(Op::pin_page(pid, s.vpn, s.rw));
-        const std::vector<bool>& held_before = trace.held[i];
-        const std::vector<bool>& held_after = trace.held[i + 1];
-        for (std::size_t p = 0; p < pin_of.size(); ++p)
-          if (!held_before[p] && held_after[p]) pin_of[p] = next_pin++;
-        break;
-      }
-      case OpKind::Unpin: break;
+    ops.push_back(as_op(s, pid, 0));
+    if (s.kind == OpKind::Fork || s.kind == OpKind::Vfork) {
+      std::size_t child = slots;
+      for (std::size_t c = 0; c < slots; ++c)
+        if (!before[c] && after[c]) child = c;
+      if (child != slots) pid_of[child] = next_pid++;
+      else if (s.kind == OpKind::Vfork)
+        throw std::logic_error(fmt::format("witness: the vfork at step {} made no child", i + 1));
+    }
+    if (s.kind == OpKind::Pin) {
+      const std::vector<bool>& held_before = trace.held[i];
+      const std::vector<bool>& held_after = trace.held[i + 1];
+      for (std::size_t p = 0; p < pin_of.size(); ++p)
+        if (!held_before[p] && held_after[p]) pin_of[p] = next_pin++;
     }
     // An exit, or the OOM killer.
     for (std::size_t c = 0; c < slots; ++c)
       if (before[c] && !after[c]) pid_of[c] = 0;
   }
   return ops;
-}
-
-std::string to_string(const SlotOp& op) {
-  std::string word = op.word != 0 ? fmt::format(" {}", op.word) : "";
-  std::string slot = fmt::format("slot{}", op.slot);
-  switch (op.kind) {
-    case OpKind::Write: return fmt::format("write {} {} {}{}", slot, op.vpn, op.value, word);
-    case OpKind::Copyout: return fmt::format("copyout {} {} {}{}", slot, op.vpn, op.value, word);
-    case OpKind::Read: return fmt::format("read {} {}{}", slot, op.vpn, word);
-    case OpKind::Fork: return fmt::format("fork {}", slot);
-    case OpKind::Vfork: return fmt::format("vfork {}", slot);
-    case OpKind::Exit: return fmt::format("exit {}", slot);
-    case OpKind::Exec: return fmt::format("exec {}", slot);
-    case OpKind::Mmap:
-      return fmt::format("mmap {} {} {} {}", slot, op.vpn, op.count, map_kind_name(op.map));
-    case OpKind::Munmap: return fmt::format("munmap {} {} {}", slot, op.vpn, op.count);
-    case OpKind::Swapout: return fmt::format("swapout {} {}", slot, op.vpn);
-    case OpKind::Pin: return fmt::format("pin {} {}{}", slot, op.vpn, op.rw ? " rw" : "");
-    case OpKind::Unpin: return fmt::format("unpin pinslot{}{}", op.pin, word);
-  }
-  return "?";
 }
 
 std::string describe_state(const z3::model& m, Unroller& u, std::uint32_t t) {

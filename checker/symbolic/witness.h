@@ -43,9 +43,9 @@ SlotTrace read_trace(const z3::model& model, Unroller& unroller, std::uint32_t d
 // fork that filled no slot): that is an encoding bug.
 std::vector<Op> to_ops(const SlotTrace& trace);
 
-// "fork slot0", "write slot1 0 2 [word 1]": an op of a state with no pids
-// (the free first state of an induction step).
-std::string to_string(const SlotOp& op);
+// The op with `pid` and `pin` (an unpin's id) put in, and every field its
+// kind does not take (spec/op.h's args) zero, as Op's makers leave them.
+Op as_op(const SlotOp& op, Pid pid, PinId pin);
 
 // The state at step t, one line per live slot and per frame in use.
 std::string describe_state(const z3::model& model, Unroller& unroller, std::uint32_t t);

@@ -1,6 +1,8 @@
 // The encoding covers exactly the built-in mutants, by their names.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "checker/symbolic/bug.h"
 #include "model/mutants/mutants.h"
 
@@ -25,12 +27,29 @@ TEST(Bug, EveryBuiltInMutantHasOneAndBackOrSaysWhyNot) {
   EXPECT_EQ(all_bugs().size() + left_out, model::builtin_mutants().size());
 }
 
+TEST(Bug, TheEncodedMutantsAreTheTablesRowsWithASwitch) {
+  std::vector<Bug> want;
+  for (const model::MutantRow& row : model::kMutants)
+    if (row.id != Mutant::None && row.not_encoded.empty()) want.push_back(row.id);
+  std::vector<Bug> got(all_bugs().begin(), all_bugs().end());
+  EXPECT_EQ(got, want);
+  // A row that says why it is left out is neither encoded nor silent.
+  for (const model::MutantRow& row : model::kMutants) {
+    if (row.not_encoded.empty()) continue;
+    std::string impl = "mutant:" + std::string(row.name);
+    EXPECT_FALSE(bug_of(impl)) << impl;
+    EXPECT_EQ(not_encoded(impl), row.not_encoded) << impl;
+  }
+}
+
 TEST(Bug, TheModelIsNoBugAndOthersAreNotCovered) {
   EXPECT_EQ(bug_of("model"), Bug::None);
   EXPECT_EQ(impl_of(Bug::None), "model");
   EXPECT_FALSE(bug_of("mutant:no-such"));
   EXPECT_FALSE(bug_of("fast"));
   EXPECT_FALSE(bug_of("plugin:/tmp/x.so"));
+  EXPECT_FALSE(bug_of("copy-always")) << "a mutant is named with its prefix";
+  EXPECT_FALSE(not_encoded("alloc-keeps-reserve"));
 }
 
 }  // namespace

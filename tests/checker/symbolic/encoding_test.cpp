@@ -15,6 +15,7 @@
 #include "app/registry.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/unroller.h"
+#include "checker/symbolic/violations.h"
 
 namespace cow::symbolic {
 namespace {
@@ -171,7 +172,7 @@ void compare(Bug bug, const Config& machine, std::mt19937& rng, std::uint32_t st
       for (const PinView& p : harness.snapshot()->pins) pinned += p.frame != kNoFrame;
       if (pinned != 0) reached().insert("fork with a pin held");
     }
-    const SymViolations& sv = u.violations(t);
+    SymViolations sv = check_step(ts, u.step(t));
     const SymState& before = u.state(t - 1);
     const SymState& after = u.state(t);
     if ((op.kind == OpKind::Fork || op.kind == OpKind::Vfork) && out.status == Status::Ok) {
@@ -188,9 +189,11 @@ void compare(Bug bug, const Config& machine, std::mt19937& rng, std::uint32_t st
     for (auto it = slot_of.begin(); it != slot_of.end();)
       it = harness.semantics().live(it->first) ? std::next(it) : slot_of.erase(it);
     (void)after;
-    for (InvariantId id : kCheckedInvariants)
-      EXPECT_EQ(m.eval(sv.first(id), true).is_true(), v && v->id == id)
+    for (std::size_t i = 0; i < kCheckedInvariants.size(); ++i) {
+      InvariantId id = kCheckedInvariants[i];
+      EXPECT_EQ(m.eval(sv.first(i), true).is_true(), v && v->id == id)
           << where << ": " << invariant_name(id) << (v ? " concrete: " + to_string(*v) : "");
+    }
     if (v) return;  // the harness stops at the first violation
     expect_same_state(m, after, *harness.snapshot(), slot_of, pin_slot, ts.widths(), where);
     if (testing::Test::HasFailure()) return;

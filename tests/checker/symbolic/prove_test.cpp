@@ -11,6 +11,7 @@
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/prove.h"
 #include "checker/symbolic/unroller.h"
+#include "checker/symbolic/violations.h"
 #include "checker/symbolic/witness.h"
 
 namespace cow::symbolic {
@@ -174,8 +175,10 @@ TEST(ProvePolicy, TheEncodingSeesCve202029374UnderMapcountOnly) {
     }
     ASSERT_EQ(solver.check(), z3::sat) << policy_name(p);
     for (std::uint32_t t = 1; t <= 3; ++t)
-      EXPECT_TRUE(solver.get_model().eval(!u.violations(t).any(), true).is_true()) << policy_name(p);
-    solver.add(u.violations(4).first(InvariantId::ISO));
+      EXPECT_TRUE(solver.get_model().eval(!check_step(ts, u.step(t)).any(), true).is_true())
+          << policy_name(p);
+    static_assert(kCheckedInvariants[0] == InvariantId::ISO);
+    solver.add(check_step(ts, u.step(4)).first(0));
     EXPECT_EQ(solver.check(), p == ReusePolicy::MapCount ? z3::sat : z3::unsat) << policy_name(p);
   }
 }
@@ -254,6 +257,22 @@ TEST(ProveOps, TheWitnessNumbersPidsAndPins) {
   EXPECT_EQ(ops[1], Op::pin_page(2, 0, true));
   EXPECT_EQ(ops[2], Op::exit(1));
   EXPECT_EQ(ops[3], Op::unpin(1, 1));
+}
+
+TEST(ProveOps, AWitnessOpIsTheOpAsCowFilesPrintIt) {
+  // Only the fields an op's kind takes are kept, so the witness prints and
+  // compares as a .cow file's op does.
+  EXPECT_EQ(to_string(as_op(SlotOp{OpKind::Write, 1, 0, 2, 1}, 2, 0)), "write 2 0 2 1");
+  EXPECT_EQ(as_op(SlotOp{OpKind::Write, 1, 0, 2, 1}, 2, 0), Op::write(2, 0, 2, 1));
+  SlotOp pin{OpKind::Pin, 0, 1, 0, 0, 0, MapKind::None, true};
+  EXPECT_EQ(to_string(as_op(pin, 1, 0)), "pin 1 1 rw");
+  SlotOp unpin{OpKind::Unpin, 0, 0, 0, 1, 0, MapKind::None, false, 0};
+  EXPECT_EQ(as_op(unpin, 0, 3), Op::unpin(3, 1));
+  SlotOp mmap{OpKind::Mmap, 0, 1, 0, 0, 1, MapKind::PrivateAnon};
+  EXPECT_EQ(to_string(as_op(mmap, 1, 0)), "mmap 1 1 1 private-anon");
+  // A fork takes nothing but its pid, whatever else the slot op holds.
+  SlotOp fork{OpKind::Fork, 0, 1, 2, 1, 1, MapKind::PrivateAnon, true, 1};
+  EXPECT_EQ(as_op(fork, 1, 5), Op::fork(1));
 }
 
 TEST(Prove, InductionClosesForTheCoreOpsUnderEveryPolicy) {
