@@ -1,22 +1,15 @@
 /* A minimal copy-on-write fork() behind cowcheck's plug-in ABI: fork, write,
- * read and exit, plus the white-box views (pte, frame, free_frames) that let
- * the oracle check refcounts and page-table entries after every op.
- *
- * The whole mechanism: physical frames with reference counts and a free
- * list; one page table per process; fork shares every frame and
- * write-protects both sides; a write to a write-protected page copies the
- * frame if someone else still maps it, or takes it back if the writer is the
- * last one left. Start from here and replace the insides with your kernel's.
- *
- * tests/examples builds this file once more per -DBUG_... switch, each
- * removing or changing one line, to show that cowcheck catches the bug.
- * Without the switches it is the correct kernel; a copy may drop them. */
+ * read, exit, and the white-box views (pte, frame, free_frames) with which the
+ * oracle checks refcounts and page tables after every op. Fork shares every
+ * frame and write-protects both sides; a write fault copies a frame others
+ * still map, or keeps one the writer maps alone. tests/examples builds it once
+ * per -DBUG_... switch (each breaks one line); without them it is correct. */
 #include <cowcheck/cow_abi.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct pte {
-  uint32_t frame;   /* every page of a live process is present (eager, as at creation) */
+  uint32_t frame;   /* always present: every page has a frame from creation on */
   uint8_t writable; /* a store goes straight to the frame */
   uint8_t cow;      /* read-only only because the frame may be shared: copy on write */
 };
@@ -31,32 +24,37 @@ struct cow_instance {
   uint32_t next_pid;  /* pids are never reused */
   uint32_t *mem;      /* physical memory: frames * words */
   uint32_t *refcount; /* per frame: the PTEs that map it; 0 = free */
-  uint32_t *free;     /* a stack of free frames */
-  uint32_t nfree;
+  uint32_t nfree;     /* frames with refcount 0 */
   struct proc *proc;  /* cfg.procs slots */
   struct pte *ptes;   /* every slot's page table, allocated once: fork needs no memory */
 };
 
-static uint32_t *frame_words(const cow_instance *in, uint32_t f) {
-  return in->mem + (size_t)f * in->cfg.words;
-}
+#define FRAME(in, f) ((in)->mem + (size_t)(f) * (in)->cfg.words) /* a frame's words */
 
-/* Drop one reference; the last one puts the frame back on the free list. */
+/* Drop one reference; the frame is free again when the last one goes. */
 static void put_frame(cow_instance *in, uint32_t f) {
-  if (--in->refcount[f] == 0) in->free[in->nfree++] = f;
+  if (--in->refcount[f] == 0) in->nfree++;
 }
 
-/* The slot of process `pid`; slot(in, 0) is a free slot. */
-static struct proc *slot(const cow_instance *in, uint32_t pid) {
-  for (uint32_t i = 0; i < in->cfg.procs; i++)
+/* The slot of live process `pid`, or NULL (pid 0 marks a free slot, never a process). */
+static struct proc *find(const cow_instance *in, uint32_t pid) {
+  for (uint32_t i = 0; pid != 0 && i < in->cfg.procs; i++)
     if (in->proc[i].pid == pid) return &in->proc[i];
   return NULL;
 }
 
-static struct proc *find(const cow_instance *in, uint32_t pid) { return pid ? slot(in, pid) : NULL; }
+/* The PTE behind (pid, vpn): the pid first, then the address, as the oracle expects. */
+static cow_status lookup(const cow_instance *in, uint32_t pid, uint32_t vpn, uint32_t word,
+                         struct pte **pte) {
+  struct proc *p = find(in, pid);
+  if (!p) return COW_NO_SUCH_PROCESS;
+  if (vpn >= in->cfg.pages || word >= in->cfg.words) return COW_BAD_ADDRESS;
+  *pte = &p->pt[vpn];
+  return COW_OK;
+}
 
 static void destroy(cow_instance *in) {
-  free(in->mem), free(in->refcount), free(in->free), free(in->proc), free(in->ptes), free(in);
+  free(in->mem), free(in->refcount), free(in->proc), free(in->ptes), free(in);
 }
 
 static cow_instance *create(const struct cow_config *c) {
@@ -69,34 +67,30 @@ static cow_instance *create(const struct cow_config *c) {
   in->cfg = *c;
   in->mem = calloc((size_t)c->frames * c->words, sizeof *in->mem);
   in->refcount = calloc(c->frames, sizeof *in->refcount);
-  in->free = calloc(c->frames, sizeof *in->free);
   in->proc = calloc(c->procs, sizeof *in->proc);
   in->ptes = calloc((size_t)c->procs * c->pages, sizeof *in->ptes);
-  if (!in->mem || !in->refcount || !in->free || !in->proc || !in->ptes) {
+  if (!in->mem || !in->refcount || !in->proc || !in->ptes) {
     destroy(in);
     return NULL;
   }
   for (uint32_t i = 0; i < c->procs; i++) in->proc[i].pt = in->ptes + (size_t)i * c->pages;
-  /* Process 1 owns frame v for page v, writable, zeroed (calloc). */
-  in->proc[0].pid = 1;
+  /* Process 1 owns frame v for page v, zeroed; the other frames are free. */
+  in->proc[0].pid = 1, in->next_pid = 2, in->nfree = c->frames - c->pages;
   for (uint32_t v = 0; v < c->pages; v++) {
     in->proc[0].pt[v] = (struct pte){.frame = v, .writable = 1, .cow = 0};
     in->refcount[v] = 1;
   }
-  /* Pushed from the top down so that frames are handed out in order. */
-  for (uint32_t f = c->frames; f-- > c->pages;) in->free[in->nfree++] = f;
-  in->next_pid = 2;
   return in;
 }
 
 static cow_status do_fork(cow_instance *in, uint32_t pid, uint32_t *child) {
-  struct proc *parent = find(in, pid), *c = slot(in, 0);
+  struct proc *parent = find(in, pid), *c = in->proc, *end = in->proc + in->cfg.procs;
   if (!parent) return COW_NO_SUCH_PROCESS;
-  if (!c) return COW_PROC_LIMIT; /* checked before taking a pid: a failed fork takes none */
+  while (c < end && c->pid != 0) c++;  /* a free slot */
+  if (c == end) return COW_PROC_LIMIT; /* before taking a pid: a failed fork takes none */
   for (uint32_t v = 0; v < in->cfg.pages; v++) {
     struct pte *p = &parent->pt[v];
-    /* Both sides must be read-only, or the parent's next store would land in
-     * the frame the child sees. cow says why it is read-only. */
+    /* Both sides read-only, or the parent's next store lands in the child's page. */
 #ifndef BUG_PARENT_WRITABLE
     p->writable = 0;
 #endif
@@ -118,31 +112,30 @@ static cow_status do_exit(cow_instance *in, uint32_t pid) {
 
 static cow_status do_write(cow_instance *in, uint32_t pid, uint32_t vpn, uint32_t word,
                            uint32_t value, cow_fault *fault) {
-  struct proc *p = find(in, pid);
+  struct pte *pte;
+  cow_status status = lookup(in, pid, vpn, word, &pte);
   *fault = COW_FAULT_NONE;
-  /* The pid first, then the address: the order the oracle compares. */
-  if (!p) return COW_NO_SUCH_PROCESS;
-  if (vpn >= in->cfg.pages || word >= in->cfg.words) return COW_BAD_ADDRESS;
-  struct pte *pte = &p->pt[vpn];
-  if (!pte->writable) { /* the MMU would trap here: the write fault handler */
-    if (!pte->cow) return COW_PROT_FAULT;  /* truly read-only (never, with private pages) */
+  if (status != COW_OK) return status;
+  /* A store to a read-only PTE traps: this is the write fault handler. */
+  if (!pte->writable) {
+    if (!pte->cow) return COW_PROT_FAULT; /* truly read-only (never, with private pages) */
     uint32_t old = pte->frame;
-#ifdef BUG_REUSE_SHARED
-    if (in->refcount[old] <= 2) {
-#else
+#ifndef BUG_REUSE_SHARED
     if (in->refcount[old] == 1) {
+#else
+    if (in->refcount[old] <= 2) { /* the seeded bug: off by one */
 #endif
       *fault = COW_FAULT_REUSE; /* the others have gone: the frame is ours alone, no copy */
     } else {
+      /* Out of memory: change nothing (the ABI's rule), or the OOM killer takes the writer. */
       if (in->nfree == 0) {
-        /* Out of memory changes nothing: PTE, refcounts and free list as they were. */
-        if (in->cfg.oom == COW_OOM_ERROR) return COW_OUT_OF_MEMORY;
-        do_exit(in, pid); /* the OOM killer takes the faulting process */
-        return COW_KILLED;
+        if (in->cfg.oom == COW_OOM_KILL) do_exit(in, pid);
+        return in->cfg.oom == COW_OOM_KILL ? COW_KILLED : COW_OUT_OF_MEMORY;
       }
-      uint32_t copy = in->free[--in->nfree];
-      memcpy(frame_words(in, copy), frame_words(in, old), in->cfg.words * sizeof(uint32_t));
-      in->refcount[copy] = 1;
+      uint32_t copy = 0;
+      while (in->refcount[copy] != 0) copy++; /* the first free frame */
+      memcpy(FRAME(in, copy), FRAME(in, old), in->cfg.words * sizeof(uint32_t));
+      in->refcount[copy] = 1, in->nfree--;
 #ifndef BUG_KEEP_OLD_REF
       put_frame(in, old); /* the writer no longer maps the old frame */
 #endif
@@ -151,27 +144,25 @@ static cow_status do_write(cow_instance *in, uint32_t pid, uint32_t vpn, uint32_
     }
     pte->writable = 1, pte->cow = 0; /* the writer is now the frame's only mapper */
   }
-  frame_words(in, pte->frame)[word] = value;
+  FRAME(in, pte->frame)[word] = value;
   return COW_OK;
 }
 
 static cow_status do_read(cow_instance *in, uint32_t pid, uint32_t vpn, uint32_t word,
                           uint32_t *value) {
-  struct proc *p = find(in, pid);
-  if (!p) return COW_NO_SUCH_PROCESS;
-  if (vpn >= in->cfg.pages || word >= in->cfg.words) return COW_BAD_ADDRESS;
-  *value = frame_words(in, p->pt[vpn].frame)[word]; /* a load never faults here */
-  return COW_OK;
+  struct pte *pte;
+  cow_status status = lookup(in, pid, vpn, word, &pte);
+  if (status == COW_OK) *value = FRAME(in, pte->frame)[word]; /* loads never fault */
+  return status;
 }
 
-/* The white-box views: with these three the oracle checks WP, REUSE and RC
- * after every op, not only what reads return. */
-static cow_status view_pte(const cow_instance *in, uint32_t pid, uint32_t vpn, struct cow_pte *out) {
-  struct proc *p = find(in, pid);
-  if (!p) return COW_NO_SUCH_PROCESS;
-  if (vpn >= in->cfg.pages) return COW_BAD_ADDRESS;
-  out->present = 1, out->writable = p->pt[vpn].writable, out->cow = p->pt[vpn].cow;
-  out->frame = p->pt[vpn].frame;
+/* The white-box views: with them the oracle checks WP, REUSE and RC after every op. */
+static cow_status view_pte(const cow_instance *in, uint32_t pid, uint32_t vpn,
+                           struct cow_pte *out) {
+  struct pte *pte;
+  cow_status status = lookup(in, pid, vpn, 0, &pte);
+  if (status != COW_OK) return status;
+  out->present = 1, out->writable = pte->writable, out->cow = pte->cow, out->frame = pte->frame;
   /* The ABI's version-2 fields, as a machine of fork, write, read and exit has them. */
   out->kind = COW_MAP_PRIVATE_ANON, out->exclusive = out->writable, out->slot = COW_NO_SLOT;
   return COW_OK;
@@ -181,21 +172,28 @@ static cow_status view_frame(const cow_instance *in, uint32_t f, uint32_t *refco
                              uint32_t *contents) {
   if (f >= in->cfg.frames) return COW_BAD_ADDRESS;
   *refcount = in->refcount[f];
-  memcpy(contents, frame_words(in, f), in->cfg.words * sizeof(uint32_t));
+  memcpy(contents, FRAME(in, f), in->cfg.words * sizeof(uint32_t));
   return COW_OK;
 }
 
 static uint32_t view_free_frames(const cow_instance *in) { return in->nfree; }
 
-/* Entry points left out (exec, mmap, swapout, pin, ...) are ops this kernel
- * does not do: the oracle never generates them for it. */
-static const struct cow_plugin plugin = {
-    .abi_version = COW_ABI_VERSION, .struct_size = sizeof(struct cow_plugin),
-    .name = "cow-minimal", .create = create, .destroy = destroy, .fork = do_fork,
-    .write = do_write, .read = do_read, .exit = do_exit,
-    .pte = view_pte, .frame = view_frame, .free_frames = view_free_frames};
-
-/* The one exported symbol (the library is built with hidden visibility). */
+/* The one exported symbol (the library is built with hidden visibility). Entry points
+ * left NULL (exec, mmap, pin, ...) are ops the oracle never generates for this kernel. */
 __attribute__((visibility("default"))) const struct cow_plugin *cow_plugin_entry(void) {
+  static const struct cow_plugin plugin = {
+      .abi_version = COW_ABI_VERSION,
+      .struct_size = sizeof(struct cow_plugin),
+      .name = "cow-minimal",
+      .create = create,
+      .destroy = destroy,
+      .fork = do_fork,
+      .write = do_write,
+      .read = do_read,
+      .exit = do_exit,
+      .pte = view_pte,
+      .frame = view_frame,
+      .free_frames = view_free_frames,
+  };
   return &plugin;
 }
