@@ -15,11 +15,6 @@ unsigned bits_for(std::uint64_t n) {
 
 }  // namespace
 
-std::optional<OpSet> op_mask_from_name(std::string_view names) {
-  if (names == "core") return kCoreOps;
-  return op_set_from_names(names);
-}
-
 Widths widths_of(const SymConfig& c) {
   const Config& m = c.machine;
   Widths w{};

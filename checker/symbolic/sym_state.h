@@ -22,13 +22,6 @@
 
 namespace cow::symbolic {
 
-// Until prove.h and the prove command use spec/op.h's names for an op set
-// (issue 12; delete this block then): the names they use today.
-using OpMask = OpSet;
-inline std::string op_mask_name(OpSet set) { return op_set_names(set); }
-// "core" is kCoreOps; anything else as op_set_from_names reads it.
-std::optional<OpSet> op_mask_from_name(std::string_view names);
-
 struct SymConfig {
   Config machine;           // procs = slots, pages, frames, words, policy, oom
   std::uint32_t values = 2; // writes store 1..values; 0 is every word's start
