@@ -89,6 +89,9 @@ struct OpInfo {
   std::string_view abi_entry;         // the struct cow_plugin member that runs it
   int weight;                         // how often the random engine draws it
   std::string_view summary;           // one line for help texts
+  // The Z3 encoding (checker/symbolic/) has its steps, so prove may choose
+  // it. A new op starts unencoded: every other engine runs it at once.
+  bool encoded = true;
 };
 
 inline constexpr OpInfo kOps[] = {
@@ -142,6 +145,13 @@ inline constexpr OpSet kAllOps = (OpSet{1} << std::size(kOps)) - 1;
 inline constexpr OpSet kCoreOps =
     op_mask(OpKind::Fork) | op_mask(OpKind::Write) | op_mask(OpKind::Read) | op_mask(OpKind::Exit);
 inline constexpr bool op_in(OpSet set, OpKind kind) { return (set & op_mask(kind)) != 0; }
+// The ops the Z3 encoding covers (the rows marked `encoded`).
+inline constexpr OpSet kEncodedOps = [] {
+  OpSet set = 0;
+  for (const OpInfo& info : kOps)
+    if (info.encoded) set |= op_mask(info.kind);
+  return set;
+}();
 // Calls f(kind) for every op kind in `set`, in table order.
 template <typename F>
 void for_each_op(OpSet set, F&& f) {

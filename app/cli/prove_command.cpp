@@ -225,7 +225,9 @@ int run_prove(ProveArgs& args) {
         o.impl));
   if (!args.ops.empty()) {
     std::optional<OpSet> ops =
-        args.ops == kCoreName ? std::optional<OpSet>(kCoreOps) : op_set_from_names(args.ops);
+        args.ops == kCoreName ? std::optional<OpSet>(kCoreOps)
+        : args.ops == "all"   ? std::optional<OpSet>(kEncodedOps)  // every op prove can choose
+                              : op_set_from_names(args.ops);
     if (!ops)
       throw UsageError(fmt::format(
           "--ops: '{}' is not 'all', '{}' or a comma-separated list of op names ({})", args.ops,

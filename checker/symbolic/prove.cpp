@@ -28,6 +28,9 @@ SymConfig config_of(const ProveOptions& o) {
   if (o.swap_slots < 1 || o.swap_slots > 4) throw std::invalid_argument("swap slots must be 1..4");
   if (o.ops == 0 || (o.ops & ~cow::kAllOps) != 0)
     throw std::invalid_argument("no op kinds to generate");
+  if ((o.ops & ~cow::kEncodedOps) != 0)
+    throw std::invalid_argument(fmt::format("the encoding has no steps for {} (explore and check run it)",
+                                            cow::op_set_names(o.ops & ~cow::kEncodedOps)));
   if (!o.make) throw std::invalid_argument("prove needs a way to build the implementation to replay");
   return SymConfig{o.machine, o.values, *bug, o.depth, o.pins, o.swap_slots, o.ops};
 }

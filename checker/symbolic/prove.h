@@ -28,7 +28,7 @@ struct ProveOptions {
   std::uint32_t values = 2;
   std::uint32_t pins = 2;        // pin slots (1..2): at most this many pins held at once
   std::uint32_t swap_slots = 1;  // swap slots (1..4): swapout only with one free
-  OpSet ops = cow::kAllOps;      // the op kinds Z3 may choose
+  OpSet ops = cow::kEncodedOps;  // the op kinds Z3 may choose
   // Deep enough to be worth a claim, shallow enough that BMC answers on a
   // small loaded machine well within the timeout (depth 4 of the default
   // machine is about 20 s of CPU; each depth costs several times the last).

@@ -29,7 +29,7 @@ struct SymConfig {
   std::uint32_t depth = 8;  // the deepest unrolling; sizes the refcounts
   std::uint32_t pins = 2;   // pin slots: at most this many pins held at once (1..2)
   std::uint32_t swap_slots = 1;  // swap slots: swapout is generated only with one free
-  OpSet ops = kAllOps;      // the op kinds the solver may choose
+  OpSet ops = kEncodedOps;  // the op kinds the solver may choose
 };
 
 // Bits per field, from the configuration. `stored_words` is words + 1 when
