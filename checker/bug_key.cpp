@@ -6,19 +6,22 @@ namespace cow {
 
 namespace {
 
-// The op's kind and what changes its path through the mechanism.
+// The op's step in the mechanism. exit, exec, munmap and mmap (which
+// unmaps what was there) all drop pages one way (exit_drop_page), so a bug
+// there is one bug whichever of them shows it; a pin's rw takes the write
+// fault path, ro the read one.
 std::string kind_word(const Op& op) {
-  std::string word(op_kind_name(op.kind));
-  if (op.kind == OpKind::Mmap) word += fmt::format(" {}", map_kind_name(op.map));
-  if (op.kind == OpKind::Pin) word += op.rw ? " rw" : " ro";
-  return word;
-}
-
-// Whose page the violation is about, relative to the failing op.
-std::string_view victim(const Op& op, const Violation& v) {
-  if (v.pid == 0) return "no one process";
-  if (op.kind != OpKind::Unpin && op.pid == v.pid) return "the op's own process";
-  return "another process";
+  switch (op.kind) {
+    case OpKind::Exit:
+    case OpKind::Exec:
+    case OpKind::Munmap:
+    case OpKind::Mmap:
+      return "a page drop (exit, exec, munmap, mmap)";
+    case OpKind::Pin:
+      return op.rw ? "pin rw" : "pin ro";
+    default:
+      return std::string(op_kind_name(op.kind));
+  }
 }
 
 }  // namespace
@@ -30,7 +33,7 @@ std::string bug_key(const std::vector<Op>& ops, const std::optional<Outcome>& la
   const Op& op = ops.back();
   std::string answer = last ? fmt::format("{}, {}", status_name(last->status), fault_name(last->fault))
                             : std::string("no answer");
-  return fmt::format("{} at {} ({}), on {}", id, kind_word(op), answer, victim(op, violation));
+  return fmt::format("{} at {} ({})", id, kind_word(op), answer);
 }
 
 }  // namespace cow
