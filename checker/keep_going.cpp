@@ -38,10 +38,11 @@ Triage::Verdict classify(const ImplFactory& make, const Config& config, const st
   if (ops.empty() || costly_to_rerun(v.id)) return {bug_key(ops, std::nullopt, v), ops};
   std::vector<Op> minimized = minimize_ops(make, config, ops, v.id);
   Trace trace = trace_from_start(make, config, minimized);
-  std::optional<Outcome> last;
-  if (!minimized.empty() && trace.steps.size() == minimized.size())
+  Violation seen = trace.violation.value_or(v);
+  std::optional<Outcome> last;  // an implementation that stopped answered nothing
+  if (!minimized.empty() && trace.steps.size() == minimized.size() && !is_stop(seen.id))
     last = trace.steps.back().outcome;
-  return {bug_key(minimized, last, trace.violation.value_or(v)), std::move(minimized)};
+  return {bug_key(minimized, last, seen), std::move(minimized)};
 }
 
 // The finding of the bug a campaign ended on, minimized as check_random does.
