@@ -21,10 +21,12 @@ double since(Clock::time_point start) {
 
 // Everything the property shares with the engine between RapidCheck calls.
 struct Campaign {
-  Campaign(const CheckOptions& o, const StepperFactory& m) : options(o), make_stepper(m) {}
+  Campaign(const CheckOptions& o, const StepperFactory& m, const Triage* t)
+      : options(o), make_stepper(m), triage(t) {}
 
   const CheckOptions& options;
   const StepperFactory& make_stepper;
+  const Triage* triage;
   Clock::time_point start = Clock::now();
   Clock::time_point last_report = Clock::now();
   std::optional<Clock::time_point> first_failure;
@@ -38,7 +40,17 @@ struct Campaign {
         {result.runs, options.runs, result.ops, since(start), first_failure.has_value()});
   }
 
+  // Fails the property, unless the triage knows the bug already: then the
+  // run is counted (when it is not a shrinking candidate) and passes.
   void fail(const std::vector<Op>& ops, const Violation& v) {
+    Triage::Verdict verdict;
+    if (triage) {
+      verdict = triage->classify(ops, v);
+      if (triage->known(verdict.key)) {
+        if (!first_failure) ++result.known_hits[verdict.key];
+        return;
+      }
+    }
     if (!first_failure) {
       first_failure = Clock::now();
       result.found_length = ops.size();
@@ -47,6 +59,8 @@ struct Campaign {
     // one: every later candidate passed.
     result.failing = ops;
     result.violation = v;
+    result.failing_key = std::move(verdict.key);
+    result.failing_minimized = std::move(verdict.minimized);
     RC_FAIL(to_string(v));
   }
 
@@ -78,6 +92,7 @@ struct Campaign {
       stepper = make_stepper();
     } catch (const ImplementationStopped& e) {
       fail({}, start_violation(e));
+      return;
     }
     std::vector<Op> ops;
     for (const GenOp& g : generated) {
@@ -86,7 +101,11 @@ struct Campaign {
       if (!op) continue;
       ops.push_back(*op);
       ++result.ops;
-      if (std::optional<Violation> v = stepper->step(*op)) fail(ops, *v);
+      if (std::optional<Violation> v = stepper->step(*op)) {
+        fail(ops, *v);
+        report();
+        return;  // a known bug: the run ends at its first violation all the same
+      }
     }
     if (std::optional<Violation> v = stepper->finish()) fail(ops, *v);
     report();
@@ -95,8 +114,9 @@ struct Campaign {
 
 }  // namespace
 
-CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& make_stepper) {
-  Campaign campaign(options, make_stepper);
+CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& make_stepper,
+                            const Triage* triage) {
+  Campaign campaign(options, make_stepper, triage);
   rc::detail::TestParams params;
   params.seed = options.seed;
   params.maxSuccess = options.runs;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,9 +45,30 @@ struct CampaignResult {
   // RapidCheck's shrinking candidates not run (a costly finding).
   int shrinks_skipped = 0;
   std::string error;  // set when RapidCheck itself could not run
+  // With a Triage: the runs that hit a bug already known, by its key, and
+  // the key and minimized ops of `failing` (a bug not known before).
+  std::map<std::string, int> known_hits;
+  std::string failing_key;
+  std::vector<Op> failing_minimized;
 };
 
-CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& make_stepper);
+// For check --keep-going: a failing run whose bug is already known is
+// counted and passes, so the campaign goes on; only a new bug fails it, and
+// RapidCheck then shrinks towards that bug, not into a known one.
+struct Triage {
+  // The key (checker/bug_key.h) of a failing sequence, and the sequence
+  // minimized: the key is read off the minimized one.
+  struct Verdict {
+    std::string key;
+    std::vector<Op> minimized;
+  };
+  std::function<Verdict(const std::vector<Op>& ops, const Violation& violation)> classify;
+  // Keys of the bugs found before this campaign.
+  std::function<bool(const std::string& key)> known;
+};
+
+CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& make_stepper,
+                            const Triage* triage = nullptr);
 
 // Whether re-running a sequence that fails this way costs a timeout or a
 // memory fill: shrinking such findings is bounded (costly_shrink_runs).

@@ -70,6 +70,9 @@ std::string format_cow(const CowFile& f) {
   if (f.config.policy != Config{}.policy)
     policies += fmt::format(" policy={}", policy_name(f.config.policy));
   if (f.config.oom != Config{}.oom) policies += fmt::format(" oom={}", oom_name(f.config.oom));
+  // Replay must judge a copy-for-reuse as the run that wrote the file did.
+  if (f.config.reuse != Config{}.reuse)
+    policies += fmt::format(" reuse={}", reuse_rule_name(f.config.reuse));
   text += fmt::format("config pages={} frames={} procs={} words={}{}\n", f.config.pages,
                       f.config.frames, f.config.procs, f.config.words, policies);
   text += fmt::format("invariant {}\n",
@@ -289,6 +292,8 @@ std::string cow_file_name(std::string_view impl, const Config& config) {
   std::string name = without_extension(cow_file_name(impl));
   if (config.policy != Config{}.policy) name += fmt::format("-{}", policy_name(config.policy));
   if (config.oom != Config{}.oom) name += fmt::format("-oom-{}", oom_name(config.oom));
+  if (config.reuse != Config{}.reuse)
+    name += fmt::format("-reuse-{}", reuse_rule_name(config.reuse));
   return name + ".cow";
 }
 

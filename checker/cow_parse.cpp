@@ -192,10 +192,10 @@ class Parser {
       std::string_view key = word.substr(0, eq);
       std::string_view text = word.substr(eq + 1);
       static constexpr std::string_view kKeys[] = {"pages", "frames", "procs",
-                                                   "words", "policy", "oom"};
+                                                   "words", "policy", "oom", "reuse"};
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
         fail(fmt::format(
-            "unknown config key '{}' (expected pages, frames, procs, words, policy or oom)", key));
+            "unknown config key '{}' (expected pages, frames, procs, words, policy, oom or reuse)", key));
       if (!seen.insert(key).second) fail(fmt::format("config key '{}' given twice", key));
       if (key == "policy") {
         auto policy = policy_from_name(text);
@@ -205,6 +205,10 @@ class Parser {
         auto oom = oom_from_name(text);
         if (!oom) fail(fmt::format("oom '{}' is not error or kill", text));
         file_.config.oom = *oom;
+      } else if (key == "reuse") {
+        auto reuse = reuse_rule_from_name(text);
+        if (!reuse) fail(fmt::format("reuse '{}' is not required or optional", text));
+        file_.config.reuse = *reuse;
       } else {
         std::uint32_t value = number(text, key);
         if (key == "pages")

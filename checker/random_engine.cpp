@@ -24,6 +24,10 @@ class HarnessStepper : public Stepper {
 
 }  // namespace
 
+StepperFactory harness_steppers(const ImplFactory& make, const Config& config) {
+  return [make, config] { return std::make_unique<HarnessStepper>(make(), config); };
+}
+
 CheckResult check_random(const ImplFactory& make, const CheckOptions& asked) {
   auto start = std::chrono::steady_clock::now();
   CheckOptions options = asked;
@@ -34,8 +38,7 @@ CheckResult check_random(const ImplFactory& make, const CheckOptions& asked) {
     return out;
   }
   options.ops = probe.ops;
-  CampaignResult campaign = run_campaign(
-      options, [&] { return std::make_unique<HarnessStepper>(make(), options.config); });
+  CampaignResult campaign = run_campaign(options, harness_steppers(make, options.config));
   CheckResult out = result_counts(campaign);
   if (campaign.failing && out.error.empty()) {
     int skipped = 0;

@@ -97,6 +97,9 @@ std::uint32_t page_op_needs(const Op& op, const Snapshot& snap, const Semantics&
                  !page.cache && !page.exclusive;
   if (!(for_write || unshare) || page.writable || !page.cow) return taken;
   if (page.cache) return taken + 1;  // a file's frame is never the writer's own
+  // When reuse is optional the implementation may copy where the policy
+  // reuses, so running out of frames for that copy is justified.
+  if (sem.config().reuse == ReuseRule::Optional) return taken + 1;
   return taken + (policy_reuses(policy, page.exclusive, page.maps, page.refcount) ? 0 : 1);
 }
 

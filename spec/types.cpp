@@ -26,6 +26,10 @@ constexpr std::pair<OomPolicy, std::string_view> kOoms[] = {
     {OomPolicy::Error, "error"},
     {OomPolicy::Kill, "kill"},
 };
+constexpr std::pair<ReuseRule, std::string_view> kReuseRules[] = {
+    {ReuseRule::Required, "required"},
+    {ReuseRule::Optional, "optional"},
+};
 constexpr std::pair<MapKind, std::string_view> kKinds[] = {
     {MapKind::None, "none"},          {MapKind::PrivateAnon, "private-anon"},
     {MapKind::SharedAnon, "shared-anon"}, {MapKind::Text, "text"},
@@ -42,6 +46,8 @@ std::optional<ReusePolicy> policy_from_name(std::string_view n) {
 }
 std::string_view oom_name(OomPolicy p) { return to_name(p, kOoms); }
 std::optional<OomPolicy> oom_from_name(std::string_view n) { return from_name(n, kOoms); }
+std::string_view reuse_rule_name(ReuseRule r) { return to_name(r, kReuseRules); }
+std::optional<ReuseRule> reuse_rule_from_name(std::string_view n) { return from_name(n, kReuseRules); }
 std::string_view map_kind_name(MapKind k) { return to_name(k, kKinds); }
 std::optional<MapKind> map_kind_from_name(std::string_view n) { return from_name(n, kKinds); }
 

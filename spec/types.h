@@ -44,6 +44,13 @@ enum class ReusePolicy : std::uint8_t {
 // What a fault that finds no free frame does to the faulting process.
 enum class OomPolicy : std::uint8_t { Error, Kill };
 
+// Whether the sole-owner optimization is part of the contract. Reuse is an
+// optimization: an implementation that never claimed it (an xv6 lab solution
+// may always copy) is judged with Optional, under which a write fault may
+// copy where the policy would reuse. A reuse where the policy says copy is
+// still an isolation bug under either.
+enum class ReuseRule : std::uint8_t { Required, Optional };
+
 // The one file every file mapping maps, page p at vpn p. Its initial
 // contents are not 0, so a read that sees the file is told from one that
 // sees a private copy.
@@ -62,6 +69,7 @@ struct Config {
   std::uint32_t words = 2;
   ReusePolicy policy = ReusePolicy::Exclusive;
   OomPolicy oom = OomPolicy::Error;
+  ReuseRule reuse = ReuseRule::Required;
 
   friend bool operator==(const Config&, const Config&) = default;
 };
@@ -70,6 +78,8 @@ std::string_view policy_name(ReusePolicy p);
 std::optional<ReusePolicy> policy_from_name(std::string_view name);
 std::string_view oom_name(OomPolicy p);
 std::optional<OomPolicy> oom_from_name(std::string_view name);
+std::string_view reuse_rule_name(ReuseRule r);
+std::optional<ReuseRule> reuse_rule_from_name(std::string_view name);
 std::string_view map_kind_name(MapKind k);
 std::optional<MapKind> map_kind_from_name(std::string_view name);
 

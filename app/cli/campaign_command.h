@@ -15,6 +15,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/finding_report.h"
 #include "checker/finding.h"
+#include "checker/keep_going.h"
 
 namespace cow::cli {
 
@@ -34,6 +35,9 @@ struct Campaign;
 // Runs one campaign on fresh implementations from `make`.
 using CampaignEngine = std::function<CheckResult(const Campaign& campaign, const ImplFactory& make,
                                                  const CheckOptions& options)>;
+// The same, going on after each finding (check --keep-going).
+using KeepGoingEngine = std::function<KeepGoingResult(const ImplFactory& make,
+                                                      const CheckOptions& options, int max_bugs)>;
 
 struct Campaign {
   CampaignWords words;
@@ -49,6 +53,10 @@ struct Campaign {
   // "found by" after --max-ops, and in the JSON ("snapshot_every").
   std::map<std::string, int> engine_flags;
   const CLI::App* app = nullptr;  // which options were given, for "found by"
+  // Set by a command that offers --keep-going; used when keep_going is.
+  KeepGoingEngine keep_going_engine;
+  bool keep_going = false;
+  int max_bugs = 20;
 };
 
 // Registers --impl, --seed, --runs, --max-ops (1..longest), --out, --json,

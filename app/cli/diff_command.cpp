@@ -31,7 +31,20 @@ Command add_diff(CLI::App& app) {
       "replays as a differential run: the model and the implementation in lock step, states "
       "compared after every op"};
   int& snapshot_every = campaign->engine_flags[kSnapshotEvery] = DiffOptions{}.snapshot_every;
-  Command run = add_campaign(app, campaign, 100000);
+  Command campaign_run = add_campaign(app, campaign, 100000);
+  // The model always reuses where its policy says so, and diff compares
+  // every fault and every canonical state with it: an implementation that
+  // copies instead would differ at that fault and at every state after it
+  // (a pinned frame copied away stays allocated). check --reuse optional
+  // judges such an implementation by the invariants instead.
+  Command run = [campaign, campaign_run] {
+    if (campaign->options.config.reuse != ReuseRule::Required)
+      throw UsageError(
+          "diff does not take --reuse optional: it compares every fault and state with the "
+          "model, which reuses a sole owner's frame; use check --reuse optional (the "
+          "invariants accept a copy there)");
+    return campaign_run();
+  };
   app.add_option(kSnapshotEvery, snapshot_every,
                  "compare the canonical states every K ops (and always at the end)")
       ->check(integer_in(1, 100000))

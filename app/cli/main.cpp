@@ -111,6 +111,13 @@ void add_config_options(CLI::App& app, Config& config) {
                    {std::string(oom_name(OomPolicy::Kill)), OomPolicy::Kill}},
                   "a fault with no free frame: error (the op fails) or kill; default " +
                       std::string(oom_name(config.oom)));
+  add_word_option(app, "--reuse", config.reuse,
+                  {{std::string(reuse_rule_name(ReuseRule::Required)), ReuseRule::Required},
+                   {std::string(reuse_rule_name(ReuseRule::Optional)), ReuseRule::Optional}},
+                  "the sole-owner reuse: required (REUSE fails a copy where the policy reuses) "
+                  "or optional (a copy is fine there, for implementations that never claimed the "
+                  "optimization; a reuse where the policy copies is still caught); default " +
+                      std::string(reuse_rule_name(config.reuse)));
 }
 
 std::string run_flags(const Config& config, OpSet ops) {
@@ -118,6 +125,8 @@ std::string run_flags(const Config& config, OpSet ops) {
   if (config.policy != Config{}.policy)
     flags += fmt::format(" --policy {}", policy_name(config.policy));
   if (config.oom != Config{}.oom) flags += fmt::format(" --oom {}", oom_name(config.oom));
+  if (config.reuse != Config{}.reuse)
+    flags += fmt::format(" --reuse {}", reuse_rule_name(config.reuse));
   if (ops != kAllOps) flags += fmt::format(" --ops {}", op_set_names(ops));
   return flags;
 }

@@ -214,6 +214,11 @@ nlohmann::json to_json(const ProveResult& r, const symbolic::ProveOptions& o,
 int run_prove(ProveArgs& args) {
   symbolic::ProveOptions& o = args.options;
   validate_config(o.machine);
+  // The Z3 encoding states REUSE as the sole-owner optimization required.
+  if (o.machine.reuse != ReuseRule::Required)
+    throw UsageError(
+        "prove does not take --reuse optional: its Z3 encoding requires the sole-owner reuse "
+        "(check and explore take --reuse optional)");
   if (o.induction && args.app->count("--depth") == 0) o.depth = kInductionDepth;
   if (std::optional<std::string_view> why = symbolic::not_encoded(o.impl))
     throw UsageError(fmt::format("prove does not encode '{}': {} (check and explore find it)",

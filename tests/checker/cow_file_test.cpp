@@ -78,6 +78,7 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"cowcheck 1\nimpl model\nunpin\n", "bad.cow:3: 'unpin' takes 1 or 2 arguments"},
         Malformed{"cowcheck 1\nimpl model\nconfig policy=linux\n", "bad.cow:3: policy 'linux' is not mapcount"},
         Malformed{"cowcheck 1\nimpl model\nconfig oom=panic\n", "bad.cow:3: oom 'panic' is not error or kill"},
+        Malformed{"cowcheck 1\nimpl model\nconfig reuse=never\n", "bad.cow:3: reuse 'never' is not required or optional"},
         Malformed{"cowcheck 1\nimpl model\nfork 1 2\n", "bad.cow:3: 'fork' takes 1 argument"},
         Malformed{"cowcheck 1\nimpl model\nread 1 x\n", "bad.cow:3: vpn 'x' is not a non-negative"},
         Malformed{"cowcheck 1\nimpl model\nread -1 0\n", "bad.cow:3: pid '-1' is not"},
@@ -94,11 +95,12 @@ TEST(CowFile, EveryOpAndPolicyRoundTrips) {
   CowFile f;
   f.config.policy = ReusePolicy::MapCount;
   f.config.oom = OomPolicy::Kill;
+  f.config.reuse = ReuseRule::Optional;
   f.ops = {Op::exec(1),        Op::vfork(1),         Op::mmap(1, 0, 2, MapKind::SharedFile),
            Op::munmap(1, 1, 1), Op::swapout(1, 0),   Op::pin_page(1, 0, true),
            Op::pin_page(1, 1),  Op::unpin(2, 1),     Op::copyout(1, 0, 9, 1)};
   std::string text = format_cow(f);
-  EXPECT_NE(text.find("config pages=4 frames=8 procs=8 words=2 policy=mapcount oom=kill\n"),
+  EXPECT_NE(text.find("config pages=4 frames=8 procs=8 words=2 policy=mapcount oom=kill reuse=optional\n"),
             std::string::npos);
   EXPECT_NE(text.find("\nmmap 1 0 2 shared-file\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\npin 1 0 rw\npin 1 1\nunpin 2 1\n"), std::string::npos) << text;

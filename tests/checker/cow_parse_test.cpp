@@ -97,8 +97,8 @@ TEST(CowParse, TextOverTheBoundsIsRefusedWithItsLine) {
 
 TEST(CowParse, AnUnknownConfigKeyIsCalledUnknownWhateverItsValue) {
   EXPECT_EQ(error_of(kHead + "config pages=2 colour=blue\n"),
-            "t.cow:3: unknown config key 'colour' (expected pages, frames, procs, words, policy or "
-            "oom)");
+            "t.cow:3: unknown config key 'colour' (expected pages, frames, procs, words, policy, "
+            "oom or reuse)");
 }
 
 TEST(CowParse, AConfigKeyGivenTwiceIsAnError) {
