@@ -56,7 +56,12 @@ std::vector<std::string> production_files() {
   for (const Layer& layer : kLayers) {
     fs::path dir = kRoot / layer.dir;
     if (!fs::exists(dir)) continue;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    // Other tests may make and remove files while this one reads the tree:
+    // an entry that vanishes is skipped, not an error.
+    std::error_code error;
+    for (auto it = fs::recursive_directory_iterator(dir, error);
+         !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+      const fs::directory_entry& entry = *it;
       std::string ext = entry.path().extension().string();
       if (ext != ".h" && ext != ".cpp" && ext != ".c") continue;
       std::string rel = fs::relative(entry.path(), kRoot).generic_string();
