@@ -57,8 +57,8 @@ const std::vector<ImplInfo>& implementations() {
     for (const fast::FastVariant& v : fast::fast_variants())
       list.push_back({std::string(v.name), std::string(v.description), v.is_mutant});
     for (const std::string& name : zoo_names())
-      list.push_back({std::string(kZooPrefix) + name, "plug-in mutant from the zoo (tests/mutants)",
-                      true});
+      list.push_back(
+          {std::string(kZooPrefix) + name, "plug-in mutant from the zoo (tests/mutants)", true});
     return list;
   }();
   return all;

@@ -46,8 +46,8 @@ void forks(Report& report, double& worst_eager_ratio, double& shared_speedup_1g)
     const HostForkCost& h = host[i];
     FastForkCost eager = measure_fast_fork(s.pages, fast::ForkMode::Eager, s.fast_reps);
     FastForkCost shared = measure_fast_fork(s.pages, fast::ForkMode::SharedTables, 50);
-    report.section(fmt::format("fork of a process that touched {} ({} pages of 4 KiB)", s.label,
-                               s.pages));
+    report.section(
+        fmt::format("fork of a process that touched {} ({} pages of 4 KiB)", s.label, s.pages));
     std::string n = s.name;
     double pages = s.pages;
     report.add("host_fork_ns_" + n, h.fork_ns, "host fork()", "ns");
@@ -73,7 +73,8 @@ void forks(Report& report, double& worst_eager_ratio, double& shared_speedup_1g)
                "x");
     worst_eager_ratio = std::max(worst_eager_ratio, ratio);
     if (n == "1024mib") shared_speedup_1g = speedup;
-    if (!h.huge_pages_off) report.note("note: madvise(MADV_NOHUGEPAGE) failed; host pages may be huge");
+    if (!h.huge_pages_off)
+      report.note("note: madvise(MADV_NOHUGEPAGE) failed; host pages may be huge");
   }
 }
 
@@ -83,8 +84,8 @@ void faults(Report& report, double& copy_ratio, double& reuse_ns) {
   double reuse_shared = measure_reuse_fault(kFaultPages, fast::ForkMode::SharedTables, 8);
   double memcpy_set = measure_memcpy_4k(kFaultPages, 8);
   double memcpy_hot = measure_memcpy_4k_hot(200000);
-  report.section(fmt::format("write faults ({} distinct pages, 16 MiB, through apply())",
-                             kFaultPages));
+  report.section(
+      fmt::format("write faults ({} distinct pages, 16 MiB, through apply())", kFaultPages));
   report.add("cow_copy_fault_ns", copy, "COW copy fault (eager)", "ns");
   report.add("reuse_fault_ns", reuse, "COW reuse fault (eager)", "ns");
   report.add("reuse_fault_shared_tables_ns", reuse_shared,
@@ -103,8 +104,8 @@ void throughput(Report& report, double& diff_best) {
   report.section("throughput (one core: the campaigns per second of their thread's CPU time)");
   report.add("model_ops_per_s", measure_ops_per_second("model", 4000, 100),
              "model alone, ops/s (sequences of 100)", "ops/s");
-  report.add("fast_ops_per_s", measure_ops_per_second("fast", 4000, 100),
-             "fast eager alone, ops/s", "ops/s");
+  report.add("fast_ops_per_s", measure_ops_per_second("fast", 4000, 100), "fast eager alone, ops/s",
+             "ops/s");
   report.add("fast_shared_ops_per_s", measure_ops_per_second("fast:shared-tables", 4000, 100),
              "fast shared-tables alone, ops/s", "ops/s");
   struct Campaign {
@@ -114,14 +115,14 @@ void throughput(Report& report, double& diff_best) {
     int runs, max_ops, every;
   };
   constexpr Campaign kCampaigns[] = {
-      {"diff_checked_ops_per_s", "diff model/fast, max-ops 24, snapshot every 8 (defaults)",
-       "fast", 40000, 24, 8},
+      {"diff_checked_ops_per_s", "diff model/fast, max-ops 24, snapshot every 8 (defaults)", "fast",
+       40000, 24, 8},
       {"diff_shared_checked_ops_per_s", "diff model/fast:shared-tables, defaults",
        "fast:shared-tables", 40000, 24, 8},
       {"diff_long_checked_ops_per_s", "diff model/fast, max-ops 500, snapshot every 16", "fast",
        2000, 500, 16},
-      {"diff_every_op_checked_ops_per_s", "diff model/fast, max-ops 500, snapshot every op",
-       "fast", 1000, 500, 1},
+      {"diff_every_op_checked_ops_per_s", "diff model/fast, max-ops 500, snapshot every op", "fast",
+       1000, 500, 1},
   };
   for (const Campaign& c : kCampaigns) {
     CampaignCost cost = measure_diff_campaign(c.impl, c.runs, c.max_ops, c.every);
@@ -156,8 +157,10 @@ int run(bool json) {
                  fmt::format("{:.1f} ns", reuse_ns), reuse_ns < 50});
   report.target({"target_diff_500k_ops_met", "differential campaign >= 500,000 checked ops/s",
                  fmt::format("best {:.0f} ops/s", diff_best), diff_best >= 500000});
-  if (json) fmt::print("{}\n", report.json());
-  else fmt::print("cowcheck bench: medians; times in ns unless marked{}", report.table());
+  if (json)
+    fmt::print("{}\n", report.json());
+  else
+    fmt::print("cowcheck bench: medians; times in ns unless marked{}", report.table());
   return 0;
 }
 

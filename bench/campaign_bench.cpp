@@ -29,9 +29,17 @@ std::vector<Op> generate(std::mt19937& rng, const Config& config, int length) {
     std::uint32_t word = rng() % config.words;
     Op op;
     switch (rng() % 13) {
-      case 0: case 1: case 2: case 3: op = Op::fork(pid); break;
-      case 4: case 5: case 6: case 7: case 8: op = Op::write(pid, vpn, 1 + rng() % 7, word); break;
-      case 9: case 10: op = Op::read(pid, vpn, word); break;
+      case 0:
+      case 1:
+      case 2:
+      case 3: op = Op::fork(pid); break;
+      case 4:
+      case 5:
+      case 6:
+      case 7:
+      case 8: op = Op::write(pid, vpn, 1 + rng() % 7, word); break;
+      case 9:
+      case 10: op = Op::read(pid, vpn, word); break;
       default:
         if (live.size() == 1) continue;
         op = Op::exit(pid);

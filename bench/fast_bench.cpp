@@ -83,11 +83,11 @@ double measure_reuse_fault(std::uint32_t pages, ForkMode mode, int rounds) {
 
 double measure_memcpy_4k(std::uint32_t pages, int rounds) {
   std::size_t bytes = std::size_t{pages} * kPage;
-  auto free_aligned = [](std::byte* p) { ::operator delete(p, std::align_val_t{kPage}); };
+  auto free_aligned = [](std::byte* p) { ::operator delete (p, std::align_val_t{kPage}); };
   std::unique_ptr<std::byte, decltype(free_aligned)> src(
-      static_cast<std::byte*>(::operator new(bytes, std::align_val_t{kPage})), free_aligned);
+      static_cast<std::byte*>(::operator new (bytes, std::align_val_t{kPage})), free_aligned);
   std::unique_ptr<std::byte, decltype(free_aligned)> dst(
-      static_cast<std::byte*>(::operator new(bytes, std::align_val_t{kPage})), free_aligned);
+      static_cast<std::byte*>(::operator new (bytes, std::align_val_t{kPage})), free_aligned);
   std::memset(src.get(), 1, bytes);
   std::memset(dst.get(), 2, bytes);
   std::vector<double> per_copy;

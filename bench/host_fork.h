@@ -9,8 +9,8 @@ namespace cow::bench {
 
 struct HostForkCost {
   std::uint64_t pages = 0;
-  double fork_ns = 0;       // the parent's fork() call
-  double fork_wait_ns = 0;  // fork(), the child's _exit(0) and the parent's waitpid()
+  double fork_ns = 0;           // the parent's fork() call
+  double fork_wait_ns = 0;      // fork(), the child's _exit(0) and the parent's waitpid()
   bool huge_pages_off = false;  // madvise(MADV_NOHUGEPAGE) took: the pages really are 4 KiB
 };
 

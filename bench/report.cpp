@@ -31,8 +31,8 @@ std::string Report::table() const {
   }
   text += "\ntargets\n";
   for (const Target& t : targets_)
-    text += fmt::format("  [{}] {:<52} {}\n", t.met ? " met  " : "MISSED", t.description,
-                        t.measured);
+    text +=
+        fmt::format("  [{}] {:<52} {}\n", t.met ? " met  " : "MISSED", t.description, t.measured);
   for (const std::string& n : notes_) text += fmt::format("\n{}", n);
   if (!notes_.empty()) text += "\n";
   return text;

@@ -8,7 +8,7 @@
 namespace cow::bench {
 
 struct Figure {
-  std::string key;    // "host_fork_ns_per_page_1024mib"
+  std::string key;  // "host_fork_ns_per_page_1024mib"
   double value = 0;
   std::string label;  // "host fork(), 1 GiB, per page"
   std::string unit;   // "ns"

@@ -15,12 +15,9 @@ std::string kind_word(const Op& op) {
     case OpKind::Exit:
     case OpKind::Exec:
     case OpKind::Munmap:
-    case OpKind::Mmap:
-      return "a page drop (exit, exec, munmap, mmap)";
-    case OpKind::Pin:
-      return op.rw ? "pin rw" : "pin ro";
-    default:
-      return std::string(op_kind_name(op.kind));
+    case OpKind::Mmap: return "a page drop (exit, exec, munmap, mmap)";
+    case OpKind::Pin: return op.rw ? "pin rw" : "pin ro";
+    default: return std::string(op_kind_name(op.kind));
   }
 }
 
@@ -31,8 +28,9 @@ std::string bug_key(const std::vector<Op>& ops, const std::optional<Outcome>& la
   std::string_view id = invariant_name(violation.id);
   if (ops.empty()) return fmt::format("{} while starting, before any op", id);
   const Op& op = ops.back();
-  std::string answer = last ? fmt::format("{}, {}", status_name(last->status), fault_name(last->fault))
-                            : std::string("no answer");
+  std::string answer =
+      last ? fmt::format("{}, {}", status_name(last->status), fault_name(last->fault))
+           : std::string("no answer");
   return fmt::format("{} at {} ({})", id, kind_word(op), answer);
 }
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "checker/harness.h"
 #include "checker/finding.h"
+#include "checker/harness.h"
 #include "spec/invariants.h"
 #include "spec/semantics.h"
 

@@ -89,9 +89,10 @@ class Parser {
         file_.ops.push_back(parse_one_op(words));
         file_.op_comments.emplace_back(comment);
       } else {
-        fail(fmt::format(
-            "unknown op or directive '{}' (expected an op such as {}, or impl, config or invariant)",
-            head, op_names()));
+        fail(
+            fmt::format("unknown op or directive '{}' (expected an op such as {}, or impl, config "
+                        "or invariant)",
+                        head, op_names()));
       }
     }
     if (!have_header) fail("empty file: expected the header 'cowcheck 1'");
@@ -191,11 +192,12 @@ class Parser {
         fail(fmt::format("config item '{}' is not KEY=VALUE", word));
       std::string_view key = word.substr(0, eq);
       std::string_view text = word.substr(eq + 1);
-      static constexpr std::string_view kKeys[] = {"pages", "frames", "procs",
-                                                   "words", "policy", "oom", "reuse"};
+      static constexpr std::string_view kKeys[] = {"pages",  "frames", "procs", "words",
+                                                   "policy", "oom",    "reuse"};
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
         fail(fmt::format(
-            "unknown config key '{}' (expected pages, frames, procs, words, policy, oom or reuse)", key));
+            "unknown config key '{}' (expected pages, frames, procs, words, policy, oom or reuse)",
+            key));
       if (!seen.insert(key).second) fail(fmt::format("config key '{}' given twice", key));
       if (key == "policy") {
         auto policy = policy_from_name(text);

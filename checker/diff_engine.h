@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "checker/campaign.h"
+#include "checker/finding.h"
 #include "checker/harness.h"
 #include "checker/snapshot_diff.h"
-#include "checker/finding.h"
 
 namespace cow {
 

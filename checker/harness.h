@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <string>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "checker/step_audit.h"

@@ -70,18 +70,14 @@ KeptBug new_bug(const ImplFactory& make, const CheckOptions& options,
 
 std::string_view keep_going_stop_name(KeepGoingStop stop) {
   switch (stop) {
-    case KeepGoingStop::RunsUsed:
-      return "runs used up";
-    case KeepGoingStop::BugLimit:
-      return "bug limit reached";
-    case KeepGoingStop::Error:
-      return "error";
+    case KeepGoingStop::RunsUsed: return "runs used up";
+    case KeepGoingStop::BugLimit: return "bug limit reached";
+    case KeepGoingStop::Error: return "error";
   }
   return "?";
 }
 
-KeepGoingResult check_keep_going(const ImplFactory& make, const CheckOptions& asked,
-                                 int max_bugs) {
+KeepGoingResult check_keep_going(const ImplFactory& make, const CheckOptions& asked, int max_bugs) {
   auto start = Clock::now();
   KeepGoingResult out;
   StartProbe probe = probe_start(make, asked.ops);
@@ -99,11 +95,10 @@ KeepGoingResult check_keep_going(const ImplFactory& make, const CheckOptions& as
   CheckOptions options = asked;
   options.ops = probe.ops;
   std::map<std::string, std::size_t> index;  // key -> its bug in out.bugs
-  Triage triage{
-      [&](const std::vector<Op>& ops, const Violation& v) {
-        return classify(make, options.config, ops, v);
-      },
-      [&](const std::string& key) { return index.count(key) > 0; }};
+  Triage triage{[&](const std::vector<Op>& ops, const Violation& v) {
+                  return classify(make, options.config, ops, v);
+                },
+                [&](const std::string& key) { return index.count(key) > 0; }};
   StepperFactory steppers = harness_steppers(make, options.config);
 
   for (int n = 0; out.runs < asked.runs; ++n) {
@@ -117,8 +112,8 @@ KeepGoingResult check_keep_going(const ImplFactory& make, const CheckOptions& as
     int runs_before = out.runs;
     if (asked.on_progress)
       round.on_progress = [&](const CheckProgress& p) {
-        asked.on_progress({runs_before + p.runs_done, asked.runs, out.ops + p.ops,
-                           since(start), p.shrinking});
+        asked.on_progress(
+            {runs_before + p.runs_done, asked.runs, out.ops + p.ops, since(start), p.shrinking});
       };
     CampaignResult campaign = run_campaign(round, steppers, &triage);
     out.runs += campaign.runs;

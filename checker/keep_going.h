@@ -20,9 +20,9 @@
 namespace cow {
 
 struct KeptBug {
-  std::string key;  // bug_key of its counterexample
-  Finding finding;  // minimized
-  int hits = 0;     // generated runs that failed with this bug, its first included
+  std::string key;               // bug_key of its counterexample
+  Finding finding;               // minimized
+  int hits = 0;                  // generated runs that failed with this bug, its first included
   int first_run = 0;             // the run that first hit it, from 1
   std::size_t found_length = 0;  // ops in that run before shrinking
 };

@@ -25,15 +25,16 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
         const auto& procs = sem.processes();
         if (procs.empty() || (g.kind == OpKind::Exit && procs.size() == 1)) return std::nullopt;
         // std::map is ordered by pid, and pids grow with age: the youngest is last.
-        op.pid = std::prev(procs.end(), static_cast<std::ptrdiff_t>(g.who % procs.size()) + 1)->first;
+        op.pid =
+            std::prev(procs.end(), static_cast<std::ptrdiff_t>(g.who % procs.size()) + 1)->first;
         break;
       }
       case OpArg::PinId: {
         const auto& pins = sem.pins();
-        op.pin = pins.empty() ? sem.next_pin()  // one never taken
-                              : std::prev(pins.end(),
-                                          static_cast<std::ptrdiff_t>(g.who % pins.size()) + 1)
-                                    ->first;
+        op.pin = pins.empty()
+                     ? sem.next_pin()  // one never taken
+                     : std::prev(pins.end(), static_cast<std::ptrdiff_t>(g.who % pins.size()) + 1)
+                           ->first;
         break;
       }
       case OpArg::Vpn: op.vpn = vpn; break;
@@ -62,7 +63,8 @@ rc::Gen<GenOp> gen_op(const Config& config, OpSet ops) {
                                     {{3, rc::gen::just<std::uint8_t>(0)},
                                      {2, rc::gen::just<std::uint8_t>(1)},
                                      {1, rc::gen::inRange<std::uint8_t>(0, 8)}})),
-      rc::gen::set(&GenOp::vpn, rc::gen::inRange<std::uint8_t>(0, static_cast<std::uint8_t>(pages))),
+      rc::gen::set(&GenOp::vpn,
+                   rc::gen::inRange<std::uint8_t>(0, static_cast<std::uint8_t>(pages))),
       rc::gen::set(&GenOp::args, rc::gen::inRange<std::uint16_t>(0, 7 * kMaxWords * 20)));
 }
 

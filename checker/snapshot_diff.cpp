@@ -67,10 +67,10 @@ std::optional<Violation> pte_difference(const Snapshot& want, const Snapshot& go
   }
   if (want.ptes.size() != got.ptes.size()) {
     const PteView& extra = want.ptes.size() > n ? want.ptes[n] : got.ptes[n];
-    return diff(extra.pid, extra.vpn, kNoFrame,
-                fmt::format("only the {} has a PTE for pid {} vpn {}",
-                            want.ptes.size() > n ? "model" : "implementation", extra.pid,
-                            extra.vpn));
+    return diff(
+        extra.pid, extra.vpn, kNoFrame,
+        fmt::format("only the {} has a PTE for pid {} vpn {}",
+                    want.ptes.size() > n ? "model" : "implementation", extra.pid, extra.vpn));
   }
   return std::nullopt;
 }
@@ -126,10 +126,10 @@ std::optional<Violation> snapshot_difference(const Snapshot& want, const Snapsho
                 fmt::format("the model's swap slots are {}, the implementation's {}",
                             describe(want.slots), describe(got.slots)));
   if (want.free_frames != got.free_frames || want.total_frames != got.total_frames)
-    return diff(0, std::nullopt, kNoFrame,
-                fmt::format("the model has {} of {} frames free, the implementation {} of {}",
-                            want.free_frames, want.total_frames, got.free_frames,
-                            got.total_frames));
+    return diff(
+        0, std::nullopt, kNoFrame,
+        fmt::format("the model has {} of {} frames free, the implementation {} of {}",
+                    want.free_frames, want.total_frames, got.free_frames, got.total_frames));
   return std::nullopt;
 }
 

@@ -8,7 +8,7 @@
 namespace cow::model {
 
 CowModel::CowModel(const Config& config)
-    : config_(config), state_{FrameTable(config.frames), SwapTable{}, ObjectStore(config)} {
+    : config_(config), state_{.frames = FrameTable(config.frames), .objects = ObjectStore(config)} {
   Space init = fresh_space();
   for (Pte& pte : init.page_table) {
     pte_map_own(pte, *frames().frame_alloc());  // config_error() guarantees frames >= pages

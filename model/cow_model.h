@@ -25,7 +25,7 @@ struct Vma {
 };
 
 struct Space {
-  std::vector<Vma> vmas;       // indexed by vpn
+  std::vector<Vma> vmas;        // indexed by vpn
   std::vector<Pte> page_table;  // indexed by vpn
 };
 
@@ -104,12 +104,12 @@ class CowModel : public Implementation {
   // Everything an op can change, so a failed allocation can undo it all.
   struct State {
     FrameTable frames;
-    SwapTable swap;
+    SwapTable swap{};
     ObjectStore objects;
-    std::map<Pfn, ObjectPage> cache_owner;
-    std::map<std::uint32_t, Space> spaces;
-    std::map<Pid, Process> procs;
-    std::map<PinId, Pin> pins;
+    std::map<Pfn, ObjectPage> cache_owner{};
+    std::map<std::uint32_t, Space> spaces{};
+    std::map<Pid, Process> procs{};
+    std::map<PinId, Pin> pins{};
     Pid next_pid = kInitPid + 1;
     PinId next_pin = 1;
     std::uint32_t next_space = 0;

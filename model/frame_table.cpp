@@ -8,7 +8,8 @@
 
 namespace cow::model {
 
-FrameTable::FrameTable(std::uint32_t frames) : refcount_(frames, 0), contents_(frames, kPoisonPage) {
+FrameTable::FrameTable(std::uint32_t frames)
+    : refcount_(frames, 0), contents_(frames, kPoisonPage) {
   free_.reserve(frames);
   for (Pfn f = frames; f-- > 0;) free_.push_back(f);
 }

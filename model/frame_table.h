@@ -29,7 +29,9 @@ class FrameTable {
   std::uint32_t refcount(Pfn frame) const { return refcount_.at(frame); }
   const PageData& contents(Pfn frame) const { return contents_.at(frame); }
   void set_contents(Pfn frame, const PageData& data) { contents_.at(frame) = data; }
-  void set_word(Pfn frame, std::uint32_t word, Value value) { contents_.at(frame).at(word) = value; }
+  void set_word(Pfn frame, std::uint32_t word, Value value) {
+    contents_.at(frame).at(word) = value;
+  }
   std::uint32_t free_count() const { return static_cast<std::uint32_t>(free_.size()); }
   std::uint32_t size() const { return static_cast<std::uint32_t>(refcount_.size()); }
 

@@ -12,7 +12,7 @@ struct Pte {
   bool cow = false;        // software bit: read-only only because the frame may be shared
   bool exclusive = false;  // a private page known to be this PTE's alone (PageAnonExclusive)
   Pfn frame = kNoFrame;
-  Slot slot = kNoSlot;     // a swap PTE: not present, the data is in this slot
+  Slot slot = kNoSlot;  // a swap PTE: not present, the data is in this slot
 };
 
 // Makes a private page copy-on-write and shared: the next write faults and

@@ -21,8 +21,7 @@ void SwapTable::slot_get(Slot slot) { ++slots_.at(slot).refcount; }
 
 void SwapTable::slot_put(Slot slot) {
   Entry& entry = slots_.at(slot);
-  if (entry.refcount == 0)
-    panic("slot_put", "refcount underflow", "slot", slot);
+  if (entry.refcount == 0) panic("slot_put", "refcount underflow", "slot", slot);
   if (--entry.refcount == 0) slots_.erase(slot);
 }
 

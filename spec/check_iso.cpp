@@ -61,9 +61,10 @@ std::optional<Violation> check_data(Pid pid, Vpn vpn, Pfn frame, const PageData&
                                     std::string_view where) {
   for (std::uint32_t w = 0; w < kMaxWords; ++w)
     if (held[w] != want.data[w])
-      return iso(pid, vpn, frame,
-                 fmt::format("the page's {} holds {}, the semantics says {}{}", where,
-                             to_string(held), to_string(want.data), whose(sem, pid, vpn, w, held[w])));
+      return iso(
+          pid, vpn, frame,
+          fmt::format("the page's {} holds {}, the semantics says {}{}", where, to_string(held),
+                      to_string(want.data), whose(sem, pid, vpn, w, held[w])));
   return std::nullopt;
 }
 
@@ -94,7 +95,9 @@ std::optional<Violation> check_page(const Step& s, Pid pid, Vpn vpn) {
   }
   if (pte->slot != kNoSlot) {
     const SlotView* slot = snap.find_slot(pte->slot);
-    if (!slot) return iso(pid, vpn, kNoFrame, fmt::format("page names swap slot {}, which is free", pte->slot));
+    if (!slot)
+      return iso(pid, vpn, kNoFrame,
+                 fmt::format("page names swap slot {}, which is free", pte->slot));
     return check_data(pid, vpn, kNoFrame, slot->contents, want, sem, "swap slot");
   }
   // Not in memory and not in swap: only an untouched anonymous page (all
@@ -113,14 +116,17 @@ std::optional<Violation> check_pins(const Step& s) {
   for (const PinView& pin : snap.pins) {
     auto it = pins.find(pin.id);
     if (it == pins.end())
-      return iso(0, std::nullopt, pin.frame, fmt::format("pin {} is held but was never taken or was dropped", pin.id));
+      return iso(0, std::nullopt, pin.frame,
+                 fmt::format("pin {} is held but was never taken or was dropped", pin.id));
     if (pin.rw != s.after.pin_rw(pin.id))
       return iso(0, std::nullopt, pin.frame,
                  fmt::format("pin {} is shown {}, it was taken {}", pin.id,
                              pin.rw ? "read-write" : "read-only",
                              s.after.pin_rw(pin.id) ? "read-write" : "read-only"));
     const FrameView* frame = snap.find_frame(pin.frame);
-    if (!frame) return iso(0, std::nullopt, pin.frame, fmt::format("pin {} holds a frame not in use", pin.id));
+    if (!frame)
+      return iso(0, std::nullopt, pin.frame,
+                 fmt::format("pin {} holds a frame not in use", pin.id));
     const Semantics::Page& want = s.after.cell(it->second);
     if (frame->contents != want.data)
       return iso(0, std::nullopt, pin.frame,
@@ -129,8 +135,9 @@ std::optional<Violation> check_pins(const Step& s) {
                              pin.id, to_string(frame->contents), to_string(want.data)));
   }
   if (pins.size() != snap.pins.size())
-    return iso(0, std::nullopt, kNoFrame,
-               fmt::format("{} pins are held, the semantics says {}", snap.pins.size(), pins.size()));
+    return iso(
+        0, std::nullopt, kNoFrame,
+        fmt::format("{} pins are held, the semantics says {}", snap.pins.size(), pins.size()));
   return std::nullopt;
 }
 

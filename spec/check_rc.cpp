@@ -21,9 +21,9 @@ std::optional<Violation> check_oom(const Step& s) {
   if (s.actual.status != Status::OutOfMemory || !s.snap_before || !s.snap_after)
     return std::nullopt;
   if (!(*s.snap_before == *s.snap_after))
-    return Violation{InvariantId::RC, s.op.pid, std::nullopt, kNoFrame,
-                     fmt::format("{} reported out-of-memory but changed the state",
-                                 to_string(s.op))};
+    return Violation{
+        InvariantId::RC, s.op.pid, std::nullopt, kNoFrame,
+        fmt::format("{} reported out-of-memory but changed the state", to_string(s.op))};
   return std::nullopt;
 }
 

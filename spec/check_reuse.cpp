@@ -45,14 +45,14 @@ std::optional<Violation> check_fault(const Step& s, const PteView& before, const
       s.actual.fault == Fault::CowCopy && !same_frame && free_after + 1 == free_before + freed;
   bool copy_allowed = s.after.config().reuse == ReuseRule::Optional;
   if (want == Need::Reuse && !reused && !(copy_allowed && copied))
-    return at(s, before.frame,
-              fmt::format("the writer owns the frame ({} mapping, refcount {}{}) and must {} "
-                          "it under the {} policy, but the fault was {}, {}, free frames {} -> {}",
-                          maps, s.snap_before->refcount(before.frame),
-                          before.exclusive ? ", exclusive" : "",
-                          copy_allowed ? "reuse or copy" : "reuse",
-                          policy_name(s.after.config().policy), fault_name(s.actual.fault),
-                          same_frame ? "same frame" : "new frame", free_before, free_after));
+    return at(
+        s, before.frame,
+        fmt::format("the writer owns the frame ({} mapping, refcount {}{}) and must {} "
+                    "it under the {} policy, but the fault was {}, {}, free frames {} -> {}",
+                    maps, s.snap_before->refcount(before.frame),
+                    before.exclusive ? ", exclusive" : "", copy_allowed ? "reuse or copy" : "reuse",
+                    policy_name(s.after.config().policy), fault_name(s.actual.fault),
+                    same_frame ? "same frame" : "new frame", free_before, free_after));
   if (want == Need::Copy && !copied)
     return at(s, before.frame,
               fmt::format("frame shared (refcount {}, {} mappings, or a file frame) must be "
@@ -78,15 +78,17 @@ std::optional<Violation> check_reuse(const Step& s) {
     return std::nullopt;
 
   if (!after->writable || after->cow)
-    return at(s, after->frame,
-              fmt::format("after the write the PTE is {}{}: the fault was not fully served",
-                          after->writable ? "writable" : "read-only", after->cow ? " with cow" : ""));
+    return at(
+        s, after->frame,
+        fmt::format("after the write the PTE is {}{}: the fault was not fully served",
+                    after->writable ? "writable" : "read-only", after->cow ? " with cow" : ""));
   if (before->writable) {
     bool same_frame = after->frame == before->frame;
     if (s.actual.fault != Fault::None || !same_frame)
-      return at(s, before->frame, fmt::format("write to a writable PTE reported {} and {}",
-                                              fault_name(s.actual.fault),
-                                              same_frame ? "kept its frame" : "moved frames"));
+      return at(
+          s, before->frame,
+          fmt::format("write to a writable PTE reported {} and {}", fault_name(s.actual.fault),
+                      same_frame ? "kept its frame" : "moved frames"));
     return std::nullopt;
   }
   return check_fault(s, *before, *after);

@@ -11,8 +11,10 @@ FrameRefs::FrameRefs(const Snapshot& snap)
 
 void FrameRefs::add(std::vector<std::uint32_t>& near, Far& far, Pfn frame) {
   if (maps(frame) == 0 && pins(frame) == 0) named_.push_back(frame);
-  if (frame < near.size()) ++near[frame];
-  else ++far[frame];
+  if (frame < near.size())
+    ++near[frame];
+  else
+    ++far[frame];
 }
 
 }  // namespace cow

@@ -107,15 +107,12 @@ std::uint32_t page_op_needs(const Op& op, const Snapshot& snap, const Semantics&
 
 std::uint32_t frames_needed(const Op& op, const Snapshot& before, const Semantics& sem) {
   switch (op.kind) {
-    case OpKind::Fork:
-      return fork_needs(op, before, sem);
+    case OpKind::Fork: return fork_needs(op, before, sem);
     case OpKind::Read:
     case OpKind::Write:
     case OpKind::Copyout:
-    case OpKind::Pin:
-      return page_op_needs(op, before, sem);
-    default:
-      return 0;
+    case OpKind::Pin: return page_op_needs(op, before, sem);
+    default: return 0;
   }
 }
 

@@ -29,9 +29,9 @@ std::optional<InvariantId> invariant_from_name(std::string_view name);
 
 struct Violation {
   InvariantId id = InvariantId::ISO;
-  Pid pid = 0;                // 0: not about one process
-  std::optional<Vpn> vpn;     // set when about one page
-  Pfn frame = kNoFrame;       // set when about one frame
+  Pid pid = 0;             // 0: not about one process
+  std::optional<Vpn> vpn;  // set when about one page
+  Pfn frame = kNoFrame;    // set when about one frame
   std::string detail;
 };
 

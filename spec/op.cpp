@@ -59,9 +59,10 @@ void parse_arg(OpArg arg, std::string_view word, Op& op) {
     case OpArg::Map: {
       auto map = map_kind_from_name(word);
       if (!map || *map == MapKind::None)
-        throw BadWord{fmt::format("mapping kind '{}' is not one of private-anon, shared-anon, "
-                                  "text, private-file, shared-file",
-                                  word)};
+        throw BadWord{
+            fmt::format("mapping kind '{}' is not one of private-anon, shared-anon, "
+                        "text, private-file, shared-file",
+                        word)};
       op.map = *map;
       break;
     }
@@ -146,8 +147,7 @@ std::string to_string(const Op& op) {
 std::variant<Op, std::string> parse_op(std::span<const std::string_view> words) {
   if (words.empty()) return std::string("empty op");
   auto kind = op_kind_from_name(words[0]);
-  if (!kind)
-    return fmt::format("unknown op '{}' (expected one of {})", words[0], op_names());
+  if (!kind) return fmt::format("unknown op '{}' (expected one of {})", words[0], op_names());
   auto [required, optional] = arity(*kind);
   std::size_t given = words.size() - 1;
   if (given < required || given > required + optional)

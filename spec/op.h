@@ -33,14 +33,14 @@ enum class OpKind : std::uint8_t {
 // The fields an op does not use stay zero, so equal ops compare equal.
 struct Op {
   OpKind kind = OpKind::Read;
-  Pid pid = 0;              // every op but unpin
-  Vpn vpn = 0;              // write, read, mmap, munmap, swapout, pin, copyout
-  Value value = 0;          // write, copyout
-  std::uint32_t word = 0;   // write, read, unpin, copyout: which word of the page
-  std::uint32_t count = 0;  // mmap, munmap: pages in the range
+  Pid pid = 0;                  // every op but unpin
+  Vpn vpn = 0;                  // write, read, mmap, munmap, swapout, pin, copyout
+  Value value = 0;              // write, copyout
+  std::uint32_t word = 0;       // write, read, unpin, copyout: which word of the page
+  std::uint32_t count = 0;      // mmap, munmap: pages in the range
   MapKind map = MapKind::None;  // mmap
-  bool rw = false;          // pin: a writable pin (breaks COW first)
-  PinId pin = 0;            // unpin
+  bool rw = false;              // pin: a writable pin (breaks COW first)
+  PinId pin = 0;                // unpin
 
   static Op fork(Pid pid) { return {OpKind::Fork, pid}; }
   static Op write(Pid pid, Vpn vpn, Value value, std::uint32_t word = 0) {
@@ -81,44 +81,128 @@ enum class OpArg : std::uint8_t { None, Pid, Vpn, Value, Word, Count, Map, Mode,
 // the verb in each implementation (docs/architecture.md).
 struct OpInfo {
   OpKind kind;
-  std::string_view name;              // as in .cow files and --ops
-  std::array<OpArg, 4> args;          // the text form after the name
-  bool touches_page;                  // names one page of one process, so may fault on it
-  bool may_need_frame;                // may allocate: RC counts its frames (frames_needed)
-  std::uint32_t wire;                 // its worker-protocol code (impl/plugin/wire.h); 0: never sent to plug-ins
-  std::string_view abi_entry;         // the struct cow_plugin member that runs it
-  int weight;                         // how often the random engine draws it
-  std::string_view summary;           // one line for help texts
+  std::string_view name;      // as in .cow files and --ops
+  std::array<OpArg, 4> args;  // the text form after the name
+  bool touches_page;          // names one page of one process, so may fault on it
+  bool may_need_frame;        // may allocate: RC counts its frames (frames_needed)
+  std::uint32_t wire;  // its worker-protocol code (impl/plugin/wire.h); 0: never sent to plug-ins
+  std::string_view abi_entry;  // the struct cow_plugin member that runs it
+  int weight;                  // how often the random engine draws it
+  std::string_view summary;    // one line for help texts
   // The Z3 encoding (checker/symbolic/) has its steps, so prove may choose
   // it. A new op starts unencoded: every other engine runs it at once.
   bool encoded = true;
 };
 
 inline constexpr OpInfo kOps[] = {
-    {OpKind::Fork, "fork", {OpArg::Pid}, false, true, 1, "fork", 4,
+    {OpKind::Fork,
+     "fork",
+     {OpArg::Pid},
+     false,
+     true,
+     1,
+     "fork",
+     4,
      "the child gets the next pid and a COW copy of PID's space"},
-    {OpKind::Write, "write", {OpArg::Pid, OpArg::Vpn, OpArg::Value, OpArg::Word}, true, true, 2,
-     "write", 5, "the user stores VALUE into a word of the page"},
-    {OpKind::Read, "read", {OpArg::Pid, OpArg::Vpn, OpArg::Word}, true, true, 3, "read", 2,
+    {OpKind::Write,
+     "write",
+     {OpArg::Pid, OpArg::Vpn, OpArg::Value, OpArg::Word},
+     true,
+     true,
+     2,
+     "write",
+     5,
+     "the user stores VALUE into a word of the page"},
+    {OpKind::Read,
+     "read",
+     {OpArg::Pid, OpArg::Vpn, OpArg::Word},
+     true,
+     true,
+     3,
+     "read",
+     2,
      "the user loads a word of the page"},
-    {OpKind::Exit, "exit", {OpArg::Pid}, false, false, 4, "exit", 2,
+    {OpKind::Exit,
+     "exit",
+     {OpArg::Pid},
+     false,
+     false,
+     4,
+     "exit",
+     2,
      "the process ends; its frames go back"},
-    {OpKind::Exec, "exec", {OpArg::Pid}, false, false, 6, "exec", 1,
+    {OpKind::Exec,
+     "exec",
+     {OpArg::Pid},
+     false,
+     false,
+     6,
+     "exec",
+     1,
      "a fresh space, every page private anon and untouched"},
-    {OpKind::Vfork, "vfork", {OpArg::Pid}, false, false, 7, "vfork", 1,
+    {OpKind::Vfork,
+     "vfork",
+     {OpArg::Pid},
+     false,
+     false,
+     7,
+     "vfork",
+     1,
      "the child borrows PID's space; PID waits until it execs or exits"},
-    {OpKind::Mmap, "mmap", {OpArg::Pid, OpArg::Vpn, OpArg::Count, OpArg::Map}, false, false, 8,
-     "mmap", 1, "a fresh mapping of KIND over COUNT pages (MAP_FIXED)"},
-    {OpKind::Munmap, "munmap", {OpArg::Pid, OpArg::Vpn, OpArg::Count}, false, false, 9, "munmap",
-     1, "unmap COUNT pages"},
-    {OpKind::Swapout, "swapout", {OpArg::Pid, OpArg::Vpn}, true, false, 10, "swapout", 1,
+    {OpKind::Mmap,
+     "mmap",
+     {OpArg::Pid, OpArg::Vpn, OpArg::Count, OpArg::Map},
+     false,
+     false,
+     8,
+     "mmap",
+     1,
+     "a fresh mapping of KIND over COUNT pages (MAP_FIXED)"},
+    {OpKind::Munmap,
+     "munmap",
+     {OpArg::Pid, OpArg::Vpn, OpArg::Count},
+     false,
+     false,
+     9,
+     "munmap",
+     1,
+     "unmap COUNT pages"},
+    {OpKind::Swapout,
+     "swapout",
+     {OpArg::Pid, OpArg::Vpn},
+     true,
+     false,
+     10,
+     "swapout",
+     1,
      "evict the page's frame; the next touch brings it back"},
-    {OpKind::Pin, "pin", {OpArg::Pid, OpArg::Vpn, OpArg::Mode}, true, true, 11, "pin", 2,
+    {OpKind::Pin,
+     "pin",
+     {OpArg::Pid, OpArg::Vpn, OpArg::Mode},
+     true,
+     true,
+     11,
+     "pin",
+     2,
      "a long-term reference, as get_user_pages takes"},
-    {OpKind::Unpin, "unpin", {OpArg::PinId, OpArg::Word}, false, false, 12, "unpin", 1,
+    {OpKind::Unpin,
+     "unpin",
+     {OpArg::PinId, OpArg::Word},
+     false,
+     false,
+     12,
+     "unpin",
+     1,
      "read a word through the pin, then drop it"},
-    {OpKind::Copyout, "copyout", {OpArg::Pid, OpArg::Vpn, OpArg::Value, OpArg::Word}, true, true,
-     13, "copyout", 1, "the kernel stores VALUE into a user page"},
+    {OpKind::Copyout,
+     "copyout",
+     {OpArg::Pid, OpArg::Vpn, OpArg::Value, OpArg::Word},
+     true,
+     true,
+     13,
+     "copyout",
+     1,
+     "the kernel stores VALUE into a user page"},
 };
 
 // Every op kind, in table order.
@@ -130,11 +214,13 @@ inline constexpr auto kAllOpKinds = [] {
 
 constexpr const OpInfo& op_info(OpKind kind) { return kOps[static_cast<std::size_t>(kind)]; }
 
-static_assert([] {
-  for (std::size_t i = 0; i < std::size(kOps); ++i)
-    if (static_cast<std::size_t>(kOps[i].kind) != i) return false;
-  return true;
-}(), "kOps is indexed by OpKind");
+static_assert(
+    [] {
+      for (std::size_t i = 0; i < std::size(kOps); ++i)
+        if (static_cast<std::size_t>(kOps[i].kind) != i) return false;
+      return true;
+    }(),
+    "kOps is indexed by OpKind");
 
 // A set of op kinds: what a generator may produce, what an implementation
 // supports. Bit i is OpKind i.

@@ -15,8 +15,8 @@ namespace cow {
 
 struct PolicyInfo {
   ReusePolicy policy;
-  std::string_view name;    // as in --policy and .cow files
-  std::uint32_t abi;        // its cow_reuse_policy number (include/cowcheck/cow_abi.h)
+  std::string_view name;     // as in --policy and .cow files
+  std::uint32_t abi;         // its cow_reuse_policy number (include/cowcheck/cow_abi.h)
   std::string_view kernels;  // the Linux versions that decide this way
   // The PTE carries an exclusive bit (PageAnonExclusive): set by a fresh
   // page, a copy and a reuse, cleared when fork shares the page.
@@ -42,11 +42,14 @@ constexpr const PolicyInfo& policy_info(ReusePolicy policy) {
   return kPolicies[static_cast<std::size_t>(policy)];
 }
 
-static_assert([] {
-  for (std::size_t i = 0; i < std::size(kPolicies); ++i)
-    if (static_cast<std::size_t>(kPolicies[i].policy) != i || kPolicies[i].abi != i) return false;
-  return true;
-}(), "kPolicies is indexed by ReusePolicy, which numbers as the ABI does");
+static_assert(
+    [] {
+      for (std::size_t i = 0; i < std::size(kPolicies); ++i)
+        if (static_cast<std::size_t>(kPolicies[i].policy) != i || kPolicies[i].abi != i)
+          return false;
+      return true;
+    }(),
+    "kPolicies is indexed by ReusePolicy, which numbers as the ABI does");
 
 // May a write fault on a private copy-on-write page keep its frame? `maps`
 // counts the present PTEs on the frame, `refcount` adds the pins and any

@@ -1,6 +1,5 @@
 #include "spec/semantics.h"
 
-
 namespace cow {
 
 Semantics::Semantics(const Config& config) : config_(config) {
@@ -11,7 +10,8 @@ Semantics::Semantics(const Config& config) : config_(config) {
     cell_used_.push_back(true);
   }
   std::vector<Mapping> init;
-  for (Vpn vpn = 0; vpn < config.pages; ++vpn) init.push_back(fresh_mapping(MapKind::PrivateAnon, vpn));
+  for (Vpn vpn = 0; vpn < config.pages; ++vpn)
+    init.push_back(fresh_mapping(MapKind::PrivateAnon, vpn));
   spaces_.emplace(next_space_, std::move(init));
   procs_[kInitPid] = Process{next_space_++, 0, 0};
 }
@@ -102,7 +102,8 @@ Outcome Semantics::expect(const Op& op) const {
     case OpKind::Exit:
     case OpKind::Exec: return Outcome::ok();
     case OpKind::Mmap:
-      if (!range_ok(op, config_) || op.map == MapKind::None) return Outcome::error(Status::BadAddress);
+      if (!range_ok(op, config_) || op.map == MapKind::None)
+        return Outcome::error(Status::BadAddress);
       return Outcome::ok();
     case OpKind::Munmap:
       return range_ok(op, config_) ? Outcome::ok() : Outcome::error(Status::BadAddress);
@@ -115,8 +116,10 @@ bool Semantics::allows(const Op& op, const Outcome& expected, const Outcome& act
   if (expected.status != Status::Ok) return false;
   if (op.kind == OpKind::Swapout && actual.status == Status::Busy) return true;
   if (!may_need_frame(op.kind)) return false;
-  if (actual.status == Status::OutOfMemory) return config_.oom == OomPolicy::Error || op.kind == OpKind::Fork;
-  if (actual.status == Status::Killed) return config_.oom == OomPolicy::Kill && op.kind != OpKind::Fork;
+  if (actual.status == Status::OutOfMemory)
+    return config_.oom == OomPolicy::Error || op.kind == OpKind::Fork;
+  if (actual.status == Status::Killed)
+    return config_.oom == OomPolicy::Kill && op.kind != OpKind::Fork;
   return false;
 }
 

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "spec/op.h"

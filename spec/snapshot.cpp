@@ -77,7 +77,8 @@ Snapshot canonicalize(const Snapshot& s) {
 namespace {
 
 std::string pte_flags(const PteView& p) {
-  std::string kind = p.kind == MapKind::PrivateAnon ? "" : fmt::format(" {}", map_kind_name(p.kind));
+  std::string kind =
+      p.kind == MapKind::PrivateAnon ? "" : fmt::format(" {}", map_kind_name(p.kind));
   if (p.slot != kNoSlot) return fmt::format("swapped{}", kind);
   if (!p.present) return fmt::format("not-present{}", kind);
   return fmt::format("{}{}{}{}", p.writable ? "rw" : "r-", p.cow ? " cow" : "",
@@ -90,14 +91,14 @@ std::string to_string(const Snapshot& s) {
   std::string text;
   for (const ProcView& p : s.procs)
     if (p.space != p.pid || p.suspended)
-      text += fmt::format("  pid {}{}{}\n", p.pid,
-                          p.space != p.pid ? fmt::format(" runs in pid {}'s space (vfork)", p.space)
-                                           : "",
-                          p.suspended ? " suspended" : "");
+      text += fmt::format(
+          "  pid {}{}{}\n", p.pid,
+          p.space != p.pid ? fmt::format(" runs in pid {}'s space (vfork)", p.space) : "",
+          p.suspended ? " suspended" : "");
   text += "  pid vpn  frame  flags\n";
   for (const PteView& p : s.ptes) {
     if (p.kind == MapKind::None) continue;
-    std::string where = p.frame != kNoFrame  ? fmt::format("{}", p.frame)
+    std::string where = p.frame != kNoFrame ? fmt::format("{}", p.frame)
                         : p.slot != kNoSlot ? fmt::format("s{}", p.slot)
                                             : "-";
     text += fmt::format("  {:>3} {:>3}  {:>5}  {}\n", p.pid, p.vpn, where, pte_flags(p));

@@ -34,7 +34,7 @@ struct PteView {
   bool cow = false;        // read-only only because the frame may be shared
   bool exclusive = false;  // a private anon page known to be its mapper's alone
   Pfn frame = kNoFrame;
-  Slot slot = kNoSlot;     // set when the page is swapped out
+  Slot slot = kNoSlot;  // set when the page is swapped out
 
   friend bool operator==(const PteView&, const PteView&) = default;
 };

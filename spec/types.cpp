@@ -9,7 +9,8 @@ namespace cow {
 namespace {
 
 template <typename E, std::size_t N>
-std::optional<E> from_name(std::string_view name, const std::pair<E, std::string_view> (&table)[N]) {
+std::optional<E> from_name(std::string_view name,
+                           const std::pair<E, std::string_view> (&table)[N]) {
   for (auto [e, n] : table)
     if (n == name) return e;
   return std::nullopt;
@@ -31,9 +32,12 @@ constexpr std::pair<ReuseRule, std::string_view> kReuseRules[] = {
     {ReuseRule::Optional, "optional"},
 };
 constexpr std::pair<MapKind, std::string_view> kKinds[] = {
-    {MapKind::None, "none"},          {MapKind::PrivateAnon, "private-anon"},
-    {MapKind::SharedAnon, "shared-anon"}, {MapKind::Text, "text"},
-    {MapKind::PrivateFile, "private-file"}, {MapKind::SharedFile, "shared-file"},
+    {MapKind::None, "none"},
+    {MapKind::PrivateAnon, "private-anon"},
+    {MapKind::SharedAnon, "shared-anon"},
+    {MapKind::Text, "text"},
+    {MapKind::PrivateFile, "private-file"},
+    {MapKind::SharedFile, "shared-file"},
 };
 
 }  // namespace
@@ -47,13 +51,16 @@ std::optional<ReusePolicy> policy_from_name(std::string_view n) {
 std::string_view oom_name(OomPolicy p) { return to_name(p, kOoms); }
 std::optional<OomPolicy> oom_from_name(std::string_view n) { return from_name(n, kOoms); }
 std::string_view reuse_rule_name(ReuseRule r) { return to_name(r, kReuseRules); }
-std::optional<ReuseRule> reuse_rule_from_name(std::string_view n) { return from_name(n, kReuseRules); }
+std::optional<ReuseRule> reuse_rule_from_name(std::string_view n) {
+  return from_name(n, kReuseRules);
+}
 std::string_view map_kind_name(MapKind k) { return to_name(k, kKinds); }
 std::optional<MapKind> map_kind_from_name(std::string_view n) { return from_name(n, kKinds); }
 
 const char* config_error(const Config& c) {
   if (c.pages == 0 || c.pages > 1024) return "pages must be between 1 and 1024";
-  if (c.frames < c.pages) return "frames must be at least pages (the first process maps every page)";
+  if (c.frames < c.pages)
+    return "frames must be at least pages (the first process maps every page)";
   if (c.frames > (1u << 20)) return "frames must be at most 1048576";
   if (c.words == 0 || c.words > kMaxWords) return "words must be between 1 and 4";
   if (c.procs == 0 || c.procs > 4096) return "procs must be between 1 and 4096";

@@ -58,8 +58,8 @@ inline Value file_word(Vpn page, std::uint32_t word) { return 1000 + 10 * page +
 
 // The size of the machine under test. Every address space has `pages`
 // virtual pages of `words` words; pid kInitPid starts with each mapped
-// private anonymous, populated, in its own frame, all words 0. `procs` bounds the live processes, so a bounded engine
-// sees a finite state space.
+// private anonymous, populated, in its own frame, all words 0. `procs` bounds the live processes,
+// so a bounded engine sees a finite state space.
 struct Config {
   std::uint32_t pages = 4;
   // Twice the pages: few enough that running out of frames (and the last

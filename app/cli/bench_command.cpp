@@ -29,7 +29,8 @@ Command add_bench(CLI::App& app) {
   return [json]() -> int {
     std::filesystem::path binary = bench_binary();
     if (!std::filesystem::exists(binary))
-      throw UsageError(fmt::format("{} not found: build with -DCOWCHECK_BENCH=ON", binary.string()));
+      throw UsageError(
+          fmt::format("{} not found: build with -DCOWCHECK_BENCH=ON", binary.string()));
     std::string path = binary.string();
     std::vector<char*> argv{path.data()};
     std::string flag = "--json";

@@ -76,9 +76,9 @@ void run_keep_going(const Campaign& c, const ImplFactory& make, const CheckOptio
   for (std::size_t i = 0; i < kept.bugs.size(); ++i) {
     KeptBug& bug = kept.bugs[i];
     std::string name = bug_file_name(file_name, i + 1, bug.finding.violation.id);
-    std::string file = save_campaign_finding(
-        c, report.impl, bug.finding, name,
-        {fmt::format("distinct bug {} of this run: {}", i + 1, bug.key)});
+    std::string file =
+        save_campaign_finding(c, report.impl, bug.finding, name,
+                              {fmt::format("distinct bug {} of this run: {}", i + 1, bug.key)});
     report.bugs.push_back({std::move(bug), std::move(file)});
   }
   if (!report.bugs.empty()) {
@@ -137,7 +137,8 @@ void print_bugs(const Campaign& c, const ImplReport& r, const std::string& total
     print_steps(b.finding, "  ");
     fmt::print("  counterexample: {}\n", r.bugs[i].file);
   }
-  fmt::print("\n{:>3} {:<9} {:>4} {:>6}  {}\n", "bug", "invariant", "ops", "runs", "counterexample");
+  fmt::print("\n{:>3} {:<9} {:>4} {:>6}  {}\n", "bug", "invariant", "ops", "runs",
+             "counterexample");
   for (std::size_t i = 0; i < r.bugs.size(); ++i) {
     const KeptBug& b = r.bugs[i].bug;
     fmt::print("{:>3} {:<9} {:>4} {:>6}  {}\n", i + 1, invariant_name(b.finding.violation.id),

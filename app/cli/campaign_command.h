@@ -21,12 +21,12 @@ namespace cow::cli {
 
 // How a command words its results.
 struct CampaignWords {
-  std::string command;  // "check": the subcommand, in "found by" and the JSON
-  std::string title;    // "diff model": how a result line starts, before the implementation
-  std::string found;    // "violation", "difference": what one finding is
-  std::string caught;   // "VIOLATION of ": before the invariant, in a finding's first line
-  std::string clean;    // "no violation": what a run that found nothing says
-  std::string rate;     // "ops/s": the unit of the throughput
+  std::string command;    // "check": the subcommand, in "found by" and the JSON
+  std::string title;      // "diff model": how a result line starts, before the implementation
+  std::string found;      // "violation", "difference": what one finding is
+  std::string caught;     // "VIOLATION of ": before the invariant, in a finding's first line
+  std::string clean;      // "no violation": what a run that found nothing says
+  std::string rate;       // "ops/s": the unit of the throughput
   std::string impl_help;  // --impl's help
 };
 

@@ -10,15 +10,20 @@ namespace cow::cli {
 
 Command add_check(CLI::App& app) {
   auto campaign = std::make_shared<Campaign>();
-  campaign->words = {"check",        "check",
-                     "violation",    "VIOLATION of ",
-                     "no violation", "ops/s",
+  campaign->words = {"check",
+                     "check",
+                     "violation",
+                     "VIOLATION of ",
+                     "no violation",
+                     "ops/s",
                      "implementation(s) to check; a trailing * matches many ('mutant:*')"};
   campaign->engine = [](const Campaign&, const ImplFactory& make, const CheckOptions& options) {
     return check_random(make, options);
   };
   campaign->keep_going_engine = [](const ImplFactory& make, const CheckOptions& options,
-                                   int max_bugs) { return check_keep_going(make, options, max_bugs); };
+                                   int max_bugs) {
+    return check_keep_going(make, options, max_bugs);
+  };
   campaign->impls = {"model"};
   Command run = add_campaign(app, campaign, 1000);
   app.add_flag("--keep-going", campaign->keep_going,

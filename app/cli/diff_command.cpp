@@ -18,9 +18,12 @@ constexpr const char* kSnapshotEvery = "--snapshot-every";
 
 Command add_diff(CLI::App& app) {
   auto campaign = std::make_shared<Campaign>();
-  campaign->words = {"diff",          "diff model",
-                     "difference",    "",
-                     "no difference", "checked ops/s",
+  campaign->words = {"diff",
+                     "diff model",
+                     "difference",
+                     "",
+                     "no difference",
+                     "checked ops/s",
                      "implementation(s) to run against the model; a trailing * matches many"};
   campaign->engine = [](const Campaign& c, const ImplFactory& make, const CheckOptions& options) {
     return diff_random(implementation_factory("model", options.config), make,

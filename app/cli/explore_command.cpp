@@ -37,8 +37,9 @@ std::string command_line(const ExploreArgs& a) {
   return fmt::format(
       "cowcheck explore --impl {} --procs {} --pages {} --frames {} --values {} "
       "--words {}{}{}",
-      shell_word(a.impl), o.machine.procs, o.machine.pages, o.machine.frames, o.values, o.machine.words,
-      o.max_depth ? fmt::format(" --depth {}", o.max_depth) : "", run_flags(o.machine, o.ops));
+      shell_word(a.impl), o.machine.procs, o.machine.pages, o.machine.frames, o.values,
+      o.machine.words, o.max_depth ? fmt::format(" --depth {}", o.max_depth) : "",
+      run_flags(o.machine, o.ops));
 }
 
 double per_second(const explore::ExploreResult& r) {

@@ -21,8 +21,10 @@ Command add_impls(CLI::App& app) {
       return kExitOk;
     }
     for (const ImplInfo& info : implementations()) {
-      if (*verbose) fmt::print("{:<28} {}\n", info.name, info.description);
-      else fmt::print("{}\n", info.name);
+      if (*verbose)
+        fmt::print("{:<28} {}\n", info.name, info.description);
+      else
+        fmt::print("{}\n", info.name);
     }
     return kExitOk;
   };

@@ -103,9 +103,9 @@ void add_config_options(CLI::App& app, Config& config) {
     policies.emplace_back(std::string(p.name), p.policy);
     kernels += fmt::format("{}{} ({})", kernels.empty() ? "" : ", ", p.name, p.kernels);
   }
-  add_word_option(app, "--policy", config.policy, policies,
-                  "when a write fault may reuse its frame: " + kernels + "; default " +
-                      name_of(config.policy));
+  add_word_option(
+      app, "--policy", config.policy, policies,
+      "when a write fault may reuse its frame: " + kernels + "; default " + name_of(config.policy));
   add_word_option(app, "--oom", config.oom,
                   {{std::string(oom_name(OomPolicy::Error)), OomPolicy::Error},
                    {std::string(oom_name(OomPolicy::Kill)), OomPolicy::Kill}},

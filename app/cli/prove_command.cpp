@@ -56,8 +56,11 @@ std::string command_line(const symbolic::ProveOptions& o) {
 // Z3's counterexample as the replay saw it: what each op returned, and the
 // violation the replay reported (or, when it reported none, the one Z3 claimed).
 CowFile prove_file(const ProveResult& r, const symbolic::ProveOptions& o) {
-  Finding f{r.replayed.value_or(Violation{r.invariant, 0, std::nullopt, kNoFrame, ""}), r.ops,
-            r.outcomes, r.verdict == Verdict::Violation, {}};
+  Finding f{r.replayed.value_or(Violation{r.invariant, 0, std::nullopt, kNoFrame, ""}),
+            r.ops,
+            r.outcomes,
+            r.verdict == Verdict::Violation,
+            {}};
   std::vector<std::string> notes{
       fmt::format("found by: {}", command_line(o)),
       fmt::format("shortest: Z3 (QF_BV) showed that no sequence of fewer than {} ops breaks an "
@@ -221,22 +224,22 @@ int run_prove(ProveArgs& args) {
         "(check and explore take --reuse optional)");
   if (o.induction && args.app->count("--depth") == 0) o.depth = kInductionDepth;
   if (std::optional<std::string_view> why = symbolic::not_encoded(o.impl))
-    throw UsageError(fmt::format("prove does not encode '{}': {} (check and explore find it)",
-                                 o.impl, *why));
+    throw UsageError(
+        fmt::format("prove does not encode '{}': {} (check and explore find it)", o.impl, *why));
   if (!symbolic::bug_of(o.impl))
     throw UsageError(fmt::format(
         "prove encodes the model and its built-in mutants only, not '{}' (explore and check "
         "drive any implementation)",
         o.impl));
   if (!args.ops.empty()) {
-    std::optional<OpSet> ops =
-        args.ops == kCoreName ? std::optional<OpSet>(kCoreOps)
-        : args.ops == "all"   ? std::optional<OpSet>(kEncodedOps)  // every op prove can choose
-                              : op_set_from_names(args.ops);
+    std::optional<OpSet> ops = args.ops == kCoreName ? std::optional<OpSet>(kCoreOps)
+                               : args.ops == "all"
+                                   ? std::optional<OpSet>(kEncodedOps)  // every op prove can choose
+                                   : op_set_from_names(args.ops);
     if (!ops)
-      throw UsageError(fmt::format(
-          "--ops: '{}' is not 'all', '{}' or a comma-separated list of op names ({})", args.ops,
-          kCoreName, op_names()));
+      throw UsageError(
+          fmt::format("--ops: '{}' is not 'all', '{}' or a comma-separated list of op names ({})",
+                      args.ops, kCoreName, op_names()));
     o.ops = *ops;
   }
   o.make = make_implementation;
@@ -269,16 +272,11 @@ int run_prove(ProveArgs& args) {
     if (r.induction) print_induction(r, o);
   }
   switch (r.verdict) {
-    case Verdict::Violation:
-      return kExitViolation;
-    case Verdict::EncodingBug:
-      return kExitUsage;
-    case Verdict::Proved:
-      return kExitOk;
-    case Verdict::Unknown:
-      return kExitInconclusive;
-    case Verdict::Clean:
-      break;
+    case Verdict::Violation: return kExitViolation;
+    case Verdict::EncodingBug: return kExitUsage;
+    case Verdict::Proved: return kExitOk;
+    case Verdict::Unknown: return kExitInconclusive;
+    case Verdict::Clean: break;
   }
   // Asked for a proof and given none (a timeout, or no k up to --depth closed).
   return o.induction ? kExitInconclusive : kExitOk;

@@ -63,7 +63,7 @@ Successor apply_checked(const Entry& from, const Op& op) {
     return s;
   }
   s.sem.apply(op, actual);
-  Step step{op,     expected, actual, s.sem, &from.snap, s.snap ? &*s.snap : nullptr,
+  Step step{op,      expected, actual, s.sem, &from.snap, s.snap ? &*s.snap : nullptr,
             nullptr, &from.sem};
   s.violation = check_step(step);
   if (!s.violation)
@@ -98,8 +98,7 @@ struct Share {
 // Expands frontier[begin, end): reads `seen`, which nobody writes meanwhile.
 void expand(const std::vector<Entry>& frontier, std::size_t begin, std::size_t end,
             const KeySet& seen, std::uint32_t values, OpSet kinds,
-            const std::function<bool()>& out_of_time,
-            Share& share) {
+            const std::function<bool()>& out_of_time, Share& share) {
   StateKeyer keyer;
   for (std::size_t e = begin; e < end; ++e) {
     const Entry& entry = frontier[e];
@@ -118,8 +117,8 @@ void expand(const std::vector<Entry>& frontier, std::size_t begin, std::size_t e
       const std::string& key = keyer.key(*s.snap, s.sem);
       std::uint64_t hash = KeySet::hash(key);
       if (seen.contains(key, hash)) continue;
-      share.candidates.push_back(Candidate{e, op, key, hash, std::move(s.impl),
-                                           std::move(s.sem), std::move(*s.snap)});
+      share.candidates.push_back(
+          Candidate{e, op, key, hash, std::move(s.impl), std::move(s.sem), std::move(*s.snap)});
     }
   }
 }
@@ -153,8 +152,8 @@ void each_choice(const Semantics& sem, std::uint32_t values, Op op, std::size_t 
     case OpArg::Word: each(op.word, std::uint32_t{0}, c.words - 1); break;
     case OpArg::Count: each(op.count, 1u, 1u); break;
     case OpArg::Map:
-      for (auto k = static_cast<int>(MapKind::PrivateAnon); k <= static_cast<int>(MapKind::SharedFile);
-           ++k) {
+      for (auto k = static_cast<int>(MapKind::PrivateAnon);
+           k <= static_cast<int>(MapKind::SharedFile); ++k) {
         op.map = static_cast<MapKind>(k);
         each_choice(sem, values, op, arg + 1, ops);
       }
@@ -201,7 +200,8 @@ ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options
     throw std::invalid_argument("explore needs snapshots: a black-box implementation has none");
   if (!first->clone())
     throw std::invalid_argument("explore needs an implementation that can be cloned");
-  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
 
   ExploreResult result;
   KeySet seen;
@@ -238,8 +238,10 @@ ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options
         auto work = [&, lo, hi, t] {
           expand(frontier, lo, hi, seen, options.values, options.ops, out_of_time, shares[t]);
         };
-        if (t + 1 == threads) work();
-        else workers.emplace_back(work);
+        if (t + 1 == threads)
+          work();
+        else
+          workers.emplace_back(work);
       }
       for (std::thread& w : workers) w.join();
       for (const Share& share : shares) result.transitions += share.transitions;
@@ -274,7 +276,8 @@ ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options
     ++result.depth;
     std::swap(frontier, next);
     if (on_level)
-      on_level(ExploreProgress{result.depth, seen.size(), result.transitions, frontier.size(), elapsed()});
+      on_level(ExploreProgress{result.depth, seen.size(), result.transitions, frontier.size(),
+                               elapsed()});
   }
   result.complete = true;
   return finish();

@@ -21,13 +21,13 @@
 namespace cow::explore {
 
 struct ExploreOptions {
-  Config machine{2, 6, 3, 1};  // pages, frames, procs, words
-  std::uint32_t values = 3;    // writes store 1..values
-  OpSet ops = kCoreOps;        // op kinds tried; every kind multiplies the state space
-  std::uint32_t max_depth = 0; // longest sequence; 0: until no new state
+  Config machine{2, 6, 3, 1};   // pages, frames, procs, words
+  std::uint32_t values = 3;     // writes store 1..values
+  OpSet ops = kCoreOps;         // op kinds tried; every kind multiplies the state space
+  std::uint32_t max_depth = 0;  // longest sequence; 0: until no new state
   double timeout_seconds = 60;
   std::uint64_t max_states = 50'000'000;  // a memory guard
-  unsigned threads = 0;        // 0: one per core
+  unsigned threads = 0;                   // 0: one per core
 };
 
 struct ExploreProgress {
@@ -46,7 +46,7 @@ struct ExploreResult {
   std::string stopped;            // why it stopped early ("timeout", "state limit"), if it did
   double seconds = 0;
   std::uint64_t peak_rss_bytes = 0;
-  std::uint64_t key_bytes = 0;    // of which the set of seen states
+  std::uint64_t key_bytes = 0;  // of which the set of seen states
   // The path to the violating op, which is last, and what each op returned
   // on a fresh replay through the harness; `reproduced` false when that
   // replay did not fail (a non-deterministic implementation).
@@ -56,7 +56,7 @@ struct ExploreResult {
 // Throws std::invalid_argument when `make` gives an implementation that
 // cannot be cloned or gives no snapshot.
 ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options,
-                      const std::function<void(const ExploreProgress&)>& on_level = {});
+                          const std::function<void(const ExploreProgress&)>& on_level = {});
 
 // Every op of a kind in `ops` the search tries from `sem`, in the order it
 // tries them.

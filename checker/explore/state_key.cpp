@@ -68,7 +68,8 @@ void StateKeyer::gather(const Snapshot& snap, const Semantics& sem) {
       put(proc.signature, frame ? mappers_[frame_index(snap, frame)] : 0);
       if (frame) put_data(proc.signature, frame->contents, kMaxWords);
       put(proc.signature, meaning_flags(&space[vpn]));
-      if (space[vpn].kind != MapKind::None) put_data(proc.signature, sem.cell(space[vpn].cell).data, words_);
+      if (space[vpn].kind != MapKind::None)
+        put_data(proc.signature, sem.cell(space[vpn].cell).data, words_);
     }
   }
 }

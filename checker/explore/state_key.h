@@ -36,7 +36,7 @@ class StateKeyer {
   struct Process {
     Pid pid = 0;
     std::vector<Page> pages;  // empty for a vfork child: it runs in its lender's space
-    std::string signature;  // number-free: sorts processes before permuting ties
+    std::string signature;    // number-free: sorts processes before permuting ties
   };
 
   void gather(const Snapshot& snap, const Semantics& sem);

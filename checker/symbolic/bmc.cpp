@@ -49,7 +49,8 @@ BmcResult run_bmc(const TransitionSystem& ts, std::uint32_t max_depth, const Dea
         report.first_violation[i] = one.answer;
       }
       BmcCounterexample cex{properties[found].invariant, d, read_trace(*search.model, u, d), {}};
-      for (std::uint32_t t = 0; t <= d; ++t) cex.states.push_back(describe_state(*search.model, u, t));
+      for (std::uint32_t t = 0; t <= d; ++t)
+        cex.states.push_back(describe_state(*search.model, u, t));
       result.counterexample = std::move(cex);
     }
     report.seconds = std::chrono::duration<double>(Deadline::Clock::now() - start).count();

@@ -14,8 +14,8 @@ class Deadline {
 
   explicit Deadline(double seconds)
       : start_(Clock::now()),
-        end_(start_ + std::chrono::duration_cast<Clock::duration>(
-                          std::chrono::duration<double>(seconds))) {}
+        end_(start_ +
+             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds))) {}
 
   bool expired() const { return Clock::now() >= end_; }
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }

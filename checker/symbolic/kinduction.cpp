@@ -30,7 +30,8 @@ std::vector<Goal> goals_at(Unroller& u, StepChecks& checks, std::uint32_t t, boo
       goals.push_back({atom, std::string(invariant_name(checks.properties()[i].invariant))});
   if (strengthened)
     for (const Lemma& l : strengthening(u.system(), u.state(t)))
-      for (const z3::expr& atom : l.atoms) goals.push_back({!atom, fmt::format("lemma {}", l.name)});
+      for (const z3::expr& atom : l.atoms)
+        goals.push_back({!atom, fmt::format("lemma {}", l.name)});
   return goals;
 }
 
@@ -40,8 +41,10 @@ Search search_goals(z3::solver& solver, const std::vector<Goal>& goals, const De
   return find_any(solver, bad, deadline);
 }
 
-std::string describe_cti(const z3::model& m, Unroller& u, std::uint32_t k, const std::string& broke) {
-  std::string text = fmt::format("  from this state (reachable or not):\n{}", describe_state(m, u, 0));
+std::string describe_cti(const z3::model& m, Unroller& u, std::uint32_t k,
+                         const std::string& broke) {
+  std::string text =
+      fmt::format("  from this state (reachable or not):\n{}", describe_state(m, u, 0));
   SlotTrace trace = read_trace(m, u, k + 1);
   // A state with no history has no pids: the ops name process and pin slots.
   text += "  the ops (PID is a process slot, an unpin's ID a pin slot):\n";

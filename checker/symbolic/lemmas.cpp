@@ -14,8 +14,10 @@ std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& s) 
   std::vector<z3::expr> counted, slots_counted, exclusive, excl_one, shared_cow, holds_semantics,
       pins_hold, one_of, core;
   z3::expr one = ts.count_val(1);
-  for (std::size_t f = 0; f < s.refcount.size(); ++f) counted.push_back(s.refcount[f] == maps[f] + pins[f]);
-  for (std::size_t k = 0; k < s.slot_rc.size(); ++k) slots_counted.push_back(s.slot_rc[k] == srefs[k]);
+  for (std::size_t f = 0; f < s.refcount.size(); ++f)
+    counted.push_back(s.refcount[f] == maps[f] + pins[f]);
+  for (std::size_t k = 0; k < s.slot_rc.size(); ++k)
+    slots_counted.push_back(s.slot_rc[k] == srefs[k]);
   for (std::size_t slot = 0; slot < s.live.size(); ++slot)
     for (std::size_t vpn = 0; vpn < s.pte[slot].size(); ++vpn) {
       const SymPte& p = s.pte[slot][vpn];
@@ -30,8 +32,8 @@ std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& s) 
       z3::expr unmapped = p.kind == ts.map_val(MapKind::None);
       std::vector<z3::expr> column;
       for (std::uint32_t word = 0; word < w.stored_words; ++word) {
-        z3::expr want = word < s.semantics[slot][vpn].size() ? s.semantics[slot][vpn][word]
-                                                             : ts.value_val(0);
+        z3::expr want =
+            word < s.semantics[slot][vpn].size() ? s.semantics[slot][vpn][word] : ts.value_val(0);
         std::vector<z3::expr> from_slot;
         for (const auto& data : s.slot_data) from_slot.push_back(data[word]);
         z3::expr held = z3::ite(p.present, frame_word(s, p.frame, word),
@@ -58,21 +60,22 @@ std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& s) 
         z3::expr here = pin.tslot == ts.slot_val(static_cast<std::uint32_t>(slot)) &&
                         pin.tvpn == ts.vpn_val(static_cast<std::uint32_t>(vpn));
         z3::expr tracked = pin.held && pin.track && here;
-        pins_follow.push_back(z3::implies(tracked, owns_space(s, slot) && p.present && p.excl &&
-                                                       p.frame == pin.frame));
+        pins_follow.push_back(z3::implies(
+            tracked, owns_space(s, slot) && p.present && p.excl && p.frame == pin.frame));
         for (std::size_t word = 0; word < s.semantics[slot][vpn].size(); ++word)
-          pins_follow.push_back(z3::implies(tracked, pin.sem[word] == s.semantics[slot][vpn][word]));
-        pins_follow.push_back(z3::implies(pin.held && owns_space(s, slot) && p.present &&
-                                              p.frame == pin.frame,
-                                          pin.track && here));
+          pins_follow.push_back(
+              z3::implies(tracked, pin.sem[word] == s.semantics[slot][vpn][word]));
+        pins_follow.push_back(
+            z3::implies(pin.held && owns_space(s, slot) && p.present && p.frame == pin.frame,
+                        pin.track && here));
       }
   }
   for (std::size_t slot = 0; slot < s.live.size(); ++slot) {
     z3::expr live = owns_space(s, slot);
     for (const SymPte& p : s.pte[slot]) {
       z3::expr shared = z3::ugt(pick(srefs, p.sslot), one);
-      swap_shared.push_back(z3::implies(live && p.swapped, !p.present &&
-                                                               p.kind == ts.map_val(MapKind::PrivateAnon)));
+      swap_shared.push_back(
+          z3::implies(live && p.swapped, !p.present && p.kind == ts.map_val(MapKind::PrivateAnon)));
       swap_shared.push_back(z3::implies(live && p.swapped && shared, p.cow && !p.excl));
     }
     // vfork: a borrower runs in a live owner's space and has a suspended
@@ -84,9 +87,10 @@ std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& s) 
     for (std::size_t x = 0; x < s.live.size(); ++x) {
       z3::expr at = ts.slot_val(static_cast<std::uint32_t>(x));
       owner_ok = owner_ok || (s.owner[slot] == at && owns_space(s, x) && s.susp[x] && x != slot);
-      parent_ok = parent_ok ||
-                  (s.vparent[slot] == at && s.live[x] && s.susp[x] &&
-                   ((!s.borrow[x] && s.owner[slot] == at) || (s.borrow[x] && s.owner[x] == s.owner[slot])));
+      parent_ok =
+          parent_ok ||
+          (s.vparent[slot] == at && s.live[x] && s.susp[x] &&
+           ((!s.borrow[x] && s.owner[slot] == at) || (s.borrow[x] && s.owner[x] == s.owner[slot])));
       waited_for = waited_for || (s.live[x] && s.borrow[x] && s.vparent[x] == me);
       if (x != slot)
         vfork.push_back(!(s.live[x] && s.borrow[x] && s.live[slot] && s.borrow[slot] &&
@@ -102,10 +106,11 @@ std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& s) 
        "each frame's refcount is the present PTEs of live spaces that map it plus the pins that "
        "hold it (RC)",
        counted},
-      {"slot-refcount-counts-swap-ptes", "each swap slot's refcount is the swap PTEs that name it (RC)",
-       slots_counted},
+      {"slot-refcount-counts-swap-ptes",
+       "each swap slot's refcount is the swap PTEs that name it (RC)", slots_counted},
       {"writable-is-exclusive", "a writable present PTE's frame has one mapping (WP)", exclusive},
-      {"exclusive-is-one-mapping", "an exclusive present PTE's frame has one mapping (WP)", excl_one},
+      {"exclusive-is-one-mapping", "an exclusive present PTE's frame has one mapping (WP)",
+       excl_one},
       {"shared-is-cow", "a frame mapped twice is cow in every PTE mapping it (WP)", shared_cow},
       {"pages-hold-semantics",
        "every page of a live space holds its eager-copy contents in its frame, its swap slot, or "
@@ -122,11 +127,12 @@ std::vector<Lemma> strengthening(const TransitionSystem& ts, const SymState& s) 
                     "a swap PTE is private anon and not present; one whose slot two PTEs name is "
                     "cow and not exclusive (WP after swap-in)",
                     swap_shared});
-  lemmas.push_back({"vfork-shape",
-                    "a vfork child runs in a live, suspended owner's space and its parent (not itself) is "
-                    "suspended in it; a suspended process waits for exactly one child; a dead slot "
-                    "is neither",
-                    vfork});
+  lemmas.push_back(
+      {"vfork-shape",
+       "a vfork child runs in a live, suspended owner's space and its parent (not itself) is "
+       "suspended in it; a suspended process waits for exactly one child; a dead slot "
+       "is neither",
+       vfork});
   // A pin keeps its page only where nothing can copy the page away from
   // it: a read-only pin unshares, fork copies a pinned page for the child,
   // and the reuse test reads the exclusive bit these leave.

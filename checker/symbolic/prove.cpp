@@ -14,8 +14,8 @@ namespace {
 SymConfig config_of(const ProveOptions& o) {
   std::optional<Bug> bug = bug_of(o.impl);
   if (!bug)
-    throw std::invalid_argument(fmt::format(
-        "prove encodes the model and its built-in mutants only, not '{}'", o.impl));
+    throw std::invalid_argument(
+        fmt::format("prove encodes the model and its built-in mutants only, not '{}'", o.impl));
   if (const char* error = config_error(o.machine); *error)
     throw std::invalid_argument(fmt::format("bad configuration: {}", error));
   if (o.machine.procs > 16 || o.machine.pages > 16 || o.machine.frames > 64)
@@ -29,9 +29,11 @@ SymConfig config_of(const ProveOptions& o) {
   if (o.ops == 0 || (o.ops & ~cow::kAllOps) != 0)
     throw std::invalid_argument("no op kinds to generate");
   if ((o.ops & ~cow::kEncodedOps) != 0)
-    throw std::invalid_argument(fmt::format("the encoding has no steps for {} (explore and check run it)",
-                                            cow::op_set_names(o.ops & ~cow::kEncodedOps)));
-  if (!o.make) throw std::invalid_argument("prove needs a way to build the implementation to replay");
+    throw std::invalid_argument(
+        fmt::format("the encoding has no steps for {} (explore and check run it)",
+                    cow::op_set_names(o.ops & ~cow::kEncodedOps)));
+  if (!o.make)
+    throw std::invalid_argument("prove needs a way to build the implementation to replay");
   return SymConfig{o.machine, o.values, *bug, o.depth, o.pins, o.swap_slots, o.ops};
 }
 
@@ -49,9 +51,9 @@ void replay(ProveResult& r, const ProveOptions& o) {
     r.encoding_bug = fmt::format("Z3 says step {} breaks {}, but the replay breaks nothing",
                                  r.ops.size(), invariant_name(r.invariant));
   else if (trace.steps.size() != r.ops.size() || trace.violation->id != r.invariant)
-    r.encoding_bug = fmt::format("Z3 says step {} breaks {} first, but the replay breaks {} at step {}",
-                                 r.ops.size(), invariant_name(r.invariant),
-                                 invariant_name(trace.violation->id), trace.steps.size());
+    r.encoding_bug = fmt::format(
+        "Z3 says step {} breaks {} first, but the replay breaks {} at step {}", r.ops.size(),
+        invariant_name(r.invariant), invariant_name(trace.violation->id), trace.steps.size());
   r.verdict = r.encoding_bug.empty() ? Verdict::Violation : Verdict::EncodingBug;
 }
 

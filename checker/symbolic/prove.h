@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "checker/finding.h"
 #include "checker/symbolic/bmc.h"
 #include "checker/symbolic/kinduction.h"
 #include "checker/symbolic/sym_state.h"
-#include "checker/finding.h"
 #include "spec/invariants.h"
 #include "spec/op.h"
 #include "spec/outcome.h"
@@ -51,10 +51,10 @@ inline constexpr const char* kNotEncoded =
     "more than the --pins pins held or --swap-slots slots in use at once";
 
 enum class Verdict : std::uint8_t {
-  Clean,        // no violation up to the asked depth
-  Unknown,      // Z3 gave no answer (timeout) at depth clean_depth + 1: clean up to clean_depth only
-  Proved,       // k-induction closed: no violation at any depth
-  Violation,    // a counterexample that replays
+  Clean,      // no violation up to the asked depth
+  Unknown,    // Z3 gave no answer (timeout) at depth clean_depth + 1: clean up to clean_depth only
+  Proved,     // k-induction closed: no violation at any depth
+  Violation,  // a counterexample that replays
   EncodingBug,  // Z3's counterexample did not replay as encoded
 };
 

@@ -22,10 +22,10 @@ std::string_view answer_name(Answer a);  // "unsat", "sat", "unknown"
 Answer check_within(z3::solver& solver, const Deadline& deadline, std::string* why);
 
 struct Search {
-  Answer answer = Answer::Unsat;  // Unsat: no goal can hold
-  std::optional<z3::model> model; // when Sat
-  std::size_t goal = 0;           // when Sat: which goal held
-  std::string why;                // when Unknown
+  Answer answer = Answer::Unsat;   // Unsat: no goal can hold
+  std::optional<z3::model> model;  // when Sat
+  std::size_t goal = 0;            // when Sat: which goal held
+  std::string why;                 // when Unknown
 };
 
 Search find_any(z3::solver& solver, const std::vector<z3::expr>& goals, const Deadline& deadline);

@@ -129,8 +129,8 @@ StepEncoder::Fault StepEncoder::fault_in(const z3::expr& reads, const z3::expr& 
   pte.excl = tp.excl || zerofill;
   // A swapped-in frame is mapped by every PTE that named the slot; a
   // zero-filled one by this PTE alone.
-  z3::expr refs = z3::ite(swapin, slot_refs,
-                          z3::ite(zerofill, ts_.count_val(1), pick(b_.refcount, tp.frame)));
+  z3::expr refs =
+      z3::ite(swapin, slot_refs, z3::ite(zerofill, ts_.count_val(1), pick(b_.refcount, tp.frame)));
   z3::expr maps =
       z3::ite(swapin, slot_refs, z3::ite(zerofill, ts_.count_val(1), pick(maps_, tp.frame)));
   return Fault{swapin, zerofill, bring, slot_refs, pte, refs, maps, f(), f(), f()};
@@ -148,8 +148,8 @@ void StepEncoder::wp_fault(Fault& fault, const z3::expr& writes, const z3::expr&
   // pin's fault_in_write has done so already).
   z3::expr unshare =
       is(OpKind::Pin) && !op_.rw && ctx_.bool_val(policy_.ro_pin_unshares) && !pte.excl;
-  z3::expr cow = (writes || unshare) && pte.present && !pte.writable && pte.cow && !fault.prot &&
-                 !direct;
+  z3::expr cow =
+      (writes || unshare) && pte.present && !pte.writable && pte.cow && !fault.prot && !direct;
   fault.reuse = cow && can_reuse_frame(fault.refs, fault.maps, pte.excl);
   fault.copy = cow && !fault.reuse;
 }

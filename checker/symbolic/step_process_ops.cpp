@@ -73,14 +73,10 @@ z3::expr StepEncoder::fork_copies_pinned(const SymPte& parent) const {
 
 StepEncoder::Shared StepEncoder::fork_share_page(const SymPte& parent) const {
   switch (mutant_) {
-    case Mutant::ChildTableMemcpy:
-      return {parent, parent, true};
-    case Mutant::ParentLeftWritable:
-      return {parent, write_protect(parent), true};
-    case Mutant::ChildLeftWritable:
-      return {write_protect(parent), parent, true};
-    case Mutant::ForkNoRefcount:
-      return {share(parent), share(parent), false};
+    case Mutant::ChildTableMemcpy: return {parent, parent, true};
+    case Mutant::ParentLeftWritable: return {parent, write_protect(parent), true};
+    case Mutant::ChildLeftWritable: return {write_protect(parent), parent, true};
+    case Mutant::ForkNoRefcount: return {share(parent), share(parent), false};
     case Mutant::ForkDropsCowBit: {
       SymPte readonly = parent;
       readonly.writable = f();
@@ -88,8 +84,7 @@ StepEncoder::Shared StepEncoder::fork_share_page(const SymPte& parent) const {
       readonly.excl = f();
       return {readonly, readonly, true};
     }
-    default:
-      return {share(parent), share(parent), true};
+    default: return {share(parent), share(parent), true};
   }
 }
 

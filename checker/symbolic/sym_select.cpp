@@ -5,9 +5,9 @@ namespace cow::symbolic {
 z3::expr pick(const std::vector<z3::expr>& items, const z3::expr& index) {
   z3::expr result = items.back();
   for (std::size_t i = items.size() - 1; i-- > 0;)
-    result = z3::ite(index == index.ctx().bv_val(static_cast<std::uint64_t>(i),
-                                                 index.get_sort().bv_size()),
-                     items[i], result);
+    result = z3::ite(
+        index == index.ctx().bv_val(static_cast<std::uint64_t>(i), index.get_sort().bv_size()),
+        items[i], result);
   return result;
 }
 
@@ -103,7 +103,8 @@ std::vector<z3::expr> slot_refs(z3::context& ctx, const SymState& s, unsigned wi
     for (std::size_t slot = 0; slot < s.pte.size(); ++slot)
       for (const SymPte& p : s.pte[slot])
         refs.push_back(owns_space(s, slot) && p.swapped &&
-                       p.sslot == ctx.bv_val(static_cast<std::uint64_t>(k), p.sslot.get_sort().bv_size()));
+                       p.sslot ==
+                           ctx.bv_val(static_cast<std::uint64_t>(k), p.sslot.get_sort().bv_size()));
     counts.push_back(count_true(ctx, refs, width));
   }
   return counts;

@@ -38,11 +38,12 @@ Widths widths_of(const SymConfig& c) {
 }
 
 std::string to_string(const SymConfig& c) {
-  return fmt::format("{} procs={} pages={} frames={} values={} words={} policy={} oom={} pins={} "
-                     "swap-slots={} ops={}",
-                     impl_of(c.bug), c.machine.procs, c.machine.pages, c.machine.frames, c.values,
-                     c.machine.words, policy_name(c.machine.policy), oom_name(c.machine.oom), c.pins,
-                     c.swap_slots, op_set_names(c.ops));
+  return fmt::format(
+      "{} procs={} pages={} frames={} values={} words={} policy={} oom={} pins={} "
+      "swap-slots={} ops={}",
+      impl_of(c.bug), c.machine.procs, c.machine.pages, c.machine.frames, c.values, c.machine.words,
+      policy_name(c.machine.policy), oom_name(c.machine.oom), c.pins, c.swap_slots,
+      op_set_names(c.ops));
 }
 
 SymState make_state(z3::context& ctx, const SymConfig& config, const std::string& tag) {
@@ -88,8 +89,8 @@ SymState make_state(z3::context& ctx, const SymConfig& config, const std::string
   }
   for (std::uint32_t i = 0; i < config.pins; ++i) {
     std::string at = fmt::format("[{}]", i);
-    SymPin pin{b("pin_held" + at), v("pin_frame" + at, w.frame), b("pin_rw" + at), {},
-               b("pin_track" + at), v("pin_tslot" + at, w.slot), v("pin_tvpn" + at, w.vpn)};
+    SymPin pin{b("pin_held" + at),  v("pin_frame" + at, w.frame), b("pin_rw" + at),         {},
+               b("pin_track" + at), v("pin_tslot" + at, w.slot),  v("pin_tvpn" + at, w.vpn)};
     for (std::uint32_t word = 0; word < w.stored_words; ++word)
       pin.sem.push_back(v(fmt::format("pin_sem[{}][{}]", i, word), w.value));
     s.pins.push_back(pin);
@@ -102,9 +103,10 @@ SymOp make_op(z3::context& ctx, const SymConfig& config, const std::string& tag)
   auto v = [&](const char* name, unsigned bits) {
     return ctx.bv_const(fmt::format("op.{}@{}", name, tag).c_str(), bits);
   };
-  return SymOp{v("kind", w.kind),   v("slot", w.slot),   v("vpn", w.vpn),
-               v("value", w.value), v("word", w.word),   v("count", w.range),
-               v("map", w.map),     ctx.bool_const(fmt::format("op.rw@{}", tag).c_str()),
+  return SymOp{v("kind", w.kind), v("slot", w.slot),
+               v("vpn", w.vpn),   v("value", w.value),
+               v("word", w.word), v("count", w.range),
+               v("map", w.map),   ctx.bool_const(fmt::format("op.rw@{}", tag).c_str()),
                v("pin", w.pin)};
 }
 

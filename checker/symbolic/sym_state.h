@@ -10,8 +10,8 @@
 
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <z3++.h>
@@ -23,13 +23,13 @@
 namespace cow::symbolic {
 
 struct SymConfig {
-  Config machine;           // procs = slots, pages, frames, words, policy, oom
-  std::uint32_t values = 2; // writes store 1..values; 0 is every word's start
+  Config machine;            // procs = slots, pages, frames, words, policy, oom
+  std::uint32_t values = 2;  // writes store 1..values; 0 is every word's start
   Bug bug = Mutant::None;
-  std::uint32_t depth = 8;  // the deepest unrolling; sizes the refcounts
-  std::uint32_t pins = 2;   // pin slots: at most this many pins held at once (1..2)
+  std::uint32_t depth = 8;       // the deepest unrolling; sizes the refcounts
+  std::uint32_t pins = 2;        // pin slots: at most this many pins held at once (1..2)
   std::uint32_t swap_slots = 1;  // swap slots: swapout is generated only with one free
-  OpSet ops = kEncodedOps;  // the op kinds the solver may choose
+  OpSet ops = kEncodedOps;       // the op kinds the solver may choose
 };
 
 // Bits per field, from the configuration. `stored_words` is words + 1 when
@@ -70,20 +70,20 @@ struct SymPin {
 };
 
 struct SymState {
-  std::vector<z3::expr> live;                      // [slot] Bool
-  std::vector<z3::expr> susp;                      // [slot] suspended in vfork
-  std::vector<z3::expr> borrow;                    // [slot] a vfork child in another's space
-  std::vector<z3::expr> owner;                     // [slot] whose space a borrower uses
-  std::vector<z3::expr> vparent;                   // [slot] who a borrower resumes
+  std::vector<z3::expr> live;     // [slot] Bool
+  std::vector<z3::expr> susp;     // [slot] suspended in vfork
+  std::vector<z3::expr> borrow;   // [slot] a vfork child in another's space
+  std::vector<z3::expr> owner;    // [slot] whose space a borrower uses
+  std::vector<z3::expr> vparent;  // [slot] who a borrower resumes
   // [slot][slot] the first slot's space was made before the second's: the
   // model walks spaces in order of creation (its reverse map's order).
   std::vector<std::vector<z3::expr>> older;
-  std::vector<std::vector<SymPte>> pte;            // [slot][vpn]
-  std::vector<z3::expr> refcount;                  // [frame]
-  std::vector<std::vector<z3::expr>> contents;     // [frame][stored word]
-  std::vector<z3::expr> slot_rc;                   // [swap slot]
-  std::vector<std::vector<z3::expr>> slot_data;    // [swap slot][stored word]
-  std::vector<SymPin> pins;                        // [pin slot]
+  std::vector<std::vector<SymPte>> pte;                       // [slot][vpn]
+  std::vector<z3::expr> refcount;                             // [frame]
+  std::vector<std::vector<z3::expr>> contents;                // [frame][stored word]
+  std::vector<z3::expr> slot_rc;                              // [swap slot]
+  std::vector<std::vector<z3::expr>> slot_data;               // [swap slot][stored word]
+  std::vector<SymPin> pins;                                   // [pin slot]
   std::vector<std::vector<std::vector<z3::expr>>> semantics;  // [slot][vpn][word]: eager copy
 };
 

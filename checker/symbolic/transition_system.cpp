@@ -68,8 +68,10 @@ z3::expr TransitionSystem::well_typed(const SymState& s) const {
   auto words_ok = [&](const std::vector<z3::expr>& words) {
     for (std::uint32_t w = 0; w < widths_.stored_words; ++w) {
       const z3::expr& word = words[w];
-      if (w < m.words) ok.push_back(z3::ule(word, value_val(widths_.poison)));
-      else ok.push_back(word == value_val(0) || word == value_val(widths_.poison));
+      if (w < m.words)
+        ok.push_back(z3::ule(word, value_val(widths_.poison)));
+      else
+        ok.push_back(word == value_val(0) || word == value_val(widths_.poison));
     }
   };
   for (std::uint32_t f = 0; f < m.frames; ++f) words_ok(s.contents[f]);

@@ -66,7 +66,9 @@ class TransitionSystem {
   z3::expr kind_is(const SymOp& op, OpKind kind) const {
     return op.kind == ctx_.bv_val(static_cast<unsigned>(kind), widths_.kind);
   }
-  z3::expr map_val(MapKind kind) const { return ctx_.bv_val(static_cast<unsigned>(kind), widths_.map); }
+  z3::expr map_val(MapKind kind) const {
+    return ctx_.bv_val(static_cast<unsigned>(kind), widths_.map);
+  }
   z3::expr pin_val(std::uint32_t pin) const { return ctx_.bv_val(pin, widths_.pin); }
   z3::expr swap_val(std::uint32_t slot) const { return ctx_.bv_val(slot, widths_.swap); }
   z3::expr range_val(std::uint32_t n) const { return ctx_.bv_val(n, widths_.range); }

@@ -11,7 +11,9 @@ namespace cow::symbolic {
 
 namespace {
 
-z3::expr is_op(const TransitionSystem& ts, const SymStep& st, OpKind k) { return ts.kind_is(*st.op, k); }
+z3::expr is_op(const TransitionSystem& ts, const SymStep& st, OpKind k) {
+  return ts.kind_is(*st.op, k);
+}
 
 // The op's space: its process's own, or a vfork child's parent's.
 z3::expr space_of(const SymState& s, const SymOp& op) {
@@ -121,8 +123,8 @@ std::vector<z3::expr> check_reuse(const TransitionSystem& ts, const SymStep& st)
   z3::expr owns = policy_reuses(ts.config().machine.policy, before.excl, mappers, refs);
   z3::expr need_copy = z3::ugt(mappers, one) || !owns;
   z3::expr ro = !before.writable;
-  return {served && not_served, served && writable_faulted,
-          served && ro && !need_copy && !reused, served && ro && need_copy && !copied};
+  return {served && not_served, served && writable_faulted, served && ro && !need_copy && !reused,
+          served && ro && need_copy && !copied};
 }
 
 // spec/frames_needed.cpp, encoded: the frames the op takes from the free
@@ -137,7 +139,8 @@ z3::expr frames_needed(const TransitionSystem& ts, const SymStep& st) {
   z3::expr zero = ts.count_val(0), one = ts.count_val(1);
   z3::expr space = space_of(b, *st.op);
 
-  std::vector<z3::expr> early;  // fork: a pinned exclusive page is copied now, if the policy says so
+  std::vector<z3::expr>
+      early;  // fork: a pinned exclusive page is copied now, if the policy says so
   std::vector<z3::expr> pins = pin_counts(ctx, b, width);
   if (rules.fork_copies_pinned)
     for (std::uint32_t v = 0; v < ts.config().machine.pages; ++v) {
@@ -156,12 +159,11 @@ z3::expr frames_needed(const TransitionSystem& ts, const SymStep& st) {
   z3::expr mappers = z3::ite(tp.swapped, sharers, pick(maps, tp.frame));
   z3::expr owns = policy_reuses(policy, tp.excl, mappers, refs);
   z3::expr unshare = is_pin && !st.op->rw && ctx.bool_val(rules.ro_pin_unshares) && !tp.excl;
-  z3::expr copy = (for_write || unshare) && (tp.present || tp.swapped) && !tp.writable &&
-                  tp.cow && !owns;
+  z3::expr copy =
+      (for_write || unshare) && (tp.present || tp.swapped) && !tp.writable && tp.cow && !owns;
   z3::expr untouched = !tp.present && !tp.swapped;
-  z3::expr page_needs =
-      z3::ite(untouched, z3::ite(for_write || is_pin, one, zero),
-              z3::ite(tp.swapped, one, zero) + z3::ite(copy, one, zero));
+  z3::expr page_needs = z3::ite(untouched, z3::ite(for_write || is_pin, one, zero),
+                                z3::ite(tp.swapped, one, zero) + z3::ite(copy, one, zero));
   return z3::ite(is_op(ts, st, OpKind::Fork), fork_needs, page_needs);
 }
 
@@ -183,7 +185,8 @@ std::vector<z3::expr> check_rc(const TransitionSystem& ts, const SymStep& st) {
   std::vector<z3::expr> bad;
   bad.push_back((st.outcome.out_of_memory || st.outcome.killed) &&
                 z3::uge(free_frames(ctx, b, width), frames_needed(ts, st)));
-  for (std::size_t f = 0; f < a.refcount.size(); ++f) bad.push_back(a.refcount[f] != maps[f] + pins[f]);
+  for (std::size_t f = 0; f < a.refcount.size(); ++f)
+    bad.push_back(a.refcount[f] != maps[f] + pins[f]);
   for (std::size_t k = 0; k < a.slot_rc.size(); ++k) bad.push_back(a.slot_rc[k] != srefs[k]);
   return bad;
 }
@@ -199,11 +202,14 @@ constexpr Check kChecks[] = {{InvariantId::ISO, check_iso},
                              {InvariantId::REUSE, check_reuse},
                              {InvariantId::RC, check_rc}};
 
-static_assert(std::size(kChecks) == kCheckedInvariants.size() && [] {
-  for (std::size_t i = 0; i < kCheckedInvariants.size(); ++i)
-    if (kChecks[i].invariant != kCheckedInvariants[i]) return false;
-  return true;
-}(), "one check per checked invariant, in its order");
+static_assert(
+    std::size(kChecks) == kCheckedInvariants.size() &&
+        [] {
+          for (std::size_t i = 0; i < kCheckedInvariants.size(); ++i)
+            if (kChecks[i].invariant != kCheckedInvariants[i]) return false;
+          return true;
+        }(),
+    "one check per checked invariant, in its order");
 
 }  // namespace
 

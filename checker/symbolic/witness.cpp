@@ -71,15 +71,16 @@ std::vector<Op> to_ops(const SlotTrace& trace) {
       continue;
     }
     if (s.slot >= slots || !before[s.slot] || pid_of[s.slot] == 0)
-      throw std::logic_error(fmt::format("witness: step {} acts on slot {}, which is not live", i + 1,
-                                         s.slot));
+      throw std::logic_error(
+          fmt::format("witness: step {} acts on slot {}, which is not live", i + 1, s.slot));
     Pid pid = pid_of[s.slot];
     ops.push_back(as_op(s, pid, 0));
     if (s.kind == OpKind::Fork || s.kind == OpKind::Vfork) {
       std::size_t child = slots;
       for (std::size_t c = 0; c < slots; ++c)
         if (!before[c] && after[c]) child = c;
-      if (child != slots) pid_of[child] = next_pid++;
+      if (child != slots)
+        pid_of[child] = next_pid++;
       else if (s.kind == OpKind::Vfork)
         throw std::logic_error(fmt::format("witness: the vfork at step {} made no child", i + 1));
     }
@@ -119,11 +120,12 @@ std::string describe_state(const z3::model& m, Unroller& u, std::uint32_t t) {
       std::string where = truth(m, p.present)   ? fmt::format("frame {}", number(m, p.frame))
                           : truth(m, p.swapped) ? fmt::format("slot {}", number(m, p.sslot))
                                                 : std::string("-");
-      text += fmt::format("    {:>4} {:>3} {:<12} {:<8} {:<12} [{}]{}\n", slot, vpn,
-                          map_kind_name(static_cast<MapKind>(number(m, p.kind))), where,
-                          fmt::format("{}{}{}", truth(m, p.writable) ? "rw" : "r-",
-                                      truth(m, p.cow) ? " cow" : "", truth(m, p.excl) ? " excl" : ""),
-                          fmt::join(sem, " "), truth(m, s.susp[slot]) ? "  (suspended)" : "");
+      text +=
+          fmt::format("    {:>4} {:>3} {:<12} {:<8} {:<12} [{}]{}\n", slot, vpn,
+                      map_kind_name(static_cast<MapKind>(number(m, p.kind))), where,
+                      fmt::format("{}{}{}", truth(m, p.writable) ? "rw" : "r-",
+                                  truth(m, p.cow) ? " cow" : "", truth(m, p.excl) ? " excl" : ""),
+                      fmt::join(sem, " "), truth(m, s.susp[slot]) ? "  (suspended)" : "");
     }
   }
   for (std::size_t i = 0; i < s.pins.size(); ++i) {
@@ -131,11 +133,11 @@ std::string describe_state(const z3::model& m, Unroller& u, std::uint32_t t) {
     if (!truth(m, p.held)) continue;
     std::vector<std::string> sem;
     for (const z3::expr& word : p.sem) sem.push_back(value(word));
-    text += fmt::format("    pin slot {}: frame {}{}, sees [{}]{}\n", i, number(m, p.frame),
-                        truth(m, p.rw) ? " rw" : "", fmt::join(sem, " "),
-                        truth(m, p.track) ? fmt::format(" (slot {} vpn {})", number(m, p.tslot),
-                                                        number(m, p.tvpn))
-                                          : "");
+    text += fmt::format(
+        "    pin slot {}: frame {}{}, sees [{}]{}\n", i, number(m, p.frame),
+        truth(m, p.rw) ? " rw" : "", fmt::join(sem, " "),
+        truth(m, p.track) ? fmt::format(" (slot {} vpn {})", number(m, p.tslot), number(m, p.tvpn))
+                          : "");
   }
   for (std::size_t k = 0; k < s.slot_rc.size(); ++k) {
     std::vector<std::string> data;

@@ -146,10 +146,10 @@ const struct vma *proc_vma(const struct kernel *k, const struct proc *p, uint32_
 }
 
 /* Every PTE of every space, the reverse map's walk: call f on each. */
-#define FOR_EACH_PTE(k, pte)                                                   \
-  for (uint32_t fe_s = 0; fe_s < (k)->nproc; fe_s++)                           \
-    if ((k)->spaces[fe_s].users)                                               \
-      for (uint32_t fe_v = 0; fe_v < (k)->pages; fe_v++)                       \
+#define FOR_EACH_PTE(k, pte)                             \
+  for (uint32_t fe_s = 0; fe_s < (k)->nproc; fe_s++)     \
+    if ((k)->spaces[fe_s].users)                         \
+      for (uint32_t fe_v = 0; fe_v < (k)->pages; fe_v++) \
         for (pte_t *pte = &(k)->spaces[fe_s].pagetable[fe_v]; pte; pte = NULL)
 
 /* The PTEs that map a frame. */

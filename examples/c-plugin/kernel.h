@@ -28,7 +28,7 @@ typedef pte_t *pagetable_t; /* one level: `pages` PTEs indexed by vpn */
 #define PTE_W (1u << 2)    /* writable: a store goes straight to the frame */
 #define PTE_COW (1u << 8)  /* software bit: read-only only because the frame may be shared */
 #define PTE_EXCL (1u << 9) /* software bit: a private page known to be its mapper's alone */
-#define PTE_FLAGS(pte) ((pte) & 0x3ffu)
+#define PTE_FLAGS(pte) ((pte)&0x3ffu)
 #define PTE2FRAME(pte) ((uint32_t)(pte) >> 10)
 #define FRAME2PTE(frame) ((pte_t)(frame) << 10)
 #define PTE2SLOT(pte) PTE2FRAME(pte)
@@ -45,9 +45,18 @@ typedef pte_t *pagetable_t; /* one level: `pages` PTEs indexed by vpn */
 #define POISON 0xdeadbeefu
 
 /* What a virtual page maps (the numbers are the ABI's, for the glue). */
-enum mapkind { MAP_NONE, MAP_PRIVATE_ANON, MAP_SHARED_ANON, MAP_TEXT, MAP_PRIVATE_FILE, MAP_SHARED_FILE };
+enum mapkind {
+  MAP_NONE,
+  MAP_PRIVATE_ANON,
+  MAP_SHARED_ANON,
+  MAP_TEXT,
+  MAP_PRIVATE_FILE,
+  MAP_SHARED_FILE
+};
 
-static inline int kind_private(enum mapkind k) { return k == MAP_PRIVATE_ANON || k == MAP_PRIVATE_FILE; }
+static inline int kind_private(enum mapkind k) {
+  return k == MAP_PRIVATE_ANON || k == MAP_PRIVATE_FILE;
+}
 
 /* When a write fault may keep the frame: Linux's three answers. */
 enum reuse_policy { REUSE_MAPCOUNT, REUSE_PAGECOUNT, REUSE_EXCLUSIVE };
@@ -70,9 +79,9 @@ struct vma {
 
 /* An address space: processes run in one (a vfork child in its parent's). */
 struct space {
-  uint32_t users;       /* processes running in it; 0: the slot is free */
+  uint32_t users; /* processes running in it; 0: the slot is free */
   pagetable_t pagetable;
-  struct vma *vmas;     /* `pages` of them */
+  struct vma *vmas; /* `pages` of them */
 };
 
 struct proc {
@@ -87,10 +96,10 @@ struct proc {
  * backing store or cached in one frame. */
 struct object {
   int live;
-  uint32_t maps;    /* vmas that name it */
-  uint32_t cached;  /* its pages in frames */
-  uint32_t *data;   /* backing store: pages * words */
-  uint32_t *frame;  /* per page: the cache frame, or NOFRAME */
+  uint32_t maps;   /* vmas that name it */
+  uint32_t cached; /* its pages in frames */
+  uint32_t *data;  /* backing store: pages * words */
+  uint32_t *frame; /* per page: the cache frame, or NOFRAME */
 };
 
 struct pin {
@@ -110,13 +119,13 @@ struct kernel {
 
   /* Frames (kalloc.c). A frame is free exactly when its refcount is 0, and
    * then it is on the free list. refcount = PTEs that map it + pins. */
-  uint32_t *mem;       /* physical memory: nframes pages of `words` words */
+  uint32_t *mem; /* physical memory: nframes pages of `words` words */
   uint32_t *refcount;
   uint32_t *pincount;  /* pins that hold each frame */
   uint32_t *cache_obj; /* the object a cache frame holds a page of, or NOOBJ */
   uint32_t *cache_page;
-  uint32_t *next;      /* the free list, linked through next[] */
-  uint32_t freelist;   /* the first free frame, or NOFRAME */
+  uint32_t *next;    /* the free list, linked through next[] */
+  uint32_t freelist; /* the first free frame, or NOFRAME */
   uint32_t nfree;
 
   /* Swap: nslots = pages * nproc slots, refcount = swap PTEs naming it. */
@@ -131,7 +140,7 @@ struct kernel {
 
   /* Processes and spaces (proc.c), allocated at boot so that fork never
    * needs host memory. */
-  struct proc *proc;   /* nproc slots */
+  struct proc *proc;    /* nproc slots */
   struct space *spaces; /* nproc slots */
   pte_t *ptes;
   struct vma *vmas;

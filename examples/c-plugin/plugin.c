@@ -32,8 +32,8 @@ static cow_instance *plugin_create(const struct cow_config *config) {
   /* Process 1 maps every page, and frame and slot numbers must fit a PTE. */
   if (config->pages == 0 || config->frames < config->pages || config->frames > MAXFRAMES ||
       config->procs == 0 || config->words == 0 || config->words > COW_MAX_WORDS ||
-      (uint64_t)config->pages * config->procs >= MAXFRAMES || config->policy > COW_REUSE_EXCLUSIVE ||
-      config->oom > COW_OOM_KILL)
+      (uint64_t)config->pages * config->procs >= MAXFRAMES ||
+      config->policy > COW_REUSE_EXCLUSIVE || config->oom > COW_OOM_KILL)
     return NULL;
   in = malloc(sizeof *in);
   if (!in) return NULL;

@@ -19,8 +19,7 @@ Geometry geometry_for(const Config& config, const FastOptions& options) {
 // How many leading entries of any table a machine of `config.pages` pages
 // can index: an index at any level is at most the vpn, so below `pages`.
 std::uint32_t tables_used(const Config& config, const Geometry& g) {
-  return static_cast<std::uint32_t>(
-      std::clamp<std::uint64_t>(config.pages, 1, g.entries()));
+  return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(config.pages, 1, g.entries()));
 }
 
 bool range_ok(const Op& op, const Config& c) {
@@ -68,42 +67,33 @@ Outcome FastCow::apply(const Op& op) {
   Process& proc = it->second;
   if (proc.suspended) return Outcome::error(Status::Suspended);
   switch (op.kind) {
-    case OpKind::Fork:
-      return do_fork(proc);
-    case OpKind::Vfork:
-      return do_vfork(proc, op.pid);
-    case OpKind::Exit:
-      return do_exit(op.pid);
-    case OpKind::Exec:
-      return do_exec(op.pid);
+    case OpKind::Fork: return do_fork(proc);
+    case OpKind::Vfork: return do_vfork(proc, op.pid);
+    case OpKind::Exit: return do_exit(op.pid);
+    case OpKind::Exec: return do_exec(op.pid);
     case OpKind::Mmap:
-      if (!range_ok(op, config_) || op.map == MapKind::None) return Outcome::error(Status::BadAddress);
+      if (!range_ok(op, config_) || op.map == MapKind::None)
+        return Outcome::error(Status::BadAddress);
       return do_mmap(space_of(proc), op.vpn, op.count, op.map);
     case OpKind::Munmap:
       if (!range_ok(op, config_)) return Outcome::error(Status::BadAddress);
       return do_mmap(space_of(proc), op.vpn, op.count, MapKind::None);
-    default:
-      return page_op(proc, op);
+    default: return page_op(proc, op);
   }
 }
 
 // Ops on one page of one process: write, read, copyout, pin, swapout.
 Outcome FastCow::page_op(Process& proc, const Op& op) {
-  if (op.vpn >= config_.pages || op.word >= config_.words) return Outcome::error(Status::BadAddress);
+  if (op.vpn >= config_.pages || op.word >= config_.words)
+    return Outcome::error(Status::BadAddress);
   Process& space = space_of(proc);
   switch (op.kind) {
-    case OpKind::Write:
-      return do_write(op.pid, space, op.vpn, op.word, op.value);
-    case OpKind::Read:
-      return do_read(op.pid, space, op.vpn, op.word);
-    case OpKind::Copyout:
-      return do_copyout(op.pid, space, op.vpn, op.word, op.value);
-    case OpKind::Pin:
-      return do_pin(op.pid, space, op.vpn, op.rw);
-    case OpKind::Swapout:
-      return do_swapout(space, op.vpn);
-    default:
-      break;
+    case OpKind::Write: return do_write(op.pid, space, op.vpn, op.word, op.value);
+    case OpKind::Read: return do_read(op.pid, space, op.vpn, op.word);
+    case OpKind::Copyout: return do_copyout(op.pid, space, op.vpn, op.word, op.value);
+    case OpKind::Pin: return do_pin(op.pid, space, op.vpn, op.rw);
+    case OpKind::Swapout: return do_swapout(space, op.vpn);
+    default: break;
   }
   panic("page_op", "not a page op");
 }
@@ -149,8 +139,10 @@ FastCow::Walk FastCow::leaf_for_update(Process& space, Vpn vpn) {
     walk_alloc(space.root, vpn);
     w = walk(space.root, vpn);
   }
-  if (tables_.refcount(w.leaf_table) > 1) table_unshare(w, vpn);
-  else if (!w.path_writable) table_reclaim(w, vpn);
+  if (tables_.refcount(w.leaf_table) > 1)
+    table_unshare(w, vpn);
+  else if (!w.path_writable)
+    table_reclaim(w, vpn);
   return w;
 }
 

@@ -67,7 +67,7 @@ class FastCow final : public Implementation {
 
   // Queries for tests and benchmarks too big for a snapshot (1000 processes
   // of 1 GiB would be 262 million PTE views).
-  std::optional<PteView> pte_view(Pid pid, Vpn vpn) const;   // nullopt: no such process
+  std::optional<PteView> pte_view(Pid pid, Vpn vpn) const;  // nullopt: no such process
   std::optional<TableId> leaf_table_of(Pid pid, Vpn vpn) const;
   std::uint32_t frame_refcount(Pfn frame) const { return frames_.refcount(frame); }
   std::uint32_t frame_pins(Pfn frame) const { return meta_[frame].pins; }
@@ -231,7 +231,7 @@ class FastCow final : public Implementation {
   void exit_leave_shared_table(TableId table, std::uint64_t base);
 
   // Frames, slots and the reverse map (fast_fault.cpp).
-  Pfn frame_take(Vpn vpn);  // a free frame exists (checked by the caller)
+  Pfn frame_take(Vpn vpn);     // a free frame exists (checked by the caller)
   void frame_drop(Pfn frame);  // the last reference writes a cache frame back
   void frame_fill_from_object(Pfn frame, std::uint32_t object, Vpn page);
   Slot slot_take(const PageData& data);
@@ -259,6 +259,5 @@ class FastCow final : public Implementation {
   std::uint64_t tlb_generation_ = 0;
   std::vector<Vpn> fork_early_;  // during a fork: the parent's vpns copied at once, sorted
 };
-
 
 }  // namespace cow::fast

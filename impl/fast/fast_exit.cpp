@@ -64,8 +64,10 @@ void FastCow::exit_drop_table(TableId table, std::uint32_t level, std::uint64_t 
     if (!pte_present(entry)) continue;
     TableId below = pte_frame(entry);
     std::uint64_t below_base = geometry_.entry_base(level, base, i);
-    if (level == 1 && tables_.refcount(below) > 1) exit_leave_shared_table(below, below_base);
-    else exit_drop_table(below, level - 1, below_base);
+    if (level == 1 && tables_.refcount(below) > 1)
+      exit_leave_shared_table(below, below_base);
+    else
+      exit_drop_table(below, level - 1, below_base);
   }
   if (tables_.table_put(table) != 0) panic("exit_drop_table", "table is shared", "table", table);
   tables_.table_free(table);

@@ -97,8 +97,10 @@ void FastCow::wp_reuse(Process& space, Vpn vpn, Walk& w) {
 // Shared frame: move the writer to a private copy of the whole page.
 void FastCow::wp_copy(Process& space, Vpn vpn, Walk& w) {
   Pfn copy = frame_take(vpn);
-  if (tables_.refcount(w.leaf_table) > 1) table_unshare(w, vpn);
-  else if (!w.path_writable) table_reclaim(w, vpn);
+  if (tables_.refcount(w.leaf_table) > 1)
+    table_unshare(w, vpn);
+  else if (!w.path_writable)
+    table_reclaim(w, vpn);
   Pte& pte = leaf(w);
   Pfn old = pte_frame(pte);
   Loc loc = leaf_loc(w);
@@ -153,7 +155,9 @@ void FastCow::frame_fill_from_object(Pfn frame, std::uint32_t object, Vpn page) 
   const Object& o = objects_[object];
   auto stored = o.store.find(page);
   for (std::uint32_t word = 0; word < config_.words; ++word) {
-    Value v = stored != o.store.end() ? stored->second[word] : object == 0 ? file_word(page, word) : 0;
+    Value v = stored != o.store.end() ? stored->second[word]
+              : object == 0           ? file_word(page, word)
+                                      : 0;
     frames_.write_word(frame, word, v);
   }
 }
@@ -322,8 +326,10 @@ void FastCow::rmap_add(Loc& head, Loc loc) {
 void FastCow::rmap_remove(Loc& head, Loc loc) {
   RmapLink link = tables_.link(loc);
   if (link.prev == kDetached) return;
-  if (link.prev == kNoLoc) head = link.next;
-  else tables_.link(link.prev).next = link.next;
+  if (link.prev == kNoLoc)
+    head = link.next;
+  else
+    tables_.link(link.prev).next = link.next;
   if (link.next != kNoLoc) tables_.link(link.next).prev = link.prev;
   tables_.link(loc) = RmapLink{};
 }

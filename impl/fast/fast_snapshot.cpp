@@ -41,7 +41,8 @@ std::optional<Snapshot> FastCow::snapshot() const {
   snap.free_frames = frames_.free_count();
   std::vector<bool> frame_named(frames_.size(), false);
   std::vector<bool> slot_named(slots_.size(), false);
-  for (const auto& [pid, proc] : processes_) snap.procs.push_back({pid, proc.space, proc.suspended});
+  for (const auto& [pid, proc] : processes_)
+    snap.procs.push_back({pid, proc.space, proc.suspended});
   for (const auto& [pid, proc] : processes_) {
     if (proc.space != pid) continue;  // a vfork child's PTEs are its owner's
     for (Vpn vpn = 0; vpn < config_.pages; ++vpn) {

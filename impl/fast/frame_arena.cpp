@@ -63,8 +63,8 @@ void FrameArena::allocate() {
   std::size_t bytes = std::size_t{size()} * frame_size_;
   if (bytes == 0) return;
   if (bytes >= kMapThreshold) {
-    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                     -1, 0);
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     base_ = static_cast<std::byte*>(p);
     mapped_ = true;
@@ -77,8 +77,10 @@ void FrameArena::allocate() {
 
 FrameArena::~FrameArena() {
   if (!base_) return;
-  if (mapped_) ::munmap(base_, std::size_t{size()} * frame_size_);
-  else heap_give(base_, std::size_t{size()} * frame_size_);
+  if (mapped_)
+    ::munmap(base_, std::size_t{size()} * frame_size_);
+  else
+    heap_give(base_, std::size_t{size()} * frame_size_);
 }
 
 void FrameArena::frame_free(Pfn frame) {

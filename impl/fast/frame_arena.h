@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <functional>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -82,7 +82,6 @@ class FrameArena {
   std::size_t frame_size() const { return frame_size_; }
   // Whether the arena came zero-filled from the host (no frame_zero needed).
   bool zero_filled() const { return mapped_; }
-
 
  private:
   std::byte* bytes(Pfn frame) { return base_ + std::size_t{frame} * frame_size_; }

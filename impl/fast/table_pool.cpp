@@ -25,8 +25,10 @@ constexpr std::size_t kChunkEntryBytes = 256;
 }  // namespace
 
 void TablePool::ChunkDelete::operator()(std::byte* p) const {
-  if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) ::operator delete(p, std::align_val_t{align});
-  else ::operator delete(p);
+  if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__)
+    ::operator delete (p, std::align_val_t{align});
+  else
+    ::operator delete(p);
 }
 
 TablePool::TablePool(std::uint32_t entries, std::uint32_t used) : entries_(entries) {
@@ -57,9 +59,8 @@ TablePool::TablePool(const TablePool& other)
   for (std::size_t c = 0; c < other.chunks_.size(); ++c) {
     add_chunk();
     std::size_t first = c << chunk_shift_;
-    std::size_t tables = next_fresh_ > first
-                             ? std::min<std::size_t>(tables_per_chunk(), next_fresh_ - first)
-                             : 0;
+    std::size_t tables =
+        next_fresh_ > first ? std::min<std::size_t>(tables_per_chunk(), next_fresh_ - first) : 0;
     std::copy_n(other.ptes_[c], tables * stride, ptes_[c]);
     std::copy_n(other.links_[c], tables * stride, links_[c]);
   }
@@ -68,7 +69,7 @@ TablePool::TablePool(const TablePool& other)
 void TablePool::add_chunk() {
   std::size_t bytes = chunk_bytes();
   auto* p = static_cast<std::byte*>(align_ > __STDCPP_DEFAULT_NEW_ALIGNMENT__
-                                        ? ::operator new(bytes, std::align_val_t{align_})
+                                        ? ::operator new (bytes, std::align_val_t{align_})
                                         : ::operator new(bytes));
   chunks_.push_back(Chunk(p, ChunkDelete{align_}));
   ptes_.push_back(reinterpret_cast<Pte*>(p));

@@ -79,13 +79,13 @@ class TablePool {
   // The reverse-map links of a table's entries (meaningful for leaf tables).
   RmapLink& link(Loc loc) {
     TableId table = loc >> stride_shift_;
-    return links_[table >> chunk_shift_][(std::size_t{table & chunk_mask_} << stride_shift_) |
-                                         (loc & stride_mask())];
+    return links_[table >> chunk_shift_]
+                 [(std::size_t{table & chunk_mask_} << stride_shift_) | (loc & stride_mask())];
   }
   const RmapLink& link(Loc loc) const {
     TableId table = loc >> stride_shift_;
-    return links_[table >> chunk_shift_][(std::size_t{table & chunk_mask_} << stride_shift_) |
-                                         (loc & stride_mask())];
+    return links_[table >> chunk_shift_]
+                 [(std::size_t{table & chunk_mask_} << stride_shift_) | (loc & stride_mask())];
   }
   Loc loc(TableId table, std::uint32_t index) const { return (table << stride_shift_) | index; }
   TableId loc_table(Loc loc) const { return loc >> stride_shift_; }

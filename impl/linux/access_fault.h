@@ -19,7 +19,7 @@ struct AccessReport {
   // A fork shared the page (so write-protected its PTE) and nothing wrote
   // it since: the next write takes a COW fault.
   bool maybe_write_protected = false;
-  std::uint64_t entry_before = 0;      // pagemap entries (impl/linux/pagemap.h)
+  std::uint64_t entry_before = 0;  // pagemap entries (impl/linux/pagemap.h)
   std::uint64_t entry_after = 0;
 };
 
@@ -34,9 +34,9 @@ struct AccessReport {
 //   `cow-reuse` when a fork write-protected the page and nothing wrote it
 //   since, else no fault.
 // Pagemap cannot say whether a PTE is write-protected, hence the server's
-// record (server_space.cpp, mark_shared_by_fork). Without PFNs (`reads_pfns` false, or an entry that has none) nothing can
-// be told and the answer is None. `zero_pfn`: the shared zero page's PFN,
-// or 0 when unknown.
+// record (server_space.cpp, mark_shared_by_fork). Without PFNs (`reads_pfns` false, or an entry
+// that has none) nothing can be told and the answer is None. `zero_pfn`: the shared zero page's
+// PFN, or 0 when unknown.
 Fault classify_access(const AccessReport& report, std::uint64_t zero_pfn, bool reads_pfns);
 
 }  // namespace cow::linux_host

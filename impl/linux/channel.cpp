@@ -93,8 +93,10 @@ Received channel_receive(int fd, void* data, std::size_t size, int timeout_ms, i
         c->cmsg_len == CMSG_LEN(sizeof(int)))
       std::memcpy(&got_fd, CMSG_DATA(c), sizeof(int));
   if (got_fd >= 0) {
-    if (passed_fd) *passed_fd = got_fd;
-    else ::close(got_fd);
+    if (passed_fd)
+      *passed_fd = got_fd;
+    else
+      ::close(got_fd);
   }
   if (n != static_cast<ssize_t>(size) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
     if (passed_fd && *passed_fd >= 0) {

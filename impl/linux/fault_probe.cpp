@@ -35,7 +35,9 @@ void on_segv(int signal, siginfo_t* info, void*) {
   ::siglongjmp(probe->resume, 1);
 }
 
-Access verdict(int si_code) { return si_code == SEGV_MAPERR ? Access::Unmapped : Access::Forbidden; }
+Access verdict(int si_code) {
+  return si_code == SEGV_MAPERR ? Access::Unmapped : Access::Forbidden;
+}
 
 }  // namespace
 

@@ -4,7 +4,6 @@
 
 #include <fstream>
 
-
 namespace cow::linux_host {
 
 std::string kernel_release() {

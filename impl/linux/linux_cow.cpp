@@ -119,8 +119,10 @@ LinuxCow::LinuxCow(const Config& config, const LinuxOptions& options)
     : config_(config), options_(options), oracle_(::getpid()) {
   supported_ = kAllOps & ~op_mask(OpKind::Swapout);
   ring_ = PinRing::create();
-  if (ring_) slot_used_.assign(PinRing::kSlots, false);
-  else supported_ &= ~(op_mask(OpKind::Pin) | op_mask(OpKind::Unpin));
+  if (ring_)
+    slot_used_.assign(PinRing::kSlots, false);
+  else
+    supported_ &= ~(op_mask(OpKind::Pin) | op_mask(OpKind::Unpin));
   file_ = make_backing_file(config);
   if (file_ < 0)
     throw std::runtime_error(fmt::format("linux: memfd_create: {}", std::strerror(errno)));
@@ -142,9 +144,10 @@ void LinuxCow::start_first(const Config& config) {
   int ends[2];
   if (!channel_pair(ends))
     throw std::runtime_error(fmt::format("linux: socketpair: {}", std::strerror(errno)));
-  ServerSetup setup{oracle_,           config.pages, config.words, config.procs,
-                    options_.read_pfns, pick_cpu(options_.pin_cpu)};
-  pid_t host = server_spawn_first(setup, ServerFiles{ends[1], file_, exe_, ring_ ? ring_->fd() : -1});
+  ServerSetup setup{oracle_,      config.pages,       config.words,
+                    config.procs, options_.read_pfns, pick_cpu(options_.pin_cpu)};
+  pid_t host =
+      server_spawn_first(setup, ServerFiles{ends[1], file_, exe_, ring_ ? ring_->fd() : -1});
   int error = errno;
   ::close(ends[1]);
   if (host < 0) {
@@ -157,17 +160,17 @@ void LinuxCow::start_first(const Config& config) {
   servers_[kInitPid] = Server{host, ends[0]};
   ReplyMsg hello = receive(kInitPid, Reply::Hello, "its hello");
   if (hello.error != 0)
-    stop(Kind::Crash, fmt::format("pid 1 could not map {} pages: {}", config.pages,
-                                  std::strerror(hello.error)));
+    stop(Kind::Crash,
+         fmt::format("pid 1 could not map {} pages: {}", config.pages, std::strerror(hello.error)));
   reads_pfns_ = options_.read_pfns && pagemap_pfn(hello.entry_after) != 0;
   zero_pfn_ = reads_pfns_ ? hello.zero_pfn : 0;
 }
 
 std::string LinuxCow::describe() const {
   std::string faults =
-      reads_pfns_
-          ? std::string("faults told apart by PFN from /proc/self/pagemap")
-          : fmt::format("outcomes only: {}, so every op reports no fault and how faults are "
+      reads_pfns_ ? std::string("faults told apart by PFN from /proc/self/pagemap")
+                  : fmt::format(
+                        "outcomes only: {}, so every op reports no fault and how faults are "
                         "served is not checked",
                         options_.read_pfns ? "/proc/self/pagemap shows no PFNs (they need "
                                              "CAP_SYS_ADMIN)"
@@ -223,8 +226,8 @@ Outcome LinuxCow::apply(const Op& op) {
 int LinuxCow::send_with_new_socket(Pid parent, Request kind) {
   int ends[2];
   if (!channel_pair(ends))
-    stop(Kind::Crash, fmt::format("socketpair for a child of pid {}: {}", parent,
-                                  std::strerror(errno)));
+    stop(Kind::Crash,
+         fmt::format("socketpair for a child of pid {}: {}", parent, std::strerror(errno)));
   OwnedFd ours(ends[0]);
   {
     // Our copy of the child's end goes once sent: the child must hold the
@@ -278,8 +281,8 @@ Outcome LinuxCow::do_vfork(Pid parent) {
                                     parent, back.host_pid));
     }
     case Received::TimedOut:
-      stop(Kind::Hang, fmt::format("the vfork child of pid {} did not answer within {} ms",
-                                   parent, timeout));
+      stop(Kind::Hang,
+           fmt::format("the vfork child of pid {} did not answer within {} ms", parent, timeout));
     case Received::Failed:
       stop(Kind::Crash, fmt::format("the vfork child of pid {} sent a malformed message", parent));
   }
@@ -313,12 +316,12 @@ std::optional<int> LinuxCow::await_exit(Pid pid, const char* why) {
   switch (channel_receive(server.fd, &unexpected, sizeof unexpected, timeout)) {
     case Received::Closed: break;
     case Received::TimedOut:
-      stop(Kind::Hang, fmt::format("pid {} (host pid {}) did not {} within {} ms", pid,
-                                   server.host, why, timeout));
+      stop(Kind::Hang, fmt::format("pid {} (host pid {}) did not {} within {} ms", pid, server.host,
+                                   why, timeout));
     case Received::Message:
     case Received::Failed:
-      stop(Kind::Crash, fmt::format("pid {} (host pid {}) answered instead of exiting", pid,
-                                    server.host));
+      stop(Kind::Crash,
+           fmt::format("pid {} (host pid {}) answered instead of exiting", pid, server.host));
   }
   return reap(server);
 }
@@ -341,8 +344,7 @@ Outcome LinuxCow::do_exit(Pid pid) {
   // With no member left the group's id may be reused by strangers: forget it.
   if (servers_.empty()) group_ = -1;
   if (status && !(WIFEXITED(*status) && WEXITSTATUS(*status) == 0))
-    stop(Kind::Crash,
-         fmt::format("pid {} {} when asked to exit", pid, exit_status_text(status)));
+    stop(Kind::Crash, fmt::format("pid {} {} when asked to exit", pid, exit_status_text(status)));
   if (vfork_parent != 0) resume_vfork_parent(vfork_parent, host);
   return Outcome::ok();
 }
@@ -357,8 +359,8 @@ Outcome LinuxCow::do_exec(Pid pid) {
   ReplyMsg hello = receive(pid, Reply::Hello, "the new image's hello");
   Server& server = servers_.at(pid);
   if (hello.error != 0)
-    stop(Kind::Crash, fmt::format("exec in pid {} failed on the host: {}", pid,
-                                  std::strerror(hello.error)));
+    stop(Kind::Crash,
+         fmt::format("exec in pid {} failed on the host: {}", pid, std::strerror(hello.error)));
   if (hello.host_pid != server.host)
     stop(Kind::Crash, fmt::format("pid {} (host pid {}) came back from exec as host pid {}", pid,
                                   server.host, hello.host_pid));
@@ -378,8 +380,8 @@ Outcome LinuxCow::do_map(const Op& op) {
   request.map = static_cast<std::uint32_t>(op.map);
   ReplyMsg mapped = call(op.pid, request, Reply::Mapped);
   if (mapped.error != 0)
-    stop(Kind::Crash, fmt::format("'{}' failed on the host: {}", to_string(op),
-                                  std::strerror(mapped.error)));
+    stop(Kind::Crash,
+         fmt::format("'{}' failed on the host: {}", to_string(op), std::strerror(mapped.error)));
   return Outcome::ok();
 }
 
@@ -398,16 +400,14 @@ Outcome LinuxCow::do_access(const Op& op) {
   ReplyMsg touched = receive(op.pid, Reply::Touched, request_name(request.kind).data(), &passed);
   OwnedFd pipe(passed);
   if (touched.error != 0)
-    stop(Kind::Crash, fmt::format("'{}' failed on the host: {}", to_string(op),
-                                  std::strerror(touched.error)));
+    stop(Kind::Crash,
+         fmt::format("'{}' failed on the host: {}", to_string(op), std::strerror(touched.error)));
   if (touched.access == Access::Unmapped) return Outcome::error(Status::BadAddress);
   if (touched.access == Access::Forbidden) return Outcome::error(Status::ProtFault);
   bool by_ring = op.kind == OpKind::Pin && touched.pin_by == PinBy::FixedBuffer;
   AccessReport report{op.kind == OpKind::Write || op.kind == OpKind::Copyout || by_ring,
-                      static_cast<MapKind>(touched.map),
-                      touched.maybe_write_protected != 0,
-                      touched.entry_before,
-                      touched.entry_after};
+                      static_cast<MapKind>(touched.map), touched.maybe_write_protected != 0,
+                      touched.entry_before, touched.entry_after};
   Fault fault = classify_access(report, zero_pfn_, reads_pfns_);
   switch (op.kind) {
     case OpKind::Read: return Outcome::read(touched.value, fault);
@@ -464,8 +464,8 @@ Value LinuxCow::read_pin(const HeldPin& pin, std::uint32_t word, const std::stri
   } else {
     ssize_t got = ::read(pin.pipe, page.data(), kPageBytes);
     if (got != static_cast<ssize_t>(kPageBytes))
-      stop(Kind::Crash, fmt::format("reading {}: {}", what,
-                                    got < 0 ? std::strerror(errno) : "short read"));
+      stop(Kind::Crash,
+           fmt::format("reading {}: {}", what, got < 0 ? std::strerror(errno) : "short read"));
   }
   return page[word];
 }
@@ -541,11 +541,10 @@ ReplyMsg LinuxCow::receive(Pid pid, Reply want, const char* waiting_for, int* pa
     case Received::Closed:
       stop(Kind::Crash, fmt::format("pid {} (host pid {}) died while we waited for {}: {}", pid,
                                     server.host, waiting_for, exit_status_text(reap(server))));
-    case Received::Failed:
-      break;
+    case Received::Failed: break;
   }
-  stop(Kind::Crash, fmt::format("pid {} sent a malformed answer while we waited for {}", pid,
-                                waiting_for));
+  stop(Kind::Crash,
+       fmt::format("pid {} sent a malformed answer while we waited for {}", pid, waiting_for));
 }
 
 std::optional<int> LinuxCow::reap(Server& server) {

@@ -87,10 +87,10 @@ class LinuxCow final : public Implementation {
 
  private:
   struct Server {
-    pid_t host = -1;        // our child until reaped; -1 once reaped
-    int fd = -1;            // our end of its socket
-    Pid vfork_parent = 0;   // the process that sleeps in vfork until this one execs or exits
-    Pid suspended_by = 0;   // the vfork child this one sleeps for
+    pid_t host = -1;       // our child until reaped; -1 once reaped
+    int fd = -1;           // our end of its socket
+    Pid vfork_parent = 0;  // the process that sleeps in vfork until this one execs or exits
+    Pid suspended_by = 0;  // the vfork child this one sleeps for
   };
   // A pin the oracle holds: a slot of the run's io_uring instance, or the
   // pipe a page-cache page was spliced into.
@@ -137,8 +137,8 @@ class LinuxCow final : public Implementation {
   LinuxOptions options_;
   pid_t oracle_ = 0;
   OpSet supported_ = kCoreOps;
-  int file_ = -1;  // the backing file
-  int exe_ = -1;   // the oracle's executable (O_PATH), which exec runs
+  int file_ = -1;                // the backing file
+  int exe_ = -1;                 // the oracle's executable (O_PATH), which exec runs
   std::optional<PinRing> ring_;  // the pins, where io_uring works
   std::vector<bool> slot_used_;  // which of ring_'s slots hold a pin
   // Every server's process group (the first server's host pid): kill_all

@@ -19,8 +19,8 @@ std::uint64_t pagemap_read(int pagemap_fd, const volatile void* address) {
 bool pagemap_read_range(int pagemap_fd, const volatile void* address, std::uint64_t* entries,
                         std::uint32_t count) {
   if (pagemap_fd < 0) return false;
-  auto offset = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(address) / kPageBytes *
-                                   sizeof *entries);
+  auto offset =
+      static_cast<off_t>(reinterpret_cast<std::uintptr_t>(address) / kPageBytes * sizeof *entries);
   auto bytes = static_cast<ssize_t>(count * sizeof *entries);
   return ::pread(pagemap_fd, entries, static_cast<std::size_t>(bytes), offset) == bytes;
 }

@@ -101,8 +101,8 @@ int pin_ring_register(int ring, std::uint32_t slot, void* address) {
   update.offset = slot;
   update.data = reinterpret_cast<std::uintptr_t>(&buffer);
   update.nr = 1;
-  long updated =
-      ::syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS_UPDATE, &update, sizeof update);
+  long updated = ::syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS_UPDATE, &update,
+                           sizeof update);
   if (updated == 1) return 0;
   if (updated >= 0) errno = EIO;
   return -1;

@@ -144,8 +144,10 @@ void serve_vfork(ServerState& s, int child_channel) {
   int error = errno;
   vfork_stack_return(start.stack);
   ::close(child_channel);
-  if (pid < 0) r.error = error;
-  else r.host_pid = pid;
+  if (pid < 0)
+    r.error = error;
+  else
+    r.host_pid = pid;
   reply(r);
 }
 
@@ -168,12 +170,18 @@ void keep_only(const ServerFiles& files) {
   int exe = files.exe >= 0 ? ::fcntl(files.exe, F_DUPFD_CLOEXEC, kFirstFreeFd) : -1;
   int ring = files.ring >= 0 ? ::fcntl(files.ring, F_DUPFD_CLOEXEC, kFirstFreeFd) : -1;
   ::dup3(channel, kChannelFd, O_CLOEXEC);
-  if (file >= 0) ::dup3(file, kFileFd, O_CLOEXEC);
-  else ::close(kFileFd);
-  if (exe >= 0) ::dup3(exe, kExeFd, O_CLOEXEC);
-  else ::close(kExeFd);
-  if (ring >= 0) ::dup3(ring, kRingFd, O_CLOEXEC);
-  else ::close(kRingFd);
+  if (file >= 0)
+    ::dup3(file, kFileFd, O_CLOEXEC);
+  else
+    ::close(kFileFd);
+  if (exe >= 0)
+    ::dup3(exe, kExeFd, O_CLOEXEC);
+  else
+    ::close(kExeFd);
+  if (ring >= 0)
+    ::dup3(ring, kRingFd, O_CLOEXEC);
+  else
+    ::close(kRingFd);
   ::close(kPagemapFd);
   ::close_range(kSetupFd, UINT_MAX, 0);
   int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);

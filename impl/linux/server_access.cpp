@@ -19,8 +19,8 @@ namespace {
 
 struct Result {
   Access access = Access::Done;
-  int error = 0;     // an unexpected failure: the oracle stops with it
-  int attach = -1;   // a descriptor for the oracle (a pin's pipe)
+  int error = 0;       // an unexpected failure: the oracle stops with it
+  int attach = -1;     // a descriptor for the oracle (a pin's pipe)
   bool wrote = false;  // the page is now mapped writable
 };
 
@@ -39,9 +39,12 @@ Result copyout(volatile std::uint32_t* word, std::uint32_t value) {
   } else {
     ssize_t got = ::read(pipe_fds[0], const_cast<std::uint32_t*>(word), sizeof value);
     int error = errno;
-    if (got == static_cast<ssize_t>(sizeof value)) r.wrote = true;
-    else if (got < 0 && error == EFAULT) r.access = efault_access(word);
-    else r.error = got < 0 ? error : EIO;
+    if (got == static_cast<ssize_t>(sizeof value))
+      r.wrote = true;
+    else if (got < 0 && error == EFAULT)
+      r.access = efault_access(word);
+    else
+      r.error = got < 0 ? error : EIO;
   }
   ::close(pipe_fds[0]);
   ::close(pipe_fds[1]);
@@ -59,9 +62,12 @@ Result pin_fixed_buffer(volatile std::uint32_t* page, std::uint32_t slot) {
   Result r;
   int registered = pin_ring_register(kRingFd, slot, const_cast<std::uint32_t*>(page));
   int error = errno;
-  if (registered == 0) r.wrote = true;
-  else if (error == EFAULT) r.access = efault_access(page);
-  else r.error = error;
+  if (registered == 0)
+    r.wrote = true;
+  else if (error == EFAULT)
+    r.access = efault_access(page);
+  else
+    r.error = error;
   return r;
 }
 
@@ -85,8 +91,10 @@ Result splice_reference(volatile std::uint32_t* page) {
     return r;
   }
   ::close(pipe_fds[0]);
-  if (spliced < 0 && error == EFAULT) r.access = efault_access(page);
-  else r.error = spliced < 0 ? error : EIO;
+  if (spliced < 0 && error == EFAULT)
+    r.access = efault_access(page);
+  else
+    r.error = spliced < 0 ? error : EIO;
   return r;
 }
 
@@ -118,12 +126,10 @@ void serve_access(ServerState& s, const RequestMsg& rq) {
   Result r;
   switch (rq.kind) {
     case Request::Write:
-        r.access = probe_store(word, rq.value);
-        r.wrote = r.access == Access::Done;
+      r.access = probe_store(word, rq.value);
+      r.wrote = r.access == Access::Done;
       break;
-    case Request::Read:
-        r.access = probe_load(word, &reply_msg.value);
-        break;
+    case Request::Read: r.access = probe_load(word, &reply_msg.value); break;
     case Request::Copyout: r = copyout(word, rq.value); break;
     case Request::Pin:
       if (pins_page_cache(rq, kind, reply_msg.entry_before)) {

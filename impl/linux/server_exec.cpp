@@ -46,8 +46,9 @@ void server_exec_entry(int argc, char** argv, char**) {
 }
 
 // Not a constructor attribute, which passes no arguments.
-[[gnu::used, gnu::section(".init_array")]] void (*server_exec_entry_at_start)(int, char**, char**) =
-    server_exec_entry;
+[[gnu::used,
+  gnu::section(".init_array")]] void (*server_exec_entry_at_start)(int, char**,
+                                                                   char**) = server_exec_entry;
 
 }  // namespace
 
@@ -62,8 +63,8 @@ void serve_exec(const ServerState& s) {
     reply(failed);
     return;
   }
-  bool written = ::write(setup_pipe[1], &s.setup, sizeof s.setup) ==
-                 static_cast<ssize_t>(sizeof s.setup);
+  bool written =
+      ::write(setup_pipe[1], &s.setup, sizeof s.setup) == static_cast<ssize_t>(sizeof s.setup);
   ::close(setup_pipe[1]);
   if (setup_pipe[0] != kSetupFd) {
     if (written && ::dup2(setup_pipe[0], kSetupFd) < 0) written = false;

@@ -145,8 +145,10 @@ ReplyMsg serve_map(ServerState& s, const RequestMsg& rq) {
     }
     auto offset = static_cast<off_t>(std::size_t{rq.vpn} * kPageBytes);
     void* got = ::mmap(at, bytes, prot, flags, fd, fd < 0 ? 0 : offset);
-    if (got == MAP_FAILED) r.error = errno;
-    else one_folio_per_page(at, bytes);
+    if (got == MAP_FAILED)
+      r.error = errno;
+    else
+      one_folio_per_page(at, bytes);
   }
   if (r.error != 0) return r;
   for (std::uint32_t vpn = rq.vpn; vpn < rq.vpn + rq.count; ++vpn) {

@@ -10,11 +10,11 @@
 namespace cow::linux_host {
 
 enum class Request : std::uint32_t {
-  Write,    // the user stores `value` into word `word` of page `vpn`
-  Read,     // the user loads word `word` of page `vpn`
-  Copyout,  // the kernel stores `value` there: read() from a pipe into the word
-  Pin,      // a long-term pin of page `vpn` (`rw`), in slot `slot` of the run's
-            // io_uring instance (impl/linux/pin_ring.h)
+  Write,      // the user stores `value` into word `word` of page `vpn`
+  Read,       // the user loads word `word` of page `vpn`
+  Copyout,    // the kernel stores `value` there: read() from a pipe into the word
+  Pin,        // a long-term pin of page `vpn` (`rw`), in slot `slot` of the run's
+              // io_uring instance (impl/linux/pin_ring.h)
   Reference,  // vmsplice page `vpn` into a new pipe whatever it is (an experiment)
   Fork,       // fork; the message carries the child's end of a new socket
   Vfork,      // CLONE_VFORK, likewise; no answer until the child execs or exits
@@ -69,10 +69,10 @@ struct ReplyMsg {
   std::uint64_t entry_before = 0;           // Touched: pagemap entries around the access;
   std::uint64_t entry_after = 0;            // Hello: the entry of page 0
   Access access = Access::Done;             // Touched
-  std::uint32_t map = 0;                    // Touched: the page's cow::MapKind, as the server mapped it
-  PinBy pin_by = PinBy::FixedBuffer;        // Touched, for Pin
-  std::uint64_t address = 0;                // Touched: the page's address
-  std::uint64_t zero_pfn = 0;               // Hello: the shared zero page's PFN, 0 if unknown
+  std::uint32_t map = 0;              // Touched: the page's cow::MapKind, as the server mapped it
+  PinBy pin_by = PinBy::FixedBuffer;  // Touched, for Pin
+  std::uint64_t address = 0;          // Touched: the page's address
+  std::uint64_t zero_pfn = 0;         // Hello: the shared zero page's PFN, 0 if unknown
 };
 
 }  // namespace cow::linux_host

@@ -45,16 +45,18 @@ constexpr std::pair<OpKind, wire::Code> kWireCodes[] = {
     {OpKind::Swapout, wire::Code::Swapout}, {OpKind::Pin, wire::Code::Pin},
     {OpKind::Unpin, wire::Code::Unpin},     {OpKind::Copyout, wire::Code::Copyout},
 };
-static_assert([] {
-  for (const OpInfo& row : kOps) {
-    if (row.wire == 0) continue;
-    bool named = false;
-    for (auto [kind, code] : kWireCodes)
-      named = named || (kind == row.kind && row.wire == static_cast<std::uint32_t>(code));
-    if (!named) return false;
-  }
-  return true;
-}(), "an op offered to plug-ins without the wire::Code of the same name");
+static_assert(
+    [] {
+      for (const OpInfo& row : kOps) {
+        if (row.wire == 0) continue;
+        bool named = false;
+        for (auto [kind, code] : kWireCodes)
+          named = named || (kind == row.kind && row.wire == static_cast<std::uint32_t>(code));
+        if (!named) return false;
+      }
+      return true;
+    }(),
+    "an op offered to plug-ins without the wire::Code of the same name");
 
 wire::Code to_code(OpKind kind) { return static_cast<wire::Code>(op_info(kind).wire); }
 
@@ -119,10 +121,9 @@ std::string PluginImplementation::missing_for(std::span<const Op> ops) const {
   std::map<std::string, std::string> missing;  // what is missing -> the first op that needs it
   for (const Op& op : ops) {
     if (supports(op)) continue;
-    std::string what = !supports(op.kind)
-                           ? "has no " + entry_point(op.kind) + " entry point"
-                           : std::string("has an mmap that does not take ") +
-                                 std::string(map_kind_name(op.map)) + " (map_kinds)";
+    std::string what = !supports(op.kind) ? "has no " + entry_point(op.kind) + " entry point"
+                                          : std::string("has an mmap that does not take ") +
+                                                std::string(map_kind_name(op.map)) + " (map_kinds)";
     std::string needed_by = fmt::format("'{}'", to_string(op));
     missing.emplace(std::move(what), std::move(needed_by));
   }
@@ -152,8 +153,7 @@ Outcome PluginImplementation::apply(const Op& op) {
                         static_cast<std::uint32_t>(op.map),
                         op.rw ? 1u : 0u,
                         op.pin};
-  worker_.set_activity(
-      fmt::format("answering '{}' ({}())", to_string(op), entry_point(op.kind)));
+  worker_.set_activity(fmt::format("answering '{}' ({}())", to_string(op), entry_point(op.kind)));
   worker_.send(&request, sizeof request);
   wire::Reply reply{};
   worker_.receive(&reply, sizeof reply);
@@ -171,20 +171,11 @@ void PluginImplementation::track(const Op& op, const Outcome& outcome) {
   if (outcome.status != Status::Ok) return;
   switch (op.kind) {
     case OpKind::Fork:
-    case OpKind::Vfork:
-      live_.insert(outcome.child);
-      break;
-    case OpKind::Exit:
-      live_.erase(op.pid);
-      break;
-    case OpKind::Pin:
-      pins_.insert(outcome.pin);
-      break;
-    case OpKind::Unpin:
-      pins_.erase(op.pin);
-      break;
-    default:
-      break;
+    case OpKind::Vfork: live_.insert(outcome.child); break;
+    case OpKind::Exit: live_.erase(op.pid); break;
+    case OpKind::Pin: pins_.insert(outcome.pin); break;
+    case OpKind::Unpin: pins_.erase(op.pin); break;
+    default: break;
   }
 }
 

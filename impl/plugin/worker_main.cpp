@@ -90,8 +90,7 @@ cow_plugin table;
 bool white_box() { return table.pte && table.frame && table.free_frames; }
 
 // Bits COW_MAP_PRIVATE_ANON .. COW_MAP_SHARED_FILE: every kind but none.
-constexpr std::uint32_t kAllMapKinds =
-    (2u << COW_MAP_SHARED_FILE) - (1u << COW_MAP_PRIVATE_ANON);
+constexpr std::uint32_t kAllMapKinds = (2u << COW_MAP_SHARED_FILE) - (1u << COW_MAP_PRIVATE_ANON);
 constexpr std::uint32_t kCacheKinds = kAllMapKinds & ~(1u << COW_MAP_PRIVATE_ANON);
 
 std::uint32_t map_kinds() {
@@ -173,9 +172,8 @@ Reply serve_op(cow_instance* in, const Request& r) {
       case Code::Fork: status = table.fork(in, r.pid, &reply.child); break;
       case Code::Write: status = table.write(in, r.pid, r.vpn, r.word, r.value, &fault); break;
       case Code::Read:
-        status = table.read_fault
-                     ? table.read_fault(in, r.pid, r.vpn, r.word, &reply.value, &fault)
-                     : table.read(in, r.pid, r.vpn, r.word, &reply.value);
+        status = table.read_fault ? table.read_fault(in, r.pid, r.vpn, r.word, &reply.value, &fault)
+                                  : table.read(in, r.pid, r.vpn, r.word, &reply.value);
         break;
       case Code::Exit: status = table.exit(in, r.pid); break;
       case Code::Exec: status = table.exec(in, r.pid); break;

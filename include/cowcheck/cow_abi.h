@@ -45,10 +45,10 @@ typedef enum cow_status {
   COW_UNSUPPORTED = 6,     /* the plug-in cannot do this op (e.g. an mmap kind it lacks):
                               the oracle stops the run with exit status 2, not a finding */
   /* Version 2. */
-  COW_SUSPENDED = 7,       /* the process is stopped in vfork until its child execs or exits */
-  COW_KILLED = 8,          /* the OOM killer took the process (oom == COW_OOM_KILL); it exited */
-  COW_BUSY = 9,            /* swapout of a pinned frame: it stays in memory */
-  COW_NO_SUCH_PIN = 10     /* unpin of an id that is not held */
+  COW_SUSPENDED = 7,   /* the process is stopped in vfork until its child execs or exits */
+  COW_KILLED = 8,      /* the OOM killer took the process (oom == COW_OOM_KILL); it exited */
+  COW_BUSY = 9,        /* swapout of a pinned frame: it stays in memory */
+  COW_NO_SUCH_PIN = 10 /* unpin of an id that is not held */
 } cow_status;
 
 /* How the fault an op took was served. When one op takes two (a swap-in,
@@ -86,8 +86,8 @@ typedef enum cow_oom_policy {
   COW_OOM_KILL = 1   /* the faulting process exits and the op returns COW_KILLED */
 } cow_oom_policy;
 
-#define COW_NO_SLOT UINT32_MAX  /* cow_pte.slot of a page that is not swapped out */
-#define COW_MAX_WORDS 4u        /* words is at most this */
+#define COW_NO_SLOT UINT32_MAX /* cow_pte.slot of a page that is not swapped out */
+#define COW_MAX_WORDS 4u       /* words is at most this */
 
 /* The oracle always passes a configuration of its own version, which is at
  * least the plug-in's (it refuses newer plug-ins), so a plug-in may read

@@ -17,9 +17,7 @@ class CopyAlways : public MutantOf<CopyAlways> {
 // one more were both its own.
 class ReuseShared : public MutantOf<ReuseShared> {
   using MutantOf::MutantOf;
-  bool can_reuse_frame(const Pte& pte) const override {
-    return frames().refcount(pte.frame) <= 2;
-  }
+  bool can_reuse_frame(const Pte& pte) const override { return frames().refcount(pte.frame) <= 2; }
 };
 
 class ReuseKeepsCow : public MutantOf<ReuseKeepsCow> {

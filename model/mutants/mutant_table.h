@@ -86,11 +86,13 @@ inline constexpr MutantRow kMutants[] = {
 
 constexpr const MutantRow& mutant_row(Mutant id) { return kMutants[static_cast<std::size_t>(id)]; }
 
-static_assert([] {
-  for (std::size_t i = 0; i < std::size(kMutants); ++i)
-    if (static_cast<std::size_t>(kMutants[i].id) != i) return false;
-  return true;
-}(), "kMutants is indexed by Mutant");
+static_assert(
+    [] {
+      for (std::size_t i = 0; i < std::size(kMutants); ++i)
+        if (static_cast<std::size_t>(kMutants[i].id) != i) return false;
+      return true;
+    }(),
+    "kMutants is indexed by Mutant");
 
 inline constexpr std::string_view kMutantPrefix = "mutant:";
 

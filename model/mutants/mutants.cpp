@@ -36,11 +36,14 @@ constexpr std::pair<Mutant, Make> kMakers[] = {
     {Mutant::UnpinKeepsPincount, make_unpin_keeps_pincount},
 };
 
-static_assert(std::size(kMakers) + 1 == std::size(kMutants) && [] {
-  for (std::size_t i = 0; i < std::size(kMakers); ++i)
-    if (static_cast<std::size_t>(kMakers[i].first) != i + 1) return false;
-  return true;
-}(), "one maker per row of kMutants, in its order");
+static_assert(
+    std::size(kMakers) + 1 == std::size(kMutants) &&
+        [] {
+          for (std::size_t i = 0; i < std::size(kMakers); ++i)
+            if (static_cast<std::size_t>(kMakers[i].first) != i + 1) return false;
+          return true;
+        }(),
+    "one maker per row of kMutants, in its order");
 
 const std::array<MutantInfo, std::size(kMakers)> kInfos = [] {
   std::array<MutantInfo, std::size(kMakers)> infos{};

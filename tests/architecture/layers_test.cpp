@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Layer {
-  std::string_view dir;                  // a file's layer: the longest dir that prefixes its path
+  std::string_view dir;                   // a file's layer: the longest dir that prefixes its path
   std::vector<std::string_view> may_use;  // path prefixes its includes may start with
 };
 
@@ -46,7 +46,8 @@ const fs::path kRoot = COWCHECK_SOURCE_DIR;
 const Layer* layer_of(const std::string& path) {
   const Layer* best = nullptr;
   for (const Layer& layer : kLayers)
-    if (path.starts_with(layer.dir) && (!best || layer.dir.size() > best->dir.size())) best = &layer;
+    if (path.starts_with(layer.dir) && (!best || layer.dir.size() > best->dir.size()))
+      best = &layer;
   return best;
 }
 
@@ -97,8 +98,9 @@ TEST(Layers, EveryIncludeGoesWhereItsLayerMay) {
     const Layer* layer = layer_of(file);
     for (const std::string& name : quoted_includes(file)) {
       std::string target = resolve(file, name);
-      bool allowed = std::any_of(layer->may_use.begin(), layer->may_use.end(),
-                                 [&](std::string_view p) { return target.starts_with(p) || name.starts_with(p); });
+      bool allowed = std::any_of(
+          layer->may_use.begin(), layer->may_use.end(),
+          [&](std::string_view p) { return target.starts_with(p) || name.starts_with(p); });
       EXPECT_TRUE(allowed) << file << " (layer " << layer->dir << ") includes " << name;
     }
   }
@@ -107,7 +109,8 @@ TEST(Layers, EveryIncludeGoesWhereItsLayerMay) {
 TEST(Layers, NoIncludeCycle) {
   std::map<std::string, std::vector<std::string>> graph;
   for (const std::string& file : production_files())
-    for (const std::string& name : quoted_includes(file)) graph[file].push_back(resolve(file, name));
+    for (const std::string& name : quoted_includes(file))
+      graph[file].push_back(resolve(file, name));
   // Depth-first search; a file met again while still on the path closes a cycle.
   enum class Mark { New, OnPath, Done };
   std::map<std::string, Mark> mark;

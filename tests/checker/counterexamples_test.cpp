@@ -12,8 +12,8 @@ namespace {
 
 std::vector<std::filesystem::path> committed_files() {
   std::vector<std::filesystem::path> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(COWCHECK_SOURCE_DIR) / "counterexamples"))
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::filesystem::path(COWCHECK_SOURCE_DIR) / "counterexamples"))
     if (entry.path().extension() == ".cow") files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   return files;
@@ -83,8 +83,7 @@ TEST_P(OldPolicy, CounterexampleIsMinimalAndFixedLater) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Committed, OldPolicy, ::testing::ValuesIn(old_policy_files()),
-                         test_name);
+INSTANTIATE_TEST_SUITE_P(Committed, OldPolicy, ::testing::ValuesIn(old_policy_files()), test_name);
 
 TEST(Counterexamples, TheHistoricalBugsAreCommitted) {
   std::filesystem::path dir = std::filesystem::path(COWCHECK_SOURCE_DIR) / "counterexamples";

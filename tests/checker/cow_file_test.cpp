@@ -39,9 +39,10 @@ TEST(CowFile, TheHeaderSaysVersionAndTheBodyOneOpALine) {
 }
 
 TEST(CowFile, DefaultsAndCommentsAreAccepted) {
-  CowFile f = parse_cow("# a hand-written scenario\ncowcheck 1\n\nimpl model\n  fork 1 # the child\n"
-                        "write 2 0 5\t\r\n",
-                        "hand.cow");
+  CowFile f = parse_cow(
+      "# a hand-written scenario\ncowcheck 1\n\nimpl model\n  fork 1 # the child\n"
+      "write 2 0 5\t\r\n",
+      "hand.cow");
   EXPECT_EQ(f.config, Config{});
   EXPECT_EQ(f.invariant, std::nullopt);
   ASSERT_EQ(f.ops.size(), 2u);
@@ -72,22 +73,33 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"cowcheck 2\nimpl model\n", "bad.cow:1: unsupported .cow version 2"},
         Malformed{"cowcheck 1\nfork 1\n", "missing 'impl NAME'"},
         Malformed{"cowcheck 1\nimpl model\nfrok 1\n", "bad.cow:3: unknown op or directive 'frok'"},
-        Malformed{"cowcheck 1\nimpl model\nwrite 1 0\n", "bad.cow:3: 'write' takes 3 or 4 arguments"},
-        Malformed{"cowcheck 1\nimpl model\nmmap 1 0 1 private\n", "bad.cow:3: mapping kind 'private' is not one of"},
-        Malformed{"cowcheck 1\nimpl model\npin 1 0 wr\n", "bad.cow:3: pin mode 'wr' is not ro or rw"},
+        Malformed{"cowcheck 1\nimpl model\nwrite 1 0\n",
+                  "bad.cow:3: 'write' takes 3 or 4 arguments"},
+        Malformed{"cowcheck 1\nimpl model\nmmap 1 0 1 private\n",
+                  "bad.cow:3: mapping kind 'private' is not one of"},
+        Malformed{"cowcheck 1\nimpl model\npin 1 0 wr\n",
+                  "bad.cow:3: pin mode 'wr' is not ro or rw"},
         Malformed{"cowcheck 1\nimpl model\nunpin\n", "bad.cow:3: 'unpin' takes 1 or 2 arguments"},
-        Malformed{"cowcheck 1\nimpl model\nconfig policy=linux\n", "bad.cow:3: policy 'linux' is not mapcount"},
-        Malformed{"cowcheck 1\nimpl model\nconfig oom=panic\n", "bad.cow:3: oom 'panic' is not error or kill"},
-        Malformed{"cowcheck 1\nimpl model\nconfig reuse=never\n", "bad.cow:3: reuse 'never' is not required or optional"},
+        Malformed{"cowcheck 1\nimpl model\nconfig policy=linux\n",
+                  "bad.cow:3: policy 'linux' is not mapcount"},
+        Malformed{"cowcheck 1\nimpl model\nconfig oom=panic\n",
+                  "bad.cow:3: oom 'panic' is not error or kill"},
+        Malformed{"cowcheck 1\nimpl model\nconfig reuse=never\n",
+                  "bad.cow:3: reuse 'never' is not required or optional"},
         Malformed{"cowcheck 1\nimpl model\nfork 1 2\n", "bad.cow:3: 'fork' takes 1 argument"},
         Malformed{"cowcheck 1\nimpl model\nread 1 x\n", "bad.cow:3: vpn 'x' is not a non-negative"},
         Malformed{"cowcheck 1\nimpl model\nread -1 0\n", "bad.cow:3: pid '-1' is not"},
-        Malformed{"cowcheck 1\nimpl model\nfork 99999999999\n", "bad.cow:3: pid '99999999999' is out of range"},
+        Malformed{"cowcheck 1\nimpl model\nfork 99999999999\n",
+                  "bad.cow:3: pid '99999999999' is out of range"},
         Malformed{"cowcheck 1\nimpl model\nimpl model\n", "bad.cow:3: 'impl' given twice"},
-        Malformed{"cowcheck 1\nimpl model\nfork 1\nconfig pages=2\n", "bad.cow:4: 'config' must come before"},
-        Malformed{"cowcheck 1\nimpl model\nconfig pages=2 colour=3\n", "bad.cow:3: unknown config key 'colour'"},
-        Malformed{"cowcheck 1\nimpl model\nconfig pages\n", "bad.cow:3: config item 'pages' is not KEY=VALUE"},
-        Malformed{"cowcheck 1\nimpl model\nconfig pages=8 frames=4\n", "bad.cow:3: bad config: frames must be at least pages"},
+        Malformed{"cowcheck 1\nimpl model\nfork 1\nconfig pages=2\n",
+                  "bad.cow:4: 'config' must come before"},
+        Malformed{"cowcheck 1\nimpl model\nconfig pages=2 colour=3\n",
+                  "bad.cow:3: unknown config key 'colour'"},
+        Malformed{"cowcheck 1\nimpl model\nconfig pages\n",
+                  "bad.cow:3: config item 'pages' is not KEY=VALUE"},
+        Malformed{"cowcheck 1\nimpl model\nconfig pages=8 frames=4\n",
+                  "bad.cow:3: bad config: frames must be at least pages"},
         Malformed{"cowcheck 1\nimpl model\ninvariant XYZ\n", "bad.cow:3: unknown invariant 'XYZ'"},
         Malformed{"cowcheck 1\nimpl\n", "bad.cow:2: 'impl' takes 1 argument"}));
 
@@ -96,12 +108,14 @@ TEST(CowFile, EveryOpAndPolicyRoundTrips) {
   f.config.policy = ReusePolicy::MapCount;
   f.config.oom = OomPolicy::Kill;
   f.config.reuse = ReuseRule::Optional;
-  f.ops = {Op::exec(1),        Op::vfork(1),         Op::mmap(1, 0, 2, MapKind::SharedFile),
-           Op::munmap(1, 1, 1), Op::swapout(1, 0),   Op::pin_page(1, 0, true),
-           Op::pin_page(1, 1),  Op::unpin(2, 1),     Op::copyout(1, 0, 9, 1)};
+  f.ops = {Op::exec(1),         Op::vfork(1),      Op::mmap(1, 0, 2, MapKind::SharedFile),
+           Op::munmap(1, 1, 1), Op::swapout(1, 0), Op::pin_page(1, 0, true),
+           Op::pin_page(1, 1),  Op::unpin(2, 1),   Op::copyout(1, 0, 9, 1)};
   std::string text = format_cow(f);
-  EXPECT_NE(text.find("config pages=4 frames=8 procs=8 words=2 policy=mapcount oom=kill reuse=optional\n"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find(
+          "config pages=4 frames=8 procs=8 words=2 policy=mapcount oom=kill reuse=optional\n"),
+      std::string::npos);
   EXPECT_NE(text.find("\nmmap 1 0 2 shared-file\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\npin 1 0 rw\npin 1 1\nunpin 2 1\n"), std::string::npos) << text;
   CowFile back = parse_cow(text, "all.cow");

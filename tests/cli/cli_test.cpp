@@ -62,7 +62,8 @@ TEST_F(Cli, TheCommittedMutantCounterexamplesAreUpToDate) {
   ASSERT_EQ(cowcheck("check --impl 'mutant:*' --out regenerated").status, 1);
   int compared = 0;
   for (const auto& entry : fs::directory_iterator(dir_ / "regenerated")) {
-    fs::path committed = fs::path(COWCHECK_SOURCE_DIR) / "counterexamples" / entry.path().filename();
+    fs::path committed =
+        fs::path(COWCHECK_SOURCE_DIR) / "counterexamples" / entry.path().filename();
     EXPECT_EQ(slurp(entry.path()), slurp(committed)) << committed << " is stale";
     ++compared;
   }

@@ -62,7 +62,8 @@ TEST_F(KeepGoingCli, TheSameSeedWritesTheSameFiles) {
 }
 
 TEST_F(KeepGoingCli, MaxBugsBoundsTheRun) {
-  Result r = cowcheck("check --impl mutant:copy-always --keep-going --max-bugs 1 --runs 400 --json");
+  Result r =
+      cowcheck("check --impl mutant:copy-always --keep-going --max-bugs 1 --runs 400 --json");
   EXPECT_EQ(r.status, 1);
   auto result = nlohmann::json::parse(r.out)["results"][0];
   EXPECT_EQ(result["bugs"].size(), 1u);
@@ -100,8 +101,7 @@ TEST_F(KeepGoingCli, DiffAndProveRefuseOptionalReuseByName) {
   EXPECT_NE(diff.err.find("diff does not take --reuse optional"), std::string::npos) << diff.err;
   Result prove = cowcheck("prove --reuse optional --depth 2");
   EXPECT_EQ(prove.status, 2);
-  EXPECT_NE(prove.err.find("prove does not take --reuse optional"), std::string::npos)
-      << prove.err;
+  EXPECT_NE(prove.err.find("prove does not take --reuse optional"), std::string::npos) << prove.err;
   EXPECT_EQ(cowcheck("check --reuse sometimes").status, 2);
 }
 

@@ -20,8 +20,8 @@ using cow::test::slurp;
 std::string must(const std::string& line, const fs::path& dir, const std::string& what) {
   const fs::path out = dir / "setup.out";
   const fs::path err = dir / "setup.err";
-  int status =
-      shell_status(std::system((line + " >'" + out.string() + "' 2>'" + err.string() + "'").c_str()));
+  int status = shell_status(
+      std::system((line + " >'" + out.string() + "' 2>'" + err.string() + "'").c_str()));
   if (status != 0) throw std::runtime_error(what + " failed (" + line + "): " + slurp(err));
   return slurp(out);
 }

@@ -94,8 +94,7 @@ struct SeededBug {
 
 void PrintTo(const SeededBug& bug, std::ostream* os) { *os << bug.name; }
 
-class MinimalTemplateBug : public CowcheckTest,
-                           public ::testing::WithParamInterface<SeededBug> {};
+class MinimalTemplateBug : public CowcheckTest, public ::testing::WithParamInterface<SeededBug> {};
 
 TEST_P(MinimalTemplateBug, IsCaughtByCheckWithDefaultSettings) {
   const SeededBug& bug = GetParam();

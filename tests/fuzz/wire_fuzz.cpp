@@ -24,9 +24,10 @@ namespace {
 using namespace cow;
 using namespace cow::plugin;
 
-const Op kSampleOps[] = {Op::fork(1),        Op::write(1, 0, 7), Op::read(1, 0),      Op::exit(2),
-                   Op::vfork(1),       Op::exec(2),        Op::munmap(1, 0, 1), Op::swapout(1, 0),
-                   Op::pin_page(1, 0), Op::unpin(1),       Op::copyout(1, 0, 3)};
+const Op kSampleOps[] = {Op::fork(1),         Op::write(1, 0, 7),  Op::read(1, 0),
+                         Op::exit(2),         Op::vfork(1),        Op::exec(2),
+                         Op::munmap(1, 0, 1), Op::swapout(1, 0),   Op::pin_page(1, 0),
+                         Op::unpin(1),        Op::copyout(1, 0, 3)};
 
 }  // namespace
 
@@ -39,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.words = 1 + data[1] / 4 % 4;
   const Op& op = kSampleOps[data[2] % std::size(kSampleOps)];
   std::vector<std::uint32_t> live = {1};
-  for (std::uint32_t pid = 2; pid <= 1 + data[3] % 3; ++pid) live.push_back(pid);
+  for (std::uint32_t pid = 2; pid <= 1u + data[3] % 3; ++pid) live.push_back(pid);
   std::vector<std::uint32_t> pins;
   for (std::uint32_t id = 1; id <= data[3] / 4 % 3; ++id) pins.push_back(id);
 

@@ -140,8 +140,8 @@ TEST(ExamplePlugin, ExportsAVersion1TableWithEveryEntryPoint) {
 
 TEST(ExamplePlugin, CreateRefusesAMachineItCannotBuild) {
   const cow_plugin& p = example();
-  for (cow_config bad : {sized(0, 16, 8, 2), sized(4, 3, 8, 2), sized(4, 16, 0, 2),
-                         sized(4, 16, 8, 0)}) {
+  for (cow_config bad :
+       {sized(0, 16, 8, 2), sized(4, 3, 8, 2), sized(4, 16, 0, 2), sized(4, 16, 8, 0)}) {
     cow_instance* in = p.create(&bad);
     EXPECT_EQ(in, nullptr) << bad.pages << " " << bad.frames << " " << bad.procs << " "
                            << bad.words;

@@ -15,9 +15,9 @@
 
 #include <gtest/gtest.h>
 
+#include "app/registry.h"
 #include "checker/harness.h"
 #include "checker/random_engine.h"
-#include "app/registry.h"
 #include "impl/plugin/plugin_impl.h"
 
 namespace cow {

@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "checker/harness.h"
 #include "app/registry.h"
+#include "checker/harness.h"
 #include "spec/op.h"
 
 namespace cow {
@@ -42,11 +42,6 @@ Op op_from(const std::string& text) {
   return std::get<Op>(op);
 }
 
-Config with(ReusePolicy policy, Config c = {}) {
-  c.policy = policy;
-  return c;
-}
-
 // Runs every step, checks its outcome and every invariant; returns the
 // first violation's text, or "" when there was none.
 std::string run(const std::string& impl, const Scenario& s, bool check_outcomes = true) {
@@ -54,8 +49,10 @@ std::string run(const std::string& impl, const Scenario& s, bool check_outcomes 
   for (const Step& step : s.steps) {
     auto v = h.step(op_from(step.op));
     if (v) return to_string(*v);
-    if (check_outcomes)
-      EXPECT_EQ(to_string(h.last_outcome()), step.outcome) << impl << " " << s.name << ": " << step.op;
+    if (check_outcomes) {
+      EXPECT_EQ(to_string(h.last_outcome()), step.outcome)
+          << impl << " " << s.name << ": " << step.op;
+    }
   }
   return "";
 }
@@ -110,7 +107,8 @@ std::vector<Scenario> correct_scenarios() {
         {"write 2 0 6", "ok cow-reuse"},
         {"read 1 0", "ok value=5"},
         {"read 2 0", "ok value=6"}}},
-      {"xv6-simple: fork with more than half of memory in use", tiny,
+      {"xv6-simple: fork with more than half of memory in use",
+       tiny,
        {{"fork 1", "ok child=2"}, {"exit 2", "ok"}, {"fork 1", "ok child=3"}, {"exit 3", "ok"}}},
       {"xv6-three: three processes write in turn",
        {},
@@ -175,14 +173,19 @@ std::vector<Scenario> correct_scenarios() {
         {"write 2 0 5", "ok cow-reuse"}}},
       {"a pinned page is not swapped out",
        {},
-       {{"pin 1 0", "ok pin=1"}, {"swapout 1 0", "busy"}, {"unpin 1", "ok"}, {"unpin 1", "no-such-pin"}}},
-      {"oom: the fault fails and nothing changes", tiny,
+       {{"pin 1 0", "ok pin=1"},
+        {"swapout 1 0", "busy"},
+        {"unpin 1", "ok"},
+        {"unpin 1", "no-such-pin"}}},
+      {"oom: the fault fails and nothing changes",
+       tiny,
        {{"fork 1", "ok child=2"},
         {"write 2 0 1", "ok cow-copy"},
         {"write 2 1 1", "out-of-memory"},
         {"read 2 1", "ok"},
         {"write 1 1 2", "out-of-memory"}}},
-      {"oom: the faulting process is killed", kill,
+      {"oom: the faulting process is killed",
+       kill,
        {{"fork 1", "ok child=2"},
         {"write 2 0 1", "ok cow-copy"},
         {"write 2 1 1", "killed"},
@@ -264,7 +267,8 @@ std::vector<PinCase> pin_cases() {
 
 TEST(Scenarios, PinCasesPassUnderTheExclusiveBit) {
   for (const PinCase& c : pin_cases())
-    for (const char* impl : kImpls) EXPECT_EQ(run(impl, c.scenario), "") << impl << ": " << c.scenario.name;
+    for (const char* impl : kImpls)
+      EXPECT_EQ(run(impl, c.scenario), "") << impl << ": " << c.scenario.name;
 }
 
 TEST(Scenarios, PinCasesBreakWhereHistorySaysTheyBroke) {
@@ -275,7 +279,8 @@ TEST(Scenarios, PinCasesBreakWhereHistorySaysTheyBroke) {
       bool broken = std::find(c.broken.begin(), c.broken.end(), p) != c.broken.end();
       std::string v = run("model", s, false);
       if (broken) {
-        EXPECT_NE(v.find("ISO"), std::string::npos) << policy_name(p) << ": " << s.name << ": " << v;
+        EXPECT_NE(v.find("ISO"), std::string::npos)
+            << policy_name(p) << ": " << s.name << ": " << v;
       } else {
         EXPECT_EQ(v, "") << policy_name(p) << ": " << s.name;
       }

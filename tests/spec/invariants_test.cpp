@@ -15,7 +15,8 @@ Snapshot after_fork() {
   s.total_frames = 4;
   s.free_frames = 3;
   s.procs = {{1, 1, false}, {2, 2, false}};
-  s.ptes = {{1, 0, MapKind::PrivateAnon, true, false, true, false, 0}, {2, 0, MapKind::PrivateAnon, true, false, true, false, 0}};
+  s.ptes = {{1, 0, MapKind::PrivateAnon, true, false, true, false, 0},
+            {2, 0, MapKind::PrivateAnon, true, false, true, false, 0}};
   s.frames = {{0, 2, {}}};
   return s;
 }
@@ -26,7 +27,8 @@ Snapshot after_parent_copy() {
   s.total_frames = 4;
   s.free_frames = 2;
   s.procs = {{1, 1, false}, {2, 2, false}};
-  s.ptes = {{1, 0, MapKind::PrivateAnon, true, true, false, false, 1}, {2, 0, MapKind::PrivateAnon, true, false, true, false, 0}};
+  s.ptes = {{1, 0, MapKind::PrivateAnon, true, true, false, false, 1},
+            {2, 0, MapKind::PrivateAnon, true, false, true, false, 0}};
   s.frames = {{0, 1, {}}, {1, 1, {7, 0, 0, 0}}};
   return s;
 }
@@ -88,12 +90,12 @@ TEST(Invariants, IsoAllowsOutOfMemoryOnlyWhereAFrameMayBeNeeded) {
   Snapshot full = after_fork();  // pid 1's write must copy: it needs one frame
   full.free_frames = 0;
   World w;
-  EXPECT_EQ(failing(Op::write(1, 0, 7), Outcome::error(Status::OutOfMemory), nullptr, nullptr, w,
-                    &full),
-            std::nullopt);
-  EXPECT_EQ(failing(Op::read(1, 0), Outcome::error(Status::OutOfMemory), nullptr, nullptr, w,
-                    &full),
-            InvariantId::RC);  // a present page is read without a frame
+  EXPECT_EQ(
+      failing(Op::write(1, 0, 7), Outcome::error(Status::OutOfMemory), nullptr, nullptr, w, &full),
+      std::nullopt);
+  EXPECT_EQ(
+      failing(Op::read(1, 0), Outcome::error(Status::OutOfMemory), nullptr, nullptr, w, &full),
+      InvariantId::RC);  // a present page is read without a frame
   EXPECT_EQ(failing(Op::write(1, 0, 7), Outcome::error(Status::OutOfMemory), nullptr, nullptr, w),
             InvariantId::RC);  // nothing to say why
   EXPECT_EQ(failing(Op::exit(2), Outcome::error(Status::OutOfMemory), nullptr, nullptr, w),
@@ -216,9 +218,9 @@ TEST(Invariants, RcCatchesOutOfMemoryWithFreeFrames) {
 }
 
 TEST(Invariants, NamesRoundTrip) {
-  for (InvariantId id : {InvariantId::ISO, InvariantId::WP, InvariantId::REUSE, InvariantId::RC,
-                         InvariantId::DIFF, InvariantId::CRASH, InvariantId::HANG,
-                         InvariantId::OOM, InvariantId::EXIT})
+  for (InvariantId id :
+       {InvariantId::ISO, InvariantId::WP, InvariantId::REUSE, InvariantId::RC, InvariantId::DIFF,
+        InvariantId::CRASH, InvariantId::HANG, InvariantId::OOM, InvariantId::EXIT})
     EXPECT_EQ(invariant_from_name(invariant_name(id)), id);
   EXPECT_EQ(invariant_from_name("iso"), std::nullopt);
   EXPECT_EQ(invariant_table().size(), 4u);

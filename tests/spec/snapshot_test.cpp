@@ -9,7 +9,8 @@ Snapshot two_sharers(Pfn shared, Pfn other) {
   Snapshot s;
   s.total_frames = 8;
   s.free_frames = 6;
-  s.ptes = {{1, 0, MapKind::PrivateAnon, true, false, true, false, shared}, {1, 1, MapKind::PrivateAnon, true, true, false, false, other},
+  s.ptes = {{1, 0, MapKind::PrivateAnon, true, false, true, false, shared},
+            {1, 1, MapKind::PrivateAnon, true, true, false, false, other},
             {2, 0, MapKind::PrivateAnon, true, false, true, false, shared}};
   s.frames = {{std::min(shared, other), 1, {}}, {std::max(shared, other), 1, {}}};
   for (FrameView& f : s.frames) f.refcount = f.frame == shared ? 2 : 1;

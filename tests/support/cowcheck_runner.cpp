@@ -28,8 +28,8 @@ int shell_status(int raw) {
 CommandResult run_cowcheck(const fs::path& dir, const std::string& args, const RunOptions& how) {
   std::string timeout =
       how.timeout_seconds > 0 ? "timeout " + std::to_string(how.timeout_seconds) + " " : "";
-  std::string line = "cd '" + dir.string() + "' && " + how.env + timeout + "'" COWCHECK_BINARY
-                     "' " + args + " >out.txt 2>" + how.err;
+  std::string line = "cd '" + dir.string() + "' && " + how.env + timeout +
+                     "'" COWCHECK_BINARY "' " + args + " >out.txt 2>" + how.err;
   CommandResult r;
   r.status = shell_status(std::system(line.c_str()));
   r.signalled = r.status > 128;
@@ -40,8 +40,8 @@ CommandResult run_cowcheck(const fs::path& dir, const std::string& args, const R
 
 void CowcheckTest::SetUp() {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = std::string("cowcheck-") + test->test_suite_name() + "-" + test->name() +
-                     "-" + std::to_string(::getpid());
+  std::string name = std::string("cowcheck-") + test->test_suite_name() + "-" + test->name() + "-" +
+                     std::to_string(::getpid());
   for (char& c : name)
     if (c == '/') c = '_';  // parameterized tests: "Suite/Name/0"
   dir_ = fs::temp_directory_path() / name;

@@ -70,7 +70,8 @@ TEST(Explore, ATimeoutSaysSo) {
 }
 
 TEST(Explore, NeedsSnapshotsAndClones) {
-  EXPECT_THROW(explore_impl("no-such-implementation", Config{1, 3, 2, 2}, 1), std::invalid_argument);
+  EXPECT_THROW(explore_impl("no-such-implementation", Config{1, 3, 2, 2}, 1),
+               std::invalid_argument);
 }
 
 struct Shortest {
@@ -99,35 +100,33 @@ TEST_P(ExploreMutant, IsCaughtAtItsShortestDepth) {
 
 // The lengths are the ones prove shows minimal (engines_agree_test checks
 // the two engines against each other on every mutant).
-INSTANTIATE_TEST_SUITE_P(
-    All, ExploreMutant,
-    ::testing::Values(Shortest{"child-table-memcpy", 1, InvariantId::WP},
-                      Shortest{"parent-left-writable", 1, InvariantId::WP},
-                      Shortest{"child-left-writable", 1, InvariantId::WP},
-                      Shortest{"fork-no-refcount", 1, InvariantId::RC},
-                      Shortest{"fork-drops-cow-bit", 1, InvariantId::WP},
-                      Shortest{"copy-always", 3, InvariantId::REUSE},
-                      Shortest{"reuse-shared", 2, InvariantId::ISO},
-                      Shortest{"reuse-keeps-cow", 3, InvariantId::REUSE},
-                      Shortest{"reuse-stays-readonly", 3, InvariantId::REUSE},
-                      Shortest{"copy-keeps-old-ref", 2, InvariantId::RC},
-                      Shortest{"copy-no-contents", 2, InvariantId::ISO},
-                      Shortest{"exit-leaks", 1, InvariantId::RC},
-                      Shortest{"copyout-no-cow", 2, InvariantId::ISO,
-                               kCoreOps | op_mask(OpKind::Copyout)},
-                      Shortest{"swapout-one-pte", 2, InvariantId::ISO,
-                               kCoreOps | op_mask(OpKind::Swapout)},
-                      Shortest{"fork-shares-pinned", 3, InvariantId::ISO, kPins}),
-    [](const auto& info) {
-      std::string name = info.param.mutant;
-      for (char& c : name)
-        if (c == '-') c = '_';
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(All, ExploreMutant,
+                         ::testing::Values(Shortest{"child-table-memcpy", 1, InvariantId::WP},
+                                           Shortest{"parent-left-writable", 1, InvariantId::WP},
+                                           Shortest{"child-left-writable", 1, InvariantId::WP},
+                                           Shortest{"fork-no-refcount", 1, InvariantId::RC},
+                                           Shortest{"fork-drops-cow-bit", 1, InvariantId::WP},
+                                           Shortest{"copy-always", 3, InvariantId::REUSE},
+                                           Shortest{"reuse-shared", 2, InvariantId::ISO},
+                                           Shortest{"reuse-keeps-cow", 3, InvariantId::REUSE},
+                                           Shortest{"reuse-stays-readonly", 3, InvariantId::REUSE},
+                                           Shortest{"copy-keeps-old-ref", 2, InvariantId::RC},
+                                           Shortest{"copy-no-contents", 2, InvariantId::ISO},
+                                           Shortest{"exit-leaks", 1, InvariantId::RC},
+                                           Shortest{"copyout-no-cow", 2, InvariantId::ISO,
+                                                    kCoreOps | op_mask(OpKind::Copyout)},
+                                           Shortest{"swapout-one-pte", 2, InvariantId::ISO,
+                                                    kCoreOps | op_mask(OpKind::Swapout)},
+                                           Shortest{"fork-shares-pinned", 3, InvariantId::ISO,
+                                                    kPins}),
+                         [](const auto& info) {
+                           std::string name = info.param.mutant;
+                           for (char& c : name)
+                             if (c == '-') c = '_';
+                           return name;
+                         });
 
-TEST(Explore, CoversEveryBuiltInMutant) {
-  EXPECT_EQ(model::builtin_mutants().size(), 17u);
-}
+TEST(Explore, CoversEveryBuiltInMutant) { EXPECT_EQ(model::builtin_mutants().size(), 17u); }
 
 // With every op kind, the search still finds the model clean and reaches
 // the historical pin bugs at their shortest: 3 ops under page count (a pin,

@@ -46,10 +46,10 @@ TEST(StateKey, IgnoresWhichPidIsWhich) {
 
 TEST(StateKey, TellsApartWhatDiffers) {
   State base = run({Op::fork(1), Op::write(1, 0, 2)});
-  EXPECT_NE(key_of(base), key_of(run({Op::fork(1), Op::write(1, 0, 1)})));  // another value
-  EXPECT_NE(key_of(base), key_of(run({Op::fork(1), Op::write(1, 1, 2)})));  // another page
+  EXPECT_NE(key_of(base), key_of(run({Op::fork(1), Op::write(1, 0, 1)})));     // another value
+  EXPECT_NE(key_of(base), key_of(run({Op::fork(1), Op::write(1, 1, 2)})));     // another page
   EXPECT_NE(key_of(base), key_of(run({Op::fork(1), Op::write(1, 0, 2, 1)})));  // another word
-  EXPECT_NE(key_of(run({Op::fork(1)})), key_of(run({})));  // another process
+  EXPECT_NE(key_of(run({Op::fork(1)})), key_of(run({})));                      // another process
   // Same values, but shared versus two private copies.
   EXPECT_NE(key_of(run({Op::fork(1)})),
             key_of(run({Op::fork(1), Op::write(1, 0, 1), Op::write(1, 0, 0)})));

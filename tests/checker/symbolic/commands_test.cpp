@@ -33,7 +33,8 @@ TEST_F(ProofCommands, ProveInductionSaysProvedForAllDepths) {
 }
 
 TEST_F(ProofCommands, ProveOnAMutantWritesTheFileThenExitsOne) {
-  Result r = cowcheck(std::string("prove --impl mutant:reuse-keeps-cow --out found --json") + kTiny);
+  Result r =
+      cowcheck(std::string("prove --impl mutant:reuse-keeps-cow --out found --json") + kTiny);
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["result"], "violation");
@@ -70,7 +71,8 @@ TEST_F(ProofCommands, ProveUnderPagecountFindsWrongWayCowAndReplaysIt) {
   EXPECT_EQ(j["counterexample"]["length"], 3);
   EXPECT_EQ(j["counterexample"]["invariant"], "ISO");
   bool pinned = false;
-  for (const auto& op : j["counterexample"]["ops"]) pinned = pinned || op.get<std::string>().starts_with("pin");
+  for (const auto& op : j["counterexample"]["ops"])
+    pinned = pinned || op.get<std::string>().starts_with("pin");
   EXPECT_TRUE(pinned) << r.out;
   Result replay = cowcheck("replay found/prove-model.cow");
   EXPECT_EQ(replay.status, 1) << replay.out << replay.err;

@@ -11,8 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include "checker/harness.h"
 #include "app/registry.h"
+#include "checker/harness.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/unroller.h"
 #include "checker/symbolic/violations.h"
@@ -29,7 +29,9 @@ constexpr std::uint32_t kSwapSlots = 1;
 // free pin or swap slot), weighted toward forks and writes so that runs
 // reach shared frames, copies, reuses and out-of-memory.
 Op random_op(std::mt19937& rng, const Semantics& sem, const Snapshot& snap) {
-  auto below = [&rng](std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng); };
+  auto below = [&rng](std::uint32_t n) {
+    return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng);
+  };
   for (;;) {
     std::uint32_t kind = below(22);
     if (kind == 21 && !sem.pins().empty()) {
@@ -55,7 +57,8 @@ Op random_op(std::mt19937& rng, const Semantics& sem, const Snapshot& snap) {
     if (kind == 12) return Op::exec(pid);
     if (kind == 13 || kind == 14) {
       std::uint32_t count = 1 + below(kMachine.pages - vpn);
-      return kind == 13 ? Op::mmap(pid, vpn, count, MapKind::PrivateAnon) : Op::munmap(pid, vpn, count);
+      return kind == 13 ? Op::mmap(pid, vpn, count, MapKind::PrivateAnon)
+                        : Op::munmap(pid, vpn, count);
     }
     if (kind == 15 && mapped && snap.slots.size() < kSwapSlots) return Op::swapout(pid, vpn);
     if (kind >= 16 && kind <= 20 && mapped && sem.pins().size() < kPins)
@@ -91,8 +94,10 @@ void expect_same_state(const z3::model& m, const SymState& s, const Snapshot& sn
     EXPECT_EQ(truth(q.writable), p.writable) << at;
     EXPECT_EQ(truth(q.cow), p.cow) << at;
     EXPECT_EQ(truth(q.excl), p.exclusive) << at;
-    if (p.present) EXPECT_EQ(num(q.frame), p.frame) << at;
-    else EXPECT_EQ(num(q.sslot), p.slot) << at;
+    if (p.present)
+      EXPECT_EQ(num(q.frame), p.frame) << at;
+    else
+      EXPECT_EQ(num(q.sslot), p.slot) << at;
   }
   for (Pfn f = 0; f < kMachine.frames; ++f) {
     const FrameView* fv = snap.find_frame(f);
@@ -145,7 +150,8 @@ void compare(Bug bug, const Config& machine, std::mt19937& rng, std::uint32_t st
     Op op = random_op(rng, harness.semantics(), *harness.snapshot());
     history += "\n  " + to_string(op);
     std::string where = impl + " " + std::string(policy_name(machine.policy)) + " oom " +
-                        std::string(oom_name(machine.oom)) + " step " + std::to_string(t) + " of:" + history;
+                        std::string(oom_name(machine.oom)) + " step " + std::to_string(t) +
+                        " of:" + history;
     const SymOp& sop = u.op(t);
     solver.add(u.step(t).relation);
     solver.add(sop.kind == ctx.bv_val(static_cast<unsigned>(op.kind), ts.widths().kind));

@@ -4,9 +4,9 @@
 // random engine's shrunk one is no shorter.
 #include <gtest/gtest.h>
 
+#include "app/registry.h"
 #include "checker/explore/explorer.h"
 #include "checker/random_engine.h"
-#include "app/registry.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/prove.h"
 

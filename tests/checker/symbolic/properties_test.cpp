@@ -72,8 +72,7 @@ TEST(Properties, BmcReportsInTheListsOrder) {
 TEST(Properties, BmcChecksAPropertyOfItsCaller) {
   // Any term per step will do: "process slot 1 is never live" breaks at
   // the first fork or vfork. (Its invariant only names it in reports.)
-  Property second_process{InvariantId::ISO,
-                          [](const TransitionSystem&, const SymStep& step) {
+  Property second_process{InvariantId::ISO, [](const TransitionSystem&, const SymStep& step) {
                             return std::vector<z3::expr>{step.after->live[1]};
                           }};
   BmcResult r = bmc(tiny(Mutant::None, 2), {second_process});

@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "app/registry.h"
 #include "checker/cow_file.h"
 #include "checker/harness.h"
-#include "app/registry.h"
 #include "checker/symbolic/bug.h"
 #include "checker/symbolic/prove.h"
 #include "checker/symbolic/unroller.h"
@@ -164,8 +164,13 @@ TEST(ProvePolicy, TheEncodingSeesCve202029374UnderMapcountOnly) {
     Unroller u(ts, "");
     z3::solver solver(ctx, "QF_BV");
     solver.add(ts.init(u.state(0)));
-    struct Fixed { OpKind kind; std::uint32_t slot; Value value; };
-    Fixed ops[] = {{OpKind::Fork, 0, 0}, {OpKind::Pin, 1, 0}, {OpKind::Exit, 1, 0}, {OpKind::Write, 0, 1}};
+    struct Fixed {
+      OpKind kind;
+      std::uint32_t slot;
+      Value value;
+    };
+    Fixed ops[] = {
+        {OpKind::Fork, 0, 0}, {OpKind::Pin, 1, 0}, {OpKind::Exit, 1, 0}, {OpKind::Write, 0, 1}};
     for (std::uint32_t t = 1; t <= 4; ++t) {
       const SymOp& op = u.op(t);
       solver.add(u.step(t).relation);
@@ -210,7 +215,8 @@ TEST(ProveOps, EveryOpKindIsGeneratableAndItsWitnessReplays) {
       if (solver.check() == z3::sat) {
         found = true;
         std::vector<Op> ops = to_ops(read_trace(solver.get_model(), u, d));
-        Trace trace = trace_ops(make_implementation("model", config.machine), config.machine, ops, false);
+        Trace trace =
+            trace_ops(make_implementation("model", config.machine), config.machine, ops, false);
         EXPECT_FALSE(trace.violation) << op_kind_name(k);
         ASSERT_EQ(trace.steps.size(), ops.size()) << op_kind_name(k);
         EXPECT_EQ(trace.steps.back().op.kind, k);
@@ -250,7 +256,8 @@ TEST(ProveOps, TheWitnessNumbersPidsAndPins) {
   trace.live = {{true, false}, {true, true}, {true, true}, {false, true}, {false, true}};
   trace.held = {{false, false}, {false, false}, {true, false}, {true, false}, {false, false}};
   trace.ops = {SlotOp{OpKind::Fork, 0}, SlotOp{OpKind::Pin, 1, 0, 0, 0, 0, MapKind::None, true},
-               SlotOp{OpKind::Exit, 0}, SlotOp{OpKind::Unpin, 0, 0, 0, 1, 0, MapKind::None, false, 0}};
+               SlotOp{OpKind::Exit, 0},
+               SlotOp{OpKind::Unpin, 0, 0, 0, 1, 0, MapKind::None, false, 0}};
   std::vector<Op> ops = to_ops(trace);
   ASSERT_EQ(ops.size(), 4u);
   EXPECT_EQ(ops[0], Op::fork(1));

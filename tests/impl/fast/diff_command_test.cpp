@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -29,8 +29,8 @@ class DiffCommand : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   Result cowcheck(const std::string& args) {
-    std::string cmd = "cd '" + dir_.string() + "' && '" COWCHECK_BINARY "' " + args +
-                      " >out.txt 2>err.txt";
+    std::string cmd =
+        "cd '" + dir_.string() + "' && '" COWCHECK_BINARY "' " + args + " >out.txt 2>err.txt";
     int raw = std::system(cmd.c_str());
     std::ifstream in(dir_ / "out.txt");
     std::stringstream text;
@@ -63,8 +63,9 @@ TEST_F(DiffCommand, AMutantIsCaughtWrittenAndReplayed) {
 }
 
 TEST_F(DiffCommand, JsonAndExpectViolation) {
-  Result r = cowcheck("diff --impl 'fast-mutant:*' --pages 512 --frames 1024 --out found --json "
-                      "--ops fork,write,read,exit,swapout --expect-violation");
+  Result r = cowcheck(
+      "diff --impl 'fast-mutant:*' --pages 512 --frames 1024 --out found --json "
+      "--ops fork,write,read,exit,swapout --expect-violation");
   EXPECT_EQ(r.status, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["command"], "diff");

@@ -10,11 +10,11 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "app/registry.h"
+#include "app/replay_by_name.h"
 #include "checker/cow_file.h"
 #include "checker/diff_engine.h"
 #include "checker/op_gen.h"
-#include "app/registry.h"
-#include "app/replay_by_name.h"
 #include "checker/snapshot_diff.h"
 #include "impl/fast/fast.h"
 
@@ -68,7 +68,7 @@ TEST(FastMatchesModel, AcrossLeafTables) {
 // table too, where a shared table is unshared or reclaimed on its own.
 TEST(FastMatchesModel, WritesInEveryLeafTable) {
   Config config{1024, 1200, 6, 2};
-  std::vector<Op> ops = {Op::write(1, 700, 1), Op::fork(1),          Op::write(2, 700, 2),
+  std::vector<Op> ops = {Op::write(1, 700, 1), Op::fork(1),           Op::write(2, 700, 2),
                          Op::read(1, 700),     Op::write(1, 5, 3),    Op::fork(2),
                          Op::exit(1),          Op::write(2, 1000, 4), Op::write(3, 700, 5),
                          Op::write(2, 6, 6),   Op::exit(3),           Op::write(2, 701, 7),
@@ -95,16 +95,19 @@ std::vector<Op> random_ops(const Config& config, std::span<const Vpn> vpns, std:
     Vpn vpn = vpns[rng() % vpns.size()];
     Op op;
     switch (rng() % 16) {
-      case 0: case 1: op = Op::fork(pid); break;
+      case 0:
+      case 1: op = Op::fork(pid); break;
       case 2: op = live.size() > 1 ? Op::exit(pid) : Op::vfork(pid); break;
       case 3: op = rng() % 2 ? Op::exec(pid) : Op::vfork(pid); break;
       case 4: op = Op::mmap(pid, vpn, 1 + rng() % 2, static_cast<MapKind>(1 + rng() % 5)); break;
       case 5: op = Op::munmap(pid, vpn, 1); break;
-      case 6: case 7: op = Op::swapout(pid, vpn); break;
+      case 6:
+      case 7: op = Op::swapout(pid, vpn); break;
       case 8: op = Op::pin_page(pid, vpn, rng() % 2 == 0); break;
       case 9: op = Op::unpin(1 + rng() % sem.next_pin(), rng() % 2); break;
       case 10: op = Op::copyout(pid, vpn, 1 + rng() % 9, rng() % 2); break;
-      case 11: case 12: op = Op::read(pid, vpn, rng() % 2); break;
+      case 11:
+      case 12: op = Op::read(pid, vpn, rng() % 2); break;
       default: op = Op::write(pid, vpn, 1 + rng() % 9, rng() % 2); break;
     }
     if (op.vpn + std::max<std::uint32_t>(op.count, 1) > config.pages) op.count = 1;
@@ -152,12 +155,13 @@ TEST(FastMatchesModel, WholeCanonicalSnapshotsAfterEveryOp) {
           std::unique_ptr<Implementation> fast = make_implementation(impl, config);
           for (std::size_t i = 0; i < ops.size(); ++i) {
             Outcome want = model->apply(ops[i]);
-            ASSERT_EQ(fast->apply(ops[i]), want) << impl << " seed " << seed << " op " << i << ": "
-                                                 << to_string(ops[i]);
+            ASSERT_EQ(fast->apply(ops[i]), want)
+                << impl << " seed " << seed << " op " << i << ": " << to_string(ops[i]);
             Snapshot a = canonicalize(*model->snapshot());
             Snapshot b = canonicalize(*fast->snapshot());
-            ASSERT_EQ(a, b) << impl << " " << policy_name(policy) << " " << oom_name(oom) << " seed "
-                            << seed << " op " << i << ": " << to_string(ops[i]) << "\nmodel:\n"
+            ASSERT_EQ(a, b) << impl << " " << policy_name(policy) << " " << oom_name(oom)
+                            << " seed " << seed << " op " << i << ": " << to_string(ops[i])
+                            << "\nmodel:\n"
                             << to_string(a) << "fast:\n"
                             << to_string(b);
           }
@@ -213,8 +217,9 @@ class Throws : public Implementation {
 
 TEST(DiffHarness, AThrowIsACrash) {
   Config config{};
-  Trace t = trace_diff(named("model", config), [] { return std::make_unique<Throws>(); }, config,
-                       {Op::fork(1)}, false);
+  Trace t = trace_diff(
+      named("model", config), [] { return std::make_unique<Throws>(); }, config, {Op::fork(1)},
+      false);
   ASSERT_TRUE(t.violation);
   EXPECT_EQ(t.violation->id, InvariantId::CRASH);
   EXPECT_NE(t.violation->detail.find("boom"), std::string::npos);
@@ -285,7 +290,8 @@ TEST(DiffRandom, CatchesEveryFastMutantWithASmallCounterexample) {
     if (name.ends_with("stale-tlb")) options.check.ops = kCoreOps;
     CheckResult r = diff_random(named("model", config), named(name, config), options);
     ASSERT_TRUE(r.finding) << name << " was not caught";
-    EXPECT_EQ(r.finding->violation.id, InvariantId::DIFF) << name << ": " << to_string(r.finding->violation);
+    EXPECT_EQ(r.finding->violation.id, InvariantId::DIFF)
+        << name << ": " << to_string(r.finding->violation);
     EXPECT_LE(r.finding->ops.size(), 6u) << name;
     EXPECT_TRUE(r.finding->reproduced) << name;
 

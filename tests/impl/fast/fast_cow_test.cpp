@@ -172,7 +172,8 @@ TEST_P(FastCowTest, AVforkChildsExitResumesItsParentAndKeepsTheSpace) {
   EXPECT_EQ(cow.apply(Op::vfork(2)), Outcome::error(Status::ProcLimit));
   cow.apply(Op::mmap(2, 1, 1, MapKind::SharedAnon));
   EXPECT_EQ(cow.apply(Op::exit(2)), Outcome::ok());
-  EXPECT_EQ(cow.pte_view(1, 1)->kind, MapKind::SharedAnon) << "the child's mmap was in the parent's space";
+  EXPECT_EQ(cow.pte_view(1, 1)->kind, MapKind::SharedAnon)
+      << "the child's mmap was in the parent's space";
   EXPECT_EQ(cow.apply(Op::read(1, 0)), Outcome::read(0));
   EXPECT_EQ(cow.free_frames(), 13u) << "only the mmap dropped a frame";
 }

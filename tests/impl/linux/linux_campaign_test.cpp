@@ -66,10 +66,10 @@ class FaultComparedHost final : public Implementation, public StepAudit {
                            fault_name(want.fault))];
       return got;
     }
-    finding_ = Violation{InvariantId::REUSE, op.pid, op.vpn, kNoFrame,
-                         fmt::format("{}: the host served it as {}, the model as {}",
-                                     op_kind_name(op.kind), fault_name(got.fault),
-                                     fault_name(want.fault))};
+    finding_ = Violation{
+        InvariantId::REUSE, op.pid, op.vpn, kNoFrame,
+        fmt::format("{}: the host served it as {}, the model as {}", op_kind_name(op.kind),
+                    fault_name(got.fault), fault_name(want.fault))};
     return got;
   }
   std::optional<Snapshot> snapshot() const override { return std::nullopt; }

@@ -6,13 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include "app/registry.h"
+#include "app/replay_by_name.h"
 #include "checker/cow_file.h"
 #include "checker/harness.h"
 #include "checker/random_engine.h"
-#include "app/registry.h"
-#include "app/replay_by_name.h"
-#include "impl/linux/pagemap.h"
 #include "impl/linux/access_fault.h"
+#include "impl/linux/pagemap.h"
 #include "tests/impl/linux/linux_test_util.h"
 
 namespace cow {

@@ -125,7 +125,7 @@ TEST(LinuxMmap, AnUnmappedPageIsABadAddressForEveryAccess) {
   EXPECT_EQ(host.apply(Op::copyout(1, 1, 1)), error(Status::BadAddress));
   EXPECT_EQ(host.apply(Op::pin_page(1, 2)), error(Status::BadAddress));
   EXPECT_EQ(host.apply(Op::pin_page(1, 2, true)), error(Status::BadAddress));
-  EXPECT_EQ(host.apply(Op::read(1, 3)), Outcome::read(0));  // the neighbours are still there
+  EXPECT_EQ(host.apply(Op::read(1, 3)), Outcome::read(0));    // the neighbours are still there
   EXPECT_EQ(host.apply(Op::munmap(1, 1, 1)), Outcome::ok());  // unmapping twice is fine
   // Mapped again: private anonymous and untouched.
   host.apply(Op::mmap(1, 1, 1, MapKind::PrivateAnon));
@@ -174,7 +174,7 @@ TEST(LinuxVfork, AChildThatExecsReleasesItsParent) {
   ASSERT_EQ(host.apply(Op::vfork(1)), Outcome::forked(2));
   pid_t child_host = *host.host_pid(2);
   EXPECT_EQ(host.apply(Op::exec(2)), Outcome::ok());
-  EXPECT_EQ(host.host_pid(2), child_host);  // exec keeps the process
+  EXPECT_EQ(host.host_pid(2), child_host);                  // exec keeps the process
   EXPECT_EQ(host.apply(Op::read(2, 0)), Outcome::read(0));  // a fresh space
   EXPECT_EQ(host.apply(Op::write(2, 0, 1)), wrote(seen(Fault::ZeroFill)));
   EXPECT_EQ(host.apply(Op::read(1, 0)), Outcome::read(7));  // the parent's is its own again

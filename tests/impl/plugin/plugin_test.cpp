@@ -19,7 +19,9 @@ namespace {
 
 using Kind = ImplementationStopped::Kind;
 
-std::string library(const std::string& name) { return std::string(TEST_PLUGIN_DIR) + "/" + name + ".so"; }
+std::string library(const std::string& name) {
+  return std::string(TEST_PLUGIN_DIR) + "/" + name + ".so";
+}
 
 WorkerLimits quick() {
   WorkerLimits limits;
@@ -72,9 +74,9 @@ TEST(Plugin, ExhaustingMemoryIsAnOomAtTheLimit) {
 
 TEST(Plugin, AnUndefinedStatusIsACrashInTheHarness) {
   Config config;
-  Harness harness(std::make_unique<PluginImplementation>(library("misbehave_status"), config,
-                                                         quick(), WORKER),
-                  config);
+  Harness harness(
+      std::make_unique<PluginImplementation>(library("misbehave_status"), config, quick(), WORKER),
+      config);
   auto v = harness.step(Op::fork(1));
   ASSERT_TRUE(v);
   EXPECT_EQ(v->id, InvariantId::CRASH);
@@ -83,9 +85,9 @@ TEST(Plugin, AnUndefinedStatusIsACrashInTheHarness) {
 
 TEST(Plugin, TheHarnessSurvivesAndKeepsReporting) {
   Config config;
-  Harness harness(std::make_unique<PluginImplementation>(library("misbehave_segv"), config,
-                                                         quick(), WORKER),
-                  config);
+  Harness harness(
+      std::make_unique<PluginImplementation>(library("misbehave_segv"), config, quick(), WORKER),
+      config);
   EXPECT_FALSE(harness.step(Op::write(1, 0, 1)));  // a black box that answers
   auto v = harness.step(Op::fork(1));
   ASSERT_TRUE(v);
@@ -120,7 +122,8 @@ TEST(Plugin, NoWorkerIsLeftBehind) {
 // Through the command line: a finding is exit 1 with its file, a library
 // that cannot be used is exit 2 naming why.
 int cowcheck(const std::string& args) {
-  int raw = std::system((std::string("'" COWCHECK_BINARY "' ") + args + " >/dev/null 2>&1").c_str());
+  int raw =
+      std::system((std::string("'" COWCHECK_BINARY "' ") + args + " >/dev/null 2>&1").c_str());
   return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
 }
 
