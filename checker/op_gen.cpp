@@ -13,10 +13,7 @@ constexpr MapKind kMapKinds[] = {MapKind::PrivateAnon, MapKind::SharedAnon, MapK
 
 std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
   Op op{g.kind};
-  std::uint32_t word = g.args / 7 % kMaxWords % sem.config().words;
   std::uint32_t aux = g.args / 28;
-  std::uint32_t pages = sem.config().pages;
-  Vpn vpn = g.vpn % pages;
   // Each argument the op's text form holds, drawn from the same bytes
   // whatever the op, so that a shrink that changes the kind keeps the rest.
   for (OpArg arg : op_info(g.kind).args) {
@@ -37,10 +34,12 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
                            ->first;
         break;
       }
-      case OpArg::Vpn: op.vpn = vpn; break;
+      case OpArg::Vpn: op.vpn = g.vpn % sem.config().pages; break;
       case OpArg::Value: op.value = 1 + g.args % 7; break;
-      case OpArg::Word: op.word = word; break;
-      case OpArg::Count: op.count = std::min<std::uint32_t>(1 + aux % 2, pages - vpn); break;
+      case OpArg::Word: op.word = g.args / 7 % kMaxWords % sem.config().words; break;
+      case OpArg::Count:  // after the vpn, within the space
+        op.count = std::min<std::uint32_t>(1 + aux % 2, sem.config().pages - op.vpn);
+        break;
       case OpArg::Map: op.map = kMapKinds[aux / 2 % std::size(kMapKinds)]; break;
       case OpArg::Mode: op.rw = aux >= 10; break;
       case OpArg::None: return op;  // the arguments are packed at the front
