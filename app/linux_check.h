@@ -24,6 +24,7 @@ class LinuxChecked final : public Implementation, public StepAudit {
   // A black box still: the model's state is not the host's.
   std::optional<Snapshot> snapshot() const override { return std::nullopt; }
   OpSet supported_ops() const override { return host_.supported_ops(); }
+  MapSet supported_map_kinds() const override { return host_.supported_map_kinds(); }
   std::optional<Violation> audit_last_step() const override { return finding_; }
 
   // The host alone, for experiments past the op vocabulary (pins).

@@ -97,7 +97,7 @@ struct Campaign {
     std::vector<Op> ops;
     for (const GenOp& g : generated) {
       if (ops.size() == static_cast<std::size_t>(options.max_ops)) break;
-      std::optional<Op> op = resolve(g, stepper->semantics());
+      std::optional<Op> op = resolve(g, stepper->semantics(), options.maps);
       if (!op) continue;
       ops.push_back(*op);
       ++result.ops;
@@ -173,11 +173,16 @@ std::string shrink_note(int skipped, int budget, InvariantId id) {
       skipped, budget, invariant_name(id));
 }
 
-StartProbe probe_start(const ImplFactory& make, OpSet ops) {
+StartProbe probe_start(const ImplFactory& make, OpSet ops, MapSet maps) {
   StartProbe probe;
   probe.ops = ops;
+  probe.maps = maps;
   try {
-    probe.ops = ops & make()->supported_ops();
+    std::unique_ptr<Implementation> impl = make();
+    probe.ops = ops & impl->supported_ops();
+    probe.maps = maps & impl->supported_map_kinds();
+    // An mmap with no kind to map is no op at all.
+    if (probe.maps == 0) probe.ops &= ~op_mask(OpKind::Mmap);
   } catch (const ImplementationStopped& e) {
     probe.stopped = start_violation(e);
   } catch (const std::exception&) {

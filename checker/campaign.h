@@ -93,9 +93,10 @@ std::string shrink_note(int skipped, int budget, InvariantId id);
 // stop: no sequence of ops can change it, and each re-run may cost a timeout.
 struct StartProbe {
   OpSet ops = kAllOps;
+  MapSet maps = kAllMaps;
   std::optional<Violation> stopped;
 };
-StartProbe probe_start(const ImplFactory& make, OpSet ops);
+StartProbe probe_start(const ImplFactory& make, OpSet ops, MapSet maps = kAllMaps);
 
 // The finding and counts for an implementation that stopped while starting.
 CheckResult start_failure_result(const Violation& stopped);

@@ -100,6 +100,7 @@ CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
     return out;
   }
   options.check.ops = probe.ops;
+  options.check.maps = probe.maps;
   const Config& config = options.check.config;
   CanonicalComparer scratch;
   CampaignResult campaign = run_campaign(options.check, [&] {

@@ -42,8 +42,9 @@ struct CheckOptions {
   Config config;
   std::uint64_t seed = 1;
   int runs = 1000;
-  int max_ops = 24;     // short sequences keep shrinking to seconds
-  OpSet ops = kAllOps;  // the op kinds generated
+  int max_ops = 24;        // short sequences keep shrinking to seconds
+  OpSet ops = kAllOps;     // the op kinds generated
+  MapSet maps = kAllMaps;  // the kinds a generated mmap maps
   // Shrinking a finding that stops the implementation the slow way (HANG,
   // OOM: each re-run that fails costs a timeout or a memory fill) re-runs
   // at most this many failing candidates, per shrinking pass; the finding's

@@ -94,6 +94,7 @@ KeepGoingResult check_keep_going(const ImplFactory& make, const CheckOptions& as
   }
   CheckOptions options = asked;
   options.ops = probe.ops;
+  options.maps = probe.maps;
   std::map<std::string, std::size_t> index;  // key -> its bug in out.bugs
   Triage triage{[&](const std::vector<Op>& ops, const Violation& v) {
                   return classify(make, options.config, ops, v);

@@ -11,7 +11,7 @@ constexpr MapKind kMapKinds[] = {MapKind::PrivateAnon, MapKind::SharedAnon, MapK
 
 }  // namespace
 
-std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
+std::optional<Op> resolve(const GenOp& g, const Semantics& sem, MapSet maps) {
   Op op{g.kind};
   std::uint32_t aux = g.args / 28;
   // Each argument the op's text form holds, drawn from the same bytes
@@ -40,7 +40,15 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem) {
       case OpArg::Count:  // after the vpn, within the space
         op.count = std::min<std::uint32_t>(1 + aux % 2, sem.config().pages - op.vpn);
         break;
-      case OpArg::Map: op.map = kMapKinds[aux / 2 % std::size(kMapKinds)]; break;
+      case OpArg::Map: {  // the draw picks among the kinds the implementation maps
+        MapKind allowed[std::size(kMapKinds)];
+        std::size_t n = 0;
+        for (MapKind k : kMapKinds)
+          if ((maps & map_bit(k)) != 0) allowed[n++] = k;
+        if (n == 0) return std::nullopt;
+        op.map = allowed[aux / 2 % n];
+        break;
+      }
       case OpArg::Mode: op.rw = aux >= 10; break;
       case OpArg::None: return op;  // the arguments are packed at the front
     }

@@ -30,7 +30,8 @@ struct GenOp {
 // The concrete op `g` stands for in the state `sem`; nullopt to skip it: the
 // last live process never exits, so a sequence never ends early with
 // nothing left to check (properties_test covers exiting everything).
-std::optional<Op> resolve(const GenOp& g, const Semantics& sem);
+// An mmap maps one of `maps` (nullopt when it holds none).
+std::optional<Op> resolve(const GenOp& g, const Semantics& sem, MapSet maps = kAllMaps);
 
 // Biased toward what breaks COW: forks of the youngest process (deep chains),
 // exits of older ones (orphans left as sole owners), writes to the few low

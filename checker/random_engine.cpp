@@ -38,6 +38,7 @@ CheckResult check_random(const ImplFactory& make, const CheckOptions& asked) {
     return out;
   }
   options.ops = probe.ops;
+  options.maps = probe.maps;
   CampaignResult campaign = run_campaign(options, harness_steppers(make, options.config));
   CheckResult out = result_counts(campaign);
   if (campaign.failing && out.error.empty()) {

@@ -51,6 +51,9 @@ class Implementation {
   // The op kinds it implements; engines generate only these, and apply()
   // throws UnsupportedOp for any other.
   virtual OpSet supported_ops() const { return kAllOps; }
+  // The kinds mmap may map; engines generate only these, and apply()
+  // throws UnsupportedOp for an mmap of any other.
+  virtual MapSet supported_map_kinds() const { return kAllMaps; }
 
   // An independent copy in the same state, for engines that branch (the
   // exhaustive search); nullptr when the implementation cannot be copied.

@@ -30,6 +30,13 @@ using PageData = std::array<Value, kMaxWords>;  // words past Config::words stay
 // private file mapping that is never written and never copied.
 enum class MapKind : std::uint8_t { None, PrivateAnon, SharedAnon, Text, PrivateFile, SharedFile };
 
+// A set of mapping kinds: what an implementation can map. Bit i is MapKind i.
+using MapSet = std::uint32_t;
+inline constexpr MapSet map_bit(MapKind k) { return MapSet{1} << static_cast<int>(k); }
+inline constexpr MapSet kAllMaps = map_bit(MapKind::PrivateAnon) | map_bit(MapKind::SharedAnon) |
+                                   map_bit(MapKind::Text) | map_bit(MapKind::PrivateFile) |
+                                   map_bit(MapKind::SharedFile);
+
 inline constexpr bool is_private(MapKind k) {
   return k == MapKind::PrivateAnon || k == MapKind::PrivateFile;
 }

@@ -97,12 +97,12 @@ struct Share {
 
 // Expands frontier[begin, end): reads `seen`, which nobody writes meanwhile.
 void expand(const std::vector<Entry>& frontier, std::size_t begin, std::size_t end,
-            const KeySet& seen, std::uint32_t values, OpSet kinds,
+            const KeySet& seen, std::uint32_t values, OpSet kinds, MapSet maps,
             const std::function<bool()>& out_of_time, Share& share) {
   StateKeyer keyer;
   for (std::size_t e = begin; e < end; ++e) {
     const Entry& entry = frontier[e];
-    for (const Op& op : ops_from(entry.sem, values, kinds)) {
+    for (const Op& op : ops_from(entry.sem, values, kinds, maps)) {
       if ((share.transitions & 255) == 0 && out_of_time()) {
         share.timed_out = true;
         return;
@@ -126,7 +126,7 @@ void expand(const std::vector<Entry>& frontier, std::size_t begin, std::size_t e
 // Appends `op` with its arguments from the `arg`-th on set every way the
 // search tries them, in the order spec/op.h lists the arguments. A range
 // (mmap, munmap) is one page: wider ones add states, not kinds of step.
-void each_choice(const Semantics& sem, std::uint32_t values, Op op, std::size_t arg,
+void each_choice(const Semantics& sem, std::uint32_t values, MapSet maps, Op op, std::size_t arg,
                  std::vector<Op>& ops) {
   const auto& args = op_info(op.kind).args;
   if (arg == args.size() || args[arg] == OpArg::None) {
@@ -137,14 +137,14 @@ void each_choice(const Semantics& sem, std::uint32_t values, Op op, std::size_t 
   auto each = [&](auto& field, auto first, auto last) {
     for (auto v = first; v <= last; ++v) {
       field = v;
-      each_choice(sem, values, op, arg + 1, ops);
+      each_choice(sem, values, maps, op, arg + 1, ops);
     }
   };
   switch (args[arg]) {
     case OpArg::Pid:
       for (const auto& [pid, proc] : sem.processes()) {
         op.pid = pid;
-        each_choice(sem, values, op, arg + 1, ops);
+        each_choice(sem, values, maps, op, arg + 1, ops);
       }
       break;
     case OpArg::Vpn: each(op.vpn, Vpn{0}, Vpn{c.pages - 1}); break;
@@ -155,19 +155,20 @@ void each_choice(const Semantics& sem, std::uint32_t values, Op op, std::size_t 
       for (auto k = static_cast<int>(MapKind::PrivateAnon);
            k <= static_cast<int>(MapKind::SharedFile); ++k) {
         op.map = static_cast<MapKind>(k);
-        each_choice(sem, values, op, arg + 1, ops);
+        if ((maps & map_bit(op.map)) == 0) continue;  // a kind the implementation lacks
+        each_choice(sem, values, maps, op, arg + 1, ops);
       }
       break;
     case OpArg::Mode:
       for (bool rw : {false, true}) {
         op.rw = rw;
-        each_choice(sem, values, op, arg + 1, ops);
+        each_choice(sem, values, maps, op, arg + 1, ops);
       }
       break;
     case OpArg::PinId:
       for (const auto& [id, cell] : sem.pins()) {
         op.pin = id;
-        each_choice(sem, values, op, arg + 1, ops);
+        each_choice(sem, values, maps, op, arg + 1, ops);
       }
       break;
     case OpArg::None: break;
@@ -182,9 +183,9 @@ std::vector<Op> path_to(const std::vector<Node>& nodes, std::uint32_t node) {
 
 }  // namespace
 
-std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values, OpSet kinds) {
+std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values, OpSet kinds, MapSet maps) {
   std::vector<Op> ops;
-  for_each_op(kinds, [&](OpKind kind) { each_choice(sem, values, Op{kind}, 0, ops); });
+  for_each_op(kinds, [&](OpKind kind) { each_choice(sem, values, maps, Op{kind}, 0, ops); });
   return ops;
 }
 
@@ -195,6 +196,10 @@ ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options
   std::function<bool()> out_of_time = [&] { return elapsed() > options.timeout_seconds; };
   std::unique_ptr<Implementation> first = make();
   if (!first) throw std::invalid_argument("no such implementation");
+  // Only what the implementation has: its op kinds and the kinds it maps.
+  MapSet maps = first->supported_map_kinds();
+  OpSet kinds = options.ops & first->supported_ops();
+  if (maps == 0) kinds &= ~op_mask(OpKind::Mmap);
   std::optional<Snapshot> first_snap = first->snapshot();
   if (!first_snap)
     throw std::invalid_argument("explore needs snapshots: a black-box implementation has none");
@@ -236,7 +241,7 @@ ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options
       for (unsigned t = 0; t < threads; ++t) {
         std::size_t lo = std::min(end, b + t * per), hi = std::min(end, lo + per);
         auto work = [&, lo, hi, t] {
-          expand(frontier, lo, hi, seen, options.values, options.ops, out_of_time, shares[t]);
+          expand(frontier, lo, hi, seen, options.values, kinds, maps, out_of_time, shares[t]);
         };
         if (t + 1 == threads)
           work();

@@ -60,6 +60,8 @@ ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options
 
 // Every op of a kind in `ops` the search tries from `sem`, in the order it
 // tries them.
-std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values, OpSet ops = kCoreOps);
+// Only mmaps of a kind in `maps`.
+std::vector<Op> ops_from(const Semantics& sem, std::uint32_t values, OpSet ops = kCoreOps,
+                         MapSet maps = kAllMaps);
 
 }  // namespace cow::explore

@@ -94,10 +94,10 @@ OpSet PluginImplementation::supported_ops() const {
   return set;
 }
 
-std::vector<MapKind> PluginImplementation::supported_map_kinds() const {
-  std::vector<MapKind> kinds;
+MapSet PluginImplementation::supported_map_kinds() const {
+  MapSet kinds = 0;
   for (std::uint32_t k = COW_MAP_PRIVATE_ANON; k <= COW_MAP_SHARED_FILE; ++k)
-    if (supports(static_cast<MapKind>(k))) kinds.push_back(static_cast<MapKind>(k));
+    if (supports(static_cast<MapKind>(k))) kinds |= map_bit(static_cast<MapKind>(k));
   return kinds;
 }
 

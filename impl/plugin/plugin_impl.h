@@ -48,7 +48,7 @@ class PluginImplementation : public Implementation {
   // The op kinds it has entry points for: engines generate only these.
   OpSet supported_ops() const override;
   // The mapping kinds its mmap takes, in the spec's order (empty without mmap).
-  std::vector<MapKind> supported_map_kinds() const;
+  MapSet supported_map_kinds() const override;
   // Why it cannot run `ops` ("plug-in X has no mmap entry point (ABI
   // version 2), needed by: mmap 1 0 2 private-anon"), naming every missing
   // entry point once, or empty when it can run them all.

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checker/random_engine.h"
 #include "cowcheck/cow_abi.h"
 #include "impl/plugin/plugin_impl.h"
 
@@ -43,7 +44,7 @@ TEST(PluginAbi, AVersion1PluginStillWorksAndIsCompletedAsVersion1) {
   PluginImplementation p = load(variant("variant_v1"));
   EXPECT_EQ(p.abi_version(), 1u);
   EXPECT_EQ(p.supported_ops(), kCoreOps);
-  EXPECT_TRUE(p.supported_map_kinds().empty());
+  EXPECT_EQ(p.supported_map_kinds(), MapSet{0});
   EXPECT_EQ(p.apply(Op::fork(1)), Outcome::forked(2));
   EXPECT_EQ(p.apply(Op::write(2, 0, 7)), Outcome::wrote(Fault::CowCopy));
   EXPECT_EQ(p.apply(Op::read(2, 0)), Outcome::read(7));
@@ -76,7 +77,7 @@ TEST(PluginAbi, AVersion2PluginDeclaresEveryOpAndKind) {
   PluginImplementation p = load(EXAMPLE_PLUGIN);
   EXPECT_EQ(p.abi_version(), 2u);
   EXPECT_EQ(p.supported_ops(), kAllOps);
-  EXPECT_EQ(p.supported_map_kinds().size(), 5u);
+  EXPECT_EQ(p.supported_map_kinds(), kAllMaps);
   std::vector<Op> all;
   for (OpKind kind : kAllOpKinds) all.push_back(Op{kind, 1});
   EXPECT_EQ(p.missing_for(std::span<const Op>(all)), "");
@@ -201,10 +202,29 @@ TEST(PluginAbi, AMissingEntryPointIsNamed) {
   EXPECT_EQ(p.apply(Op::read(1, 0)), Outcome::read(0)) << "the worker is still there";
 }
 
+// The ABI promises that kinds outside map_kinds are left out of generated
+// runs: a campaign over every op kind maps only what the plug-in maps, and
+// runs its mmaps rather than stopping at the first kind it lacks.
+TEST(PluginAbi, GeneratedRunsMapOnlyTheKindsAPluginMaps) {
+  Config config{.frames = 16};
+  ImplFactory make = [&] {
+    return std::make_unique<PluginImplementation>(variant("variant_anon_only"), config,
+                                                  WorkerLimits{}, WORKER);
+  };
+  CheckOptions options;
+  options.config = config;
+  options.runs = 300;
+  options.ops = kAllOps;
+  CheckResult r = check_random(make, options);
+  EXPECT_EQ(r.error, "");
+  EXPECT_FALSE(r.finding) << (r.finding ? r.finding->violation.detail : "");
+  EXPECT_EQ(r.runs, 300);
+}
+
 TEST(PluginAbi, AMappingKindOutsideMapKindsIsNamed) {
   PluginImplementation p = load(variant("variant_anon_only"));
   EXPECT_TRUE(p.supports(OpKind::Mmap));
-  EXPECT_EQ(p.supported_map_kinds(), std::vector<MapKind>{MapKind::PrivateAnon});
+  EXPECT_EQ(p.supported_map_kinds(), map_bit(MapKind::PrivateAnon));
   EXPECT_EQ(p.apply(Op::mmap(1, 0, 1, MapKind::PrivateAnon)), Outcome::ok());
   try {
     p.apply(Op::mmap(1, 0, 1, MapKind::SharedFile));
