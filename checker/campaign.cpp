@@ -183,6 +183,9 @@ StartProbe probe_start(const ImplFactory& make, OpSet ops, MapSet maps) {
     probe.maps = maps & impl->supported_map_kinds();
     // An mmap with no kind to map is no op at all.
     if (probe.maps == 0) probe.ops &= ~op_mask(OpKind::Mmap);
+    if (probe.ops == 0)
+      probe.error = fmt::format("it has none of the op kinds asked for ({}); it has {}",
+                                op_set_names(ops), op_set_names(impl->supported_ops()));
   } catch (const ImplementationStopped& e) {
     probe.stopped = start_violation(e);
   } catch (const std::exception&) {

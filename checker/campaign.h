@@ -94,6 +94,8 @@ std::string shrink_note(int skipped, int budget, InvariantId id);
 struct StartProbe {
   OpSet ops = kAllOps;
   MapSet maps = kAllMaps;
+  // Set when it has none of the op kinds asked for: nothing to generate.
+  std::string error;
   std::optional<Violation> stopped;
 };
 StartProbe probe_start(const ImplFactory& make, OpSet ops, MapSet maps = kAllMaps);

@@ -99,6 +99,11 @@ CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
   }
+  if (!probe.error.empty()) {
+    CheckResult out;
+    out.error = probe.error;
+    return out;
+  }
   options.check.ops = probe.ops;
   options.check.maps = probe.maps;
   const Config& config = options.check.config;

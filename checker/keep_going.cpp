@@ -92,6 +92,11 @@ KeepGoingResult check_keep_going(const ImplFactory& make, const CheckOptions& as
     out.seconds = since(start);
     return out;
   }
+  if (!probe.error.empty()) {
+    out.error = probe.error;
+    out.stop = KeepGoingStop::Error;
+    return out;
+  }
   CheckOptions options = asked;
   options.ops = probe.ops;
   options.maps = probe.maps;

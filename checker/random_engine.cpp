@@ -37,6 +37,11 @@ CheckResult check_random(const ImplFactory& make, const CheckOptions& asked) {
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
   }
+  if (!probe.error.empty()) {
+    CheckResult out;
+    out.error = probe.error;
+    return out;
+  }
   options.ops = probe.ops;
   options.maps = probe.maps;
   CampaignResult campaign = run_campaign(options, harness_steppers(make, options.config));
