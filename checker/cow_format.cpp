@@ -73,6 +73,8 @@ std::string format_cow(const CowFile& f) {
   // Replay must judge a copy-for-reuse as the run that wrote the file did.
   if (f.config.reuse != Config{}.reuse)
     policies += fmt::format(" reuse={}", reuse_rule_name(f.config.reuse));
+  if (f.config.paging != Config{}.paging)
+    policies += fmt::format(" paging={}", paging_name(f.config.paging));
   text += fmt::format("config pages={} frames={} procs={} words={}{}\n", f.config.pages,
                       f.config.frames, f.config.procs, f.config.words, policies);
   text += fmt::format("invariant {}\n",
@@ -294,6 +296,8 @@ std::string cow_file_name(std::string_view impl, const Config& config) {
   if (config.oom != Config{}.oom) name += fmt::format("-oom-{}", oom_name(config.oom));
   if (config.reuse != Config{}.reuse)
     name += fmt::format("-reuse-{}", reuse_rule_name(config.reuse));
+  if (config.paging != Config{}.paging)
+    name += fmt::format("-paging-{}", paging_name(config.paging));
   return name + ".cow";
 }
 

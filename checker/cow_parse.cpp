@@ -193,11 +193,11 @@ class Parser {
       std::string_view key = word.substr(0, eq);
       std::string_view text = word.substr(eq + 1);
       static constexpr std::string_view kKeys[] = {"pages",  "frames", "procs", "words",
-                                                   "policy", "oom",    "reuse"};
+                                                   "policy", "oom",    "reuse", "paging"};
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
-        fail(fmt::format(
-            "unknown config key '{}' (expected pages, frames, procs, words, policy, oom or reuse)",
-            key));
+        fail(fmt::format("unknown config key '{}' (expected pages, frames, procs, words, policy, "
+                         "oom, reuse or paging)",
+                         key));
       if (!seen.insert(key).second) fail(fmt::format("config key '{}' given twice", key));
       if (key == "policy") {
         auto policy = policy_from_name(text);
@@ -211,6 +211,10 @@ class Parser {
         auto reuse = reuse_rule_from_name(text);
         if (!reuse) fail(fmt::format("reuse '{}' is not required or optional", text));
         file_.config.reuse = *reuse;
+      } else if (key == "paging") {
+        auto paging = paging_from_name(text);
+        if (!paging) fail(fmt::format("paging '{}' is not demand or eager", text));
+        file_.config.paging = *paging;
       } else {
         std::uint32_t value = number(text, key);
         if (key == "pages")

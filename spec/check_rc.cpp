@@ -16,11 +16,30 @@ Violation frame_violation(Pfn frame, std::string detail) {
   return Violation{InvariantId::RC, 0, std::nullopt, frame, std::move(detail)};
 }
 
+// Under eager paging a fork that found no frame for a page table half way
+// may leave pages of its parent write-protected for COW: the same frame,
+// read-only, cow set. The parent's next write reuses or copies as usual.
+Snapshot without_fork_write_protect(const Step& s) {
+  Snapshot after = *s.snap_after;
+  Pid owner = s.after.live(s.op.pid) ? s.after.space_owner(s.op.pid) : s.op.pid;
+  for (PteView& pte : after.ptes) {
+    const PteView* was = s.snap_before->find_pte(pte.pid, pte.vpn);
+    if (pte.pid != owner || !was || !was->present || !was->writable || !pte.present ||
+        pte.frame != was->frame || pte.writable || !pte.cow)
+      continue;
+    pte.writable = was->writable;
+    pte.cow = was->cow;
+    pte.exclusive = was->exclusive;
+  }
+  return after;
+}
+
 // An out-of-memory answer (justified by check_choice) left everything as it was.
 std::optional<Violation> check_oom(const Step& s) {
   if (s.actual.status != Status::OutOfMemory || !s.snap_before || !s.snap_after)
     return std::nullopt;
-  if (!(*s.snap_before == *s.snap_after))
+  bool eager_fork = s.op.kind == OpKind::Fork && s.after.config().paging == Paging::Eager;
+  if (!(*s.snap_before == (eager_fork ? without_fork_write_protect(s) : *s.snap_after)))
     return Violation{
         InvariantId::RC, s.op.pid, std::nullopt, kNoFrame,
         fmt::format("{} reported out-of-memory but changed the state", to_string(s.op))};

@@ -55,6 +55,28 @@ std::uint32_t fork_needs(const Op& op, const Snapshot& snap, const Semantics& se
   return copies;
 }
 
+// Eager paging: fork takes page-table frames from the same pool, one at
+// least, so it may fail when none is free (beside the pinned copies).
+std::uint32_t eager_fork_needs(const Op& op, const Snapshot& snap, const Semantics& sem) {
+  std::uint32_t copies = fork_needs(op, snap, sem);
+  return sem.config().paging == Paging::Eager ? copies + 1 : copies;
+}
+
+// Eager paging: mmap fills a frame for every page of the range at once,
+// after its unmap freed the frames only those pages held.
+std::uint32_t mmap_needs(const Op& op, const Snapshot& snap, const Semantics& sem) {
+  if (sem.config().paging != Paging::Eager || !sem.live(op.pid)) return 0;
+  Pid owner = sem.space_owner(op.pid);
+  FrameRefs refs(snap);
+  std::uint32_t freed = 0;
+  for (Vpn vpn = op.vpn; vpn < op.vpn + op.count && vpn < sem.config().pages; ++vpn) {
+    const PteView* pte = snap.find_pte(owner, vpn);
+    if (pte && pte->present && refs.maps(pte->frame) == 1 && refs.pins(pte->frame) == 0)
+      ++freed;
+  }
+  return op.count > freed ? op.count - freed : 0;
+}
+
 // The page as the COW decision sees it once it is present.
 struct Present {
   bool writable, cow, exclusive, cache;
@@ -107,7 +129,8 @@ std::uint32_t page_op_needs(const Op& op, const Snapshot& snap, const Semantics&
 
 std::uint32_t frames_needed(const Op& op, const Snapshot& before, const Semantics& sem) {
   switch (op.kind) {
-    case OpKind::Fork: return fork_needs(op, before, sem);
+    case OpKind::Fork: return eager_fork_needs(op, before, sem);
+    case OpKind::Mmap: return mmap_needs(op, before, sem);
     case OpKind::Read:
     case OpKind::Write:
     case OpKind::Copyout:

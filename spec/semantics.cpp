@@ -115,6 +115,8 @@ bool Semantics::allows(const Op& op, const Outcome& expected, const Outcome& act
   if (actual == expected) return true;
   if (expected.status != Status::Ok) return false;
   if (op.kind == OpKind::Swapout && actual.status == Status::Busy) return true;
+  if (op.kind == OpKind::Mmap && config_.paging == Paging::Eager)
+    return actual.status == Status::OutOfMemory;
   if (!may_need_frame(op.kind)) return false;
   if (actual.status == Status::OutOfMemory)
     return config_.oom == OomPolicy::Error || op.kind == OpKind::Fork;

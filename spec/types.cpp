@@ -31,6 +31,10 @@ constexpr std::pair<ReuseRule, std::string_view> kReuseRules[] = {
     {ReuseRule::Required, "required"},
     {ReuseRule::Optional, "optional"},
 };
+constexpr std::pair<Paging, std::string_view> kPagings[] = {
+    {Paging::Demand, "demand"},
+    {Paging::Eager, "eager"},
+};
 constexpr std::pair<MapKind, std::string_view> kKinds[] = {
     {MapKind::None, "none"},
     {MapKind::PrivateAnon, "private-anon"},
@@ -54,6 +58,8 @@ std::string_view reuse_rule_name(ReuseRule r) { return to_name(r, kReuseRules); 
 std::optional<ReuseRule> reuse_rule_from_name(std::string_view n) {
   return from_name(n, kReuseRules);
 }
+std::string_view paging_name(Paging p) { return to_name(p, kPagings); }
+std::optional<Paging> paging_from_name(std::string_view n) { return from_name(n, kPagings); }
 std::string_view map_kind_name(MapKind k) { return to_name(k, kKinds); }
 std::optional<MapKind> map_kind_from_name(std::string_view n) { return from_name(n, kKinds); }
 

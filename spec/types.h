@@ -58,6 +58,14 @@ enum class OomPolicy : std::uint8_t { Error, Kill };
 // still an isolation bug under either.
 enum class ReuseRule : std::uint8_t { Required, Optional };
 
+// When frames are taken. Demand: at first touch (a page-in or zero-fill)
+// and by copies, as Linux does. Eager: also when a mapping is made, as a
+// kernel without demand paging does (xv6): mmap of text fills its frames at
+// once and fails with out-of-memory when too few are free, and fork, whose
+// page tables come from the same frames, may fail when none is free,
+// having write-protected pages of its parent for COW before it did.
+enum class Paging : std::uint8_t { Demand, Eager };
+
 // The one file every file mapping maps, page p at vpn p. Its initial
 // contents are not 0, so a read that sees the file is told from one that
 // sees a private copy.
@@ -77,6 +85,7 @@ struct Config {
   ReusePolicy policy = ReusePolicy::Exclusive;
   OomPolicy oom = OomPolicy::Error;
   ReuseRule reuse = ReuseRule::Required;
+  Paging paging = Paging::Demand;
 
   friend bool operator==(const Config&, const Config&) = default;
 };
@@ -87,6 +96,8 @@ std::string_view oom_name(OomPolicy p);
 std::optional<OomPolicy> oom_from_name(std::string_view name);
 std::string_view reuse_rule_name(ReuseRule r);
 std::optional<ReuseRule> reuse_rule_from_name(std::string_view name);
+std::string_view paging_name(Paging p);
+std::optional<Paging> paging_from_name(std::string_view name);
 std::string_view map_kind_name(MapKind k);
 std::optional<MapKind> map_kind_from_name(std::string_view name);
 

@@ -46,6 +46,10 @@ Command add_diff(CLI::App& app) {
           "diff does not take --reuse optional: it compares every fault and state with the "
           "model, which reuses a sole owner's frame; use check --reuse optional (the "
           "invariants accept a copy there)");
+    if (campaign->options.config.paging != Paging::Demand)
+      throw UsageError(
+          "diff does not take --paging eager: the model takes frames on demand, so its states "
+          "differ from an eager kernel's at every mmap; use check --paging eager");
     return campaign_run();
   };
   app.add_option(kSnapshotEvery, snapshot_every,

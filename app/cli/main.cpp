@@ -118,6 +118,13 @@ void add_config_options(CLI::App& app, Config& config) {
                   "or optional (a copy is fine there, for implementations that never claimed the "
                   "optimization; a reuse where the policy copies is still caught); default " +
                       std::string(reuse_rule_name(config.reuse)));
+  add_word_option(app, "--paging", config.paging,
+                  {{std::string(paging_name(Paging::Demand)), Paging::Demand},
+                   {std::string(paging_name(Paging::Eager)), Paging::Eager}},
+                  "when frames are taken: demand (at first touch, as Linux) or eager (text at "
+                  "mmap and page tables at fork, as xv6: both may then fail for want of a "
+                  "frame); default " +
+                      std::string(paging_name(config.paging)));
 }
 
 std::string run_flags(const Config& config, OpSet ops) {
@@ -127,6 +134,8 @@ std::string run_flags(const Config& config, OpSet ops) {
   if (config.oom != Config{}.oom) flags += fmt::format(" --oom {}", oom_name(config.oom));
   if (config.reuse != Config{}.reuse)
     flags += fmt::format(" --reuse {}", reuse_rule_name(config.reuse));
+  if (config.paging != Config{}.paging)
+    flags += fmt::format(" --paging {}", paging_name(config.paging));
   if (ops != kAllOps) flags += fmt::format(" --ops {}", op_set_names(ops));
   return flags;
 }

@@ -222,6 +222,10 @@ int run_prove(ProveArgs& args) {
     throw UsageError(
         "prove does not take --reuse optional: its Z3 encoding requires the sole-owner reuse "
         "(check and explore take --reuse optional)");
+  if (o.machine.paging != Paging::Demand)
+    throw UsageError(
+        "prove does not take --paging eager: its Z3 encoding takes frames on demand (check and "
+        "explore take --paging eager)");
   if (o.induction && args.app->count("--depth") == 0) o.depth = kInductionDepth;
   if (std::optional<std::string_view> why = symbolic::not_encoded(o.impl))
     throw UsageError(
