@@ -7,6 +7,7 @@
 #include "app/linux_check.h"
 #include "impl/fast/fast.h"
 #include "impl/plugin/plugin_impl.h"
+#include "impl/xv6/xv6_impl.h"
 #include "model/cow_model.h"
 #include "model/mutants/mutants.h"
 
@@ -16,10 +17,12 @@ namespace {
 
 // Set once from the command line, before any plug-in starts.
 plugin::WorkerLimits plugin_limits;
+xv6::LabOptions lab_options;
 
 constexpr std::string_view kMutantPrefix = "mutant:";
 constexpr std::string_view kPluginPrefix = "plugin:";
 constexpr std::string_view kZooPrefix = "zoo:";
+constexpr std::string_view kXv6Prefix = "xv6:";
 
 // The plug-in zoo is built beside the worker: build/plugins/libcowzoo-NAME.so.
 std::filesystem::path plugin_dir() {
@@ -73,6 +76,9 @@ std::unique_ptr<Implementation> make_implementation(std::string_view name, const
   if (name.starts_with(kZooPrefix))
     return std::make_unique<plugin::PluginImplementation>(
         zoo_library(name.substr(kZooPrefix.size())), config, plugin_limits);
+  if (name.starts_with(kXv6Prefix))
+    return std::make_unique<xv6::Xv6Implementation>(std::string(name.substr(kXv6Prefix.size())),
+                                                    config, plugin_limits, lab_options);
   if (name.starts_with(kMutantPrefix)) {
     std::string_view bug = name.substr(kMutantPrefix.size());
     for (const model::MutantInfo& m : model::builtin_mutants())
@@ -89,6 +95,7 @@ ImplFactory implementation_factory(std::string name, const Config& config) {
 
 bool known_implementation(std::string_view name) {
   if (name.starts_with(kPluginPrefix)) return name.size() > kPluginPrefix.size();
+  if (name.starts_with(kXv6Prefix)) return name.size() > kXv6Prefix.size();
   for (const ImplInfo& info : implementations())
     if (info.name == name) return true;
   return false;
@@ -114,6 +121,8 @@ void set_plugin_limits(std::chrono::milliseconds op_timeout, std::size_t memory_
   plugin_limits.op_timeout = op_timeout;
   plugin_limits.memory_bytes = memory_bytes;
 }
+
+void set_lab_options(const xv6::LabOptions& options) { lab_options = options; }
 
 std::string implementation_error(std::string_view name, const Config& config) {
   if (!known_implementation(name))

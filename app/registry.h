@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "checker/finding.h"
+#include "impl/xv6/lab_tree.h"
 #include "spec/implementation.h"
 #include "spec/types.h"
 
@@ -35,6 +36,10 @@ bool known_implementation(std::string_view name);
 // Limits for every plug-in worker started from now on: an op that takes
 // longer is a HANG, a worker that needs more address space an OOM.
 void set_plugin_limits(std::chrono::milliseconds op_timeout, std::size_t memory_bytes);
+
+// How xv6:PATH finds what it needs in a lab (--cow-bit, --refcount), for
+// every lab loaded from now on.
+void set_lab_options(const xv6::LabOptions& options);
 
 // Why `name` cannot be used at all (unknown, or a plug-in that will not
 // load), or empty. Starting one that then crashes is a finding, not this.

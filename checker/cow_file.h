@@ -66,6 +66,12 @@ CowFile read_cow(const std::filesystem::path& path);
 // replays from any working directory.
 std::string resolve_file_impl(std::string_view impl, const std::filesystem::path& cow_path);
 
+// The prefix of an implementation named by a path on this machine
+// ("plugin:" for a library, "xv6:" for a lab's source tree), or empty.
+// Such a name is written relative to the .cow file's folder and resolved
+// from it, and replay runs it only when trusted.
+std::string_view impl_path_prefix(std::string_view impl);
+
 // `text` safe to print on a terminal: control bytes, escape sequences and
 // bytes that are not UTF-8 become \xNN, so a file cannot drive the terminal
 // or cut a message short with a NUL.

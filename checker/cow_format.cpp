@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kPluginPrefix = "plugin:";
+constexpr std::string_view kXv6Prefix = "xv6:";
 
 bool needs_quotes(std::string_view word) {
   if (word.empty()) return true;
@@ -248,8 +249,10 @@ std::string rewrite_paths(std::string_view text,
 
 CowFile placed_in(CowFile file, const fs::path& folder) {
   std::vector<std::pair<std::string, std::string>> known;
-  if (std::string_view(file.impl).starts_with(kPluginPrefix)) {
-    fs::path typed = file.impl.substr(kPluginPrefix.size());
+  std::string_view prefix = impl_path_prefix(file.impl);
+  if (!prefix.empty()) {
+    std::string kind(prefix);
+    fs::path typed = file.impl.substr(prefix.size());
     std::string relative = relative_to(typed, folder);
     std::error_code ec;
     fs::path absolute = fs::absolute(typed, ec).lexically_normal();
@@ -258,7 +261,7 @@ CowFile placed_in(CowFile file, const fs::path& folder) {
              {fs::weakly_canonical(absolute, ec).string(), relative}};
     std::sort(known.begin(), known.end(),
               [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-    file.impl = std::string(kPluginPrefix) + relative;
+    file.impl = kind + relative;
   }
   for (std::string& note : file.notes) note = rewrite_paths(note, known, folder);
   for (std::string& comment : file.op_comments) comment = rewrite_paths(comment, known, folder);
@@ -281,10 +284,16 @@ std::string without_extension(const std::string& name) { return name.substr(0, n
 }  // namespace
 
 std::string cow_file_name(std::string_view impl) {
-  // A plug-in is named by its library, not by where it happens to be built.
+  // A plug-in is named by its library, not by where it happens to be built;
+  // an xv6 lab by its folder.
   if (impl.starts_with(kPluginPrefix))
     return "plugin-" + file_word(fs::path(impl.substr(kPluginPrefix.size())).stem().string()) +
            ".cow";
+  if (impl.starts_with(kXv6Prefix)) {
+    fs::path lab = fs::absolute(fs::path(impl.substr(kXv6Prefix.size()))).lexically_normal();
+    if (lab.filename().empty()) lab = lab.parent_path();
+    return "xv6-" + file_word(lab.filename().string()) + ".cow";
+  }
   std::string name;
   for (char c : impl) name += (c == ':' || c == '/' || c == ' ') ? '-' : c;
   return name + ".cow";
@@ -308,9 +317,10 @@ std::vector<std::string> cow_file_names(const std::vector<std::string>& impls,
   // The folders above each plug-in's library, nearest first.
   std::vector<std::vector<std::string>> folders(impls.size());
   for (std::size_t i = 0; i < impls.size(); ++i) {
-    if (!std::string_view(impls[i]).starts_with(kPluginPrefix)) continue;
+    std::string_view prefix = impl_path_prefix(impls[i]);
+    if (prefix.empty()) continue;
     std::error_code ec;
-    fs::path parent = fs::absolute(fs::path(impls[i].substr(kPluginPrefix.size())), ec)
+    fs::path parent = fs::absolute(fs::path(impls[i].substr(prefix.size())), ec)
                           .lexically_normal()
                           .parent_path();
     for (const fs::path& part : parent.relative_path())

@@ -319,17 +319,23 @@ CowFile read_cow(const std::filesystem::path& path) {
   return parse_cow(text, path.string());
 }
 
+std::string_view impl_path_prefix(std::string_view impl) {
+  for (std::string_view prefix : {"plugin:", "xv6:"})
+    if (impl.starts_with(prefix)) return prefix;
+  return {};
+}
+
 std::string resolve_file_impl(std::string_view impl, const std::filesystem::path& cow_path) {
-  constexpr std::string_view kPlugin = "plugin:";
-  if (!impl.starts_with(kPlugin)) return std::string(impl);
-  std::filesystem::path library(impl.substr(kPlugin.size()));
-  if (library.is_absolute()) return std::string(impl);
+  std::string_view prefix = impl_path_prefix(impl);
+  if (prefix.empty()) return std::string(impl);
+  std::filesystem::path target(impl.substr(prefix.size()));
+  if (target.is_absolute()) return std::string(impl);
   std::filesystem::path folder = cow_path.parent_path();
   if (folder.empty()) folder = ".";
-  std::filesystem::path resolved = (folder / library).lexically_normal();
+  std::filesystem::path resolved = (folder / target).lexically_normal();
   // dlopen() searches the library path for a name without a '/'.
   if (!resolved.has_parent_path()) resolved = std::filesystem::path(".") / resolved;
-  return std::string(kPlugin) + resolved.string();
+  return std::string(prefix) + resolved.string();
 }
 
 }  // namespace cow

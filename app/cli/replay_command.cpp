@@ -40,7 +40,8 @@ constexpr std::string_view kTrustRule =
     "when --impl names it; otherwise it says on stderr which library it would load and replays "
     "on the model.";
 
-bool names_a_library(std::string_view impl) { return impl.starts_with("plugin:"); }
+// A plug-in's library, or an xv6 lab's sources that cowcheck would compile.
+bool names_a_library(std::string_view impl) { return !impl_path_prefix(impl).empty(); }
 
 [[noreturn]] void bad_impl(const ReplayArgs& args, const std::string& path, const CowFile& file,
                            const std::string& error) {
@@ -62,7 +63,8 @@ std::vector<Loaded> load_all(const ReplayArgs& args) {
         fmt::print(stderr,
                    "{}:{}: not loading {} named by the file (pass --trust-file-impl to run it, "
                    "or --impl to choose); replaying on the model\n",
-                   printable(path), file.impl_line, printable(impl.substr(7)));
+                   printable(path), file.impl_line,
+                   printable(impl.substr(impl_path_prefix(impl).size())));
         impl = "model";
       }
     }

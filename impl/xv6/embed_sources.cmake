@@ -1,0 +1,10 @@
+# Writes OUT: adapter_files() over the text of each of FILES (a ;-list).
+set(body "// Generated from impl/xv6/adapter by embed_sources.cmake.\n#include \"impl/xv6/adapter_files.h\"\n\nnamespace cow::xv6 {\n\nnamespace {\n\nconstexpr AdapterFile kFiles[] = {\n")
+foreach(file IN LISTS FILES)
+  file(READ "${file}" text)
+  get_filename_component(name "${file}" NAME)
+  string(APPEND body "    {\"${name}\", R\"cowcheck(${text})cowcheck\"},\n")
+endforeach()
+string(APPEND body "};\n\n}  // namespace\n\nstd::span<const AdapterFile> adapter_files() { return kFiles; }\n\n}  // namespace cow::xv6\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
