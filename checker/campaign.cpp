@@ -73,7 +73,7 @@ struct Campaign {
     // that still fails a costly way costs a timeout: each "passes" unrun,
     // so RapidCheck ends with the failure it found, and the engine shrinks
     // it by dropping single ops within a budget instead (minimize_ops).
-    if (first_failure && costly_to_rerun(result.violation.id)) {
+    if (first_failure && (options.costly_runs || costly_to_rerun(result.violation.id))) {
       ++result.shrinks_skipped;
       return;
     }
@@ -85,7 +85,7 @@ struct Campaign {
   }
 
   void run_sequence() {
-    std::vector<GenOp> generated = *gen_ops(options.config, options.ops);
+    std::vector<GenOp> generated = *gen_ops(options.config, options.ops, options.bad_addresses);
     if (!first_failure) ++result.runs;
     std::unique_ptr<Stepper> stepper;
     try {
@@ -162,14 +162,15 @@ Trace trace_from_start(const ImplFactory& make, const Config& config, const std:
 std::string campaign_shrink_note(int skipped, InvariantId id) {
   return fmt::format(
       "shrinking: RapidCheck's {} candidate sequences were not run, each could cost a {} "
-      "(a timeout or a memory fill); the sequence was shrunk by dropping single ops instead",
+      "(a timeout or a memory fill) or a long run; the sequence was shrunk by dropping single "
+      "ops instead",
       skipped, invariant_name(id));
 }
 
 std::string shrink_note(int skipped, int budget, InvariantId id) {
   return fmt::format(
       "shrinking cut short: {} candidate sequences not re-run after {} that failed with {} "
-      "(each costs a timeout or a memory fill); the sequence may not be minimal",
+      "(each costs a timeout, a memory fill or a long run); the sequence may not be minimal",
       skipped, budget, invariant_name(id));
 }
 

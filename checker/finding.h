@@ -45,11 +45,17 @@ struct CheckOptions {
   int max_ops = 24;        // short sequences keep shrinking to seconds
   OpSet ops = kAllOps;     // the op kinds generated
   MapSet maps = kAllMaps;  // the kinds a generated mmap maps
+  // Also draw, now and then, the page just past the space (vpn = pages),
+  // which every op must refuse with bad-address and no harm done.
+  bool bad_addresses = false;
   // Shrinking a finding that stops the implementation the slow way (HANG,
   // OOM: each re-run that fails costs a timeout or a memory fill) re-runs
   // at most this many failing candidates, per shrinking pass; the finding's
   // notes say what was skipped.
   int costly_shrink_runs = 8;
+  // Shrink every finding that way: runs so long (hundreds of processes)
+  // that RapidCheck's thousands of candidates would take hours.
+  bool costly_runs = false;
   std::function<void(const CheckProgress&)> on_progress;  // at most once a second
 };
 

@@ -32,10 +32,12 @@ std::uint64_t campaign_seed(std::uint64_t seed, int n) {
 // What a failing run is: a stop that is costly to re-run keeps its coarse
 // key and is not minimized per run; any other is minimized first, so two
 // runs that hit one bug by different routes get one key.
-Triage::Verdict classify(const ImplFactory& make, const Config& config, const std::vector<Op>& ops,
-                         const Violation& v) {
+Triage::Verdict classify(const ImplFactory& make, const CheckOptions& options,
+                         const std::vector<Op>& ops, const Violation& v) {
+  const Config& config = options.config;
   // A stop returned nothing, so only the op and the invariant say which.
-  if (ops.empty() || costly_to_rerun(v.id)) return {bug_key(ops, std::nullopt, v), ops};
+  if (ops.empty() || options.costly_runs || costly_to_rerun(v.id))
+    return {bug_key(ops, std::nullopt, v), ops};
   std::vector<Op> minimized = minimize_ops(make, config, ops, v.id);
   Trace trace = trace_from_start(make, config, minimized);
   Violation seen = trace.violation.value_or(v);
@@ -51,8 +53,9 @@ KeptBug new_bug(const ImplFactory& make, const CheckOptions& options,
   const Violation& seen = campaign.violation;
   int skipped = 0;
   std::vector<Op> ops = campaign.failing_minimized;
-  if (!ops.empty() && costly_to_rerun(seen.id))
-    ops = minimize_ops(make, options.config, ops, seen.id, options.costly_shrink_runs, &skipped);
+  if (!ops.empty() && (options.costly_runs || costly_to_rerun(seen.id)))
+    ops = minimize_ops(make, options.config, ops, seen.id, options.costly_shrink_runs, &skipped,
+                       options.costly_runs);
   Trace trace = trace_from_start(make, options.config, ops);
   KeptBug bug;
   bug.key = campaign.failing_key;
@@ -102,7 +105,7 @@ KeepGoingResult check_keep_going(const ImplFactory& make, const CheckOptions& as
   options.maps = probe.maps;
   std::map<std::string, std::size_t> index;  // key -> its bug in out.bugs
   Triage triage{[&](const std::vector<Op>& ops, const Violation& v) {
-                  return classify(make, options.config, ops, v);
+                  return classify(make, options, ops, v);
                 },
                 [&](const std::string& key) { return index.count(key) > 0; }};
   StepperFactory steppers = harness_steppers(make, options.config);

@@ -14,7 +14,9 @@ namespace cow {
 // When breaking `id` is costly to re-run (a HANG, an OOM), at most
 // `costly_runs` failing candidates are re-run; `skipped` counts the
 // candidates that were not.
+// With `costly`, every failing re-run counts against the budget.
 std::vector<Op> minimize_ops(const ImplFactory& make, const Config& config, std::vector<Op> ops,
-                             InvariantId id, int costly_runs = 8, int* skipped = nullptr);
+                             InvariantId id, int costly_runs = 8, int* skipped = nullptr,
+                             bool costly = false);
 
 }  // namespace cow

@@ -34,11 +34,14 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem, MapSet maps) {
                            ->first;
         break;
       }
-      case OpArg::Vpn: op.vpn = g.vpn % sem.config().pages; break;
+      case OpArg::Vpn:
+        op.vpn = g.vpn == kVpnPastEnd ? sem.config().pages : g.vpn % sem.config().pages;
+        break;
       case OpArg::Value: op.value = 1 + g.args % 7; break;
       case OpArg::Word: op.word = g.args / 7 % kMaxWords % sem.config().words; break;
       case OpArg::Count:  // after the vpn, within the space
-        op.count = std::min<std::uint32_t>(1 + aux % 2, sem.config().pages - op.vpn);
+        op.count = std::min<std::uint32_t>(1 + aux % 2, sem.config().pages - std::min(
+                                                                 op.vpn, sem.config().pages));
         break;
       case OpArg::Map: {  // the draw picks among the kinds the implementation maps
         MapKind allowed[std::size(kMapKinds)];
@@ -56,7 +59,7 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem, MapSet maps) {
   return op;
 }
 
-rc::Gen<GenOp> gen_op(const Config& config, OpSet ops) {
+rc::Gen<GenOp> gen_op(const Config& config, OpSet ops, bool bad_addresses) {
   // Few pages, so writes land on pages that forks have shared.
   int pages = static_cast<int>(std::min<std::uint32_t>(config.pages, 3));
   std::vector<OpKind> weighted;  // each kind as many times as its weight
@@ -64,19 +67,24 @@ rc::Gen<GenOp> gen_op(const Config& config, OpSet ops) {
     weighted.insert(weighted.end(), static_cast<std::size_t>(op_info(kind).weight), kind);
   });
   if (weighted.empty()) weighted.push_back(OpKind::Read);
+  auto in_space = rc::gen::inRange<std::uint8_t>(0, static_cast<std::uint8_t>(pages));
+  rc::Gen<std::uint8_t> vpn =
+      bad_addresses ? rc::gen::weightedOneOf<std::uint8_t>(
+                          {{15, in_space}, {1, rc::gen::just(std::uint8_t{kVpnPastEnd})}})
+                    : in_space;
   return rc::gen::build<GenOp>(
       rc::gen::set(&GenOp::kind, rc::gen::elementOf(std::move(weighted))),
       rc::gen::set(&GenOp::who, rc::gen::weightedOneOf<std::uint8_t>(
                                     {{3, rc::gen::just<std::uint8_t>(0)},
                                      {2, rc::gen::just<std::uint8_t>(1)},
                                      {1, rc::gen::inRange<std::uint8_t>(0, 8)}})),
-      rc::gen::set(&GenOp::vpn,
-                   rc::gen::inRange<std::uint8_t>(0, static_cast<std::uint8_t>(pages))),
+      rc::gen::set(&GenOp::vpn, std::move(vpn)),
       rc::gen::set(&GenOp::args, rc::gen::inRange<std::uint16_t>(0, 7 * kMaxWords * 20)));
 }
 
-rc::Gen<std::vector<GenOp>> gen_ops(const Config& config, OpSet ops) {
-  return rc::gen::scale(2.0, rc::gen::container<std::vector<GenOp>>(gen_op(config, ops)));
+rc::Gen<std::vector<GenOp>> gen_ops(const Config& config, OpSet ops, bool bad_addresses) {
+  return rc::gen::scale(2.0, rc::gen::container<std::vector<GenOp>>(
+                                 gen_op(config, ops, bad_addresses)));
 }
 
 }  // namespace cow

@@ -15,6 +15,9 @@
 
 namespace cow {
 
+// GenOp::vpn for the page just past the space.
+inline constexpr std::uint8_t kVpnPastEnd = 255;
+
 struct GenOp {
   OpKind kind = OpKind::Fork;
   std::uint8_t who = 0;  // 0: the youngest live process (or newest pin), 1: the one before, ...
@@ -36,9 +39,11 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem, MapSet maps = kA
 // Biased toward what breaks COW: forks of the youngest process (deep chains),
 // exits of older ones (orphans left as sole owners), writes to the few low
 // pages that forks have shared, and pins of them. Only kinds in `ops`.
-rc::Gen<GenOp> gen_op(const Config& config, OpSet ops = kAllOps);
+// With `bad_addresses`, one vpn in 16 is kVpnPastEnd.
+rc::Gen<GenOp> gen_op(const Config& config, OpSet ops = kAllOps, bool bad_addresses = false);
 // Lengths up to twice the RapidCheck size, so most sequences of a campaign
 // are long; callers stop at their own max_ops.
-rc::Gen<std::vector<GenOp>> gen_ops(const Config& config, OpSet ops = kAllOps);
+rc::Gen<std::vector<GenOp>> gen_ops(const Config& config, OpSet ops = kAllOps,
+                                    bool bad_addresses = false);
 
 }  // namespace cow

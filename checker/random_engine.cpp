@@ -52,7 +52,7 @@ CheckResult check_random(const ImplFactory& make, const CheckOptions& asked) {
         campaign.failing->empty()
             ? *campaign.failing
             : minimize_ops(make, options.config, *campaign.failing, campaign.violation.id,
-                           options.costly_shrink_runs, &skipped);
+                           options.costly_shrink_runs, &skipped, options.costly_runs);
     Trace trace = trace_from_start(make, options.config, ops);
     out.finding = finding_from_trace(std::move(ops), trace, campaign.violation);
     if (campaign.shrinks_skipped > 0)

@@ -259,6 +259,9 @@ int exit_status(const std::vector<ImplReport>& reports, bool expect_violation) {
   return failed ? kExitUsage : kExitOk;
 }
 
+
+}  // namespace
+
 // Every implementation in turn, after refusing unknown ones as bad input;
 // one that cannot be checked is reported as such and never hides the
 // findings of the others.
@@ -286,8 +289,6 @@ int run_campaign(const Campaign& c) {
   return status;
 }
 
-}  // namespace
-
 Command add_campaign(CLI::App& app, std::shared_ptr<Campaign> campaign, int longest) {
   Campaign& c = *campaign;
   c.app = &app;
@@ -307,6 +308,9 @@ Command add_campaign(CLI::App& app, std::shared_ptr<Campaign> campaign, int long
   app.add_flag("--json", c.json, "print one JSON object");
   add_config_options(app, o.config);
   add_ops_option(app, o.ops);
+  app.add_flag("--bad-addresses", o.bad_addresses,
+               "also generate ops on the page just past the space, which must be refused "
+               "(bad-address) with no harm done");
   app.add_flag("--expect-violation", c.expect_violation,
                "exit 0 only if every implementation is caught (for checking mutants)");
   add_plugin_options(app);
@@ -324,6 +328,7 @@ std::string found_by(const Campaign& c, const std::string& impl) {
   for (const auto& [flag, value] : c.engine_flags) line += fmt::format(" {} {}", flag, value);
   // Each campaign of a --keep-going chain after the first has a seed of its own.
   if (c.keep_going) line += fmt::format(" --keep-going --max-bugs {}", c.max_bugs);
+  if (o.bad_addresses) line += " --bad-addresses";
   const Config defaults;
   auto size = [&](const char* flag, std::uint32_t value, std::uint32_t standard) {
     bool given = c.app && c.app->count(flag) > 0;

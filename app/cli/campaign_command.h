@@ -65,6 +65,9 @@ struct Campaign {
 // its engine's flags itself, bound to campaign->engine_flags.
 Command add_campaign(CLI::App& app, std::shared_ptr<Campaign> campaign, int longest);
 
+// Runs the campaign as add_campaign's command does; its exit status.
+int run_campaign(const Campaign& campaign);
+
 // "cowcheck check --impl NAME --seed 1 --runs 1000 --max-ops 24" and every
 // flag that changes what is generated: the engine's flags after --max-ops,
 // then the machine's sizes when given or not the default, the policies and --ops.

@@ -50,5 +50,6 @@ Command add_diff(CLI::App& app);
 Command add_prove(CLI::App& app);
 Command add_explore(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_xv6(CLI::App& app);
 
 }  // namespace cow::cli

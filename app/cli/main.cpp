@@ -196,6 +196,10 @@ int main(int argc, char** argv) {
       add_diff);
   add("prove", "Z3 bounded model checking to --depth, and k-induction with --induction", add_prove);
   add("explore", "exhaustive breadth-first search of a small machine, up to symmetry", add_explore);
+  add("xv6",
+      "check an xv6-riscv copy-on-write lab from its source tree: every distinct bug, then a "
+      "pass with many sharers",
+      add_xv6);
   add("bench", "measure host fork() against the fast implementation, faults, and throughput",
       add_bench);
   bound_numeric_options(app);
