@@ -83,9 +83,11 @@ void LinuxChecked::judge_fault(const Op& op, Fault host, Fault model) {
   if (host == Fault::CowCopy && model == Fault::CowReuse) {
     std::string why =
         thp.folio_before
-            ? "the page is part of a transparent huge page that another process still maps in "
-              "part, and the kernel reuses a page of a large folio only when the whole folio is "
-              "the writer's (wp_can_reuse_anon_folio)"
+            ? "the page is part of a transparent huge page (a large folio), and the kernel "
+              "reuses a page of one only when every reference to the folio is a mapping in the "
+              "writer's page tables and more than one of its pages is mapped "
+              "(__wp_can_reuse_large_anon_folio); otherwise it copies, though the writer maps "
+              "the page alone"
             : "a copy where the model reuses";
     if (optional) {
       allowance_ = fmt::format("copied where reuse was possible (--reuse optional): {}", why);
@@ -155,6 +157,7 @@ std::uint32_t copied_by_fork(const Snapshot& state, Pid parent, Pid child) {
 // fault of theirs can be judged against the model's: the comparison of
 // faults stops for the rest of the run, and says so.
 void LinuxChecked::judge_fork(const Op& op, const Outcome& got) {
+  if (!faults_in_step_) return;
   std::optional<Snapshot> state = model_.snapshot();
   if (!state) return;
   Pid space = space_of(op.pid);

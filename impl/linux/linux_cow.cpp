@@ -77,12 +77,20 @@ Request request_for(OpKind kind) {
   }
 }
 
-// What the host says of transparent huge pages, for a run that got none.
+// What the host says of transparent huge pages, for a run that got none:
+// the system's setting, and this process's own (PR_SET_THP_DISABLE, which
+// the servers inherit).
 std::string thp_settings() {
   std::ifstream enabled("/sys/kernel/mm/transparent_hugepage/enabled");
   std::string line;
   if (!std::getline(enabled, line)) return "the kernel has no transparent huge pages";
-  return "/sys/kernel/mm/transparent_hugepage/enabled: " + line;
+  std::string said = "/sys/kernel/mm/transparent_hugepage/enabled: " + line;
+  std::ifstream status("/proc/self/status");
+  while (std::getline(status, line))
+    if (line.starts_with("THP_enabled:") && line.find('0') != std::string::npos)
+      said +=
+          "; this process has THP disabled (PR_SET_THP_DISABLE, /proc/self/status THP_enabled: 0)";
+  return said;
 }
 
 }  // namespace

@@ -2,9 +2,13 @@
 // what this kernel does on COW faults in it (docs/linux.md, "Transparent
 // huge pages"). Every test skips, saying why, where the host gives no huge
 // page or hides PFNs.
+#include <sys/prctl.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +22,7 @@
 #include "checker/cow_file.h"
 #include "checker/harness.h"
 #include "checker/random_engine.h"
+#include "checker/step_audit.h"
 #include "impl/linux/linux_cow.h"
 #include "tests/impl/linux/linux_test_util.h"
 
@@ -83,6 +88,24 @@ TEST(LinuxThp, MorePagesThanOneHugePageHoldsIsRefusedAsBadInput) {
   config.pages = 513;
   config.frames = 1024;
   EXPECT_THROW(LinuxCow(config, kThp), HostUnsupported);
+}
+
+// A host that gives no huge page is bad input for the mode, said as such:
+// PR_SET_THP_DISABLE, which the servers inherit, makes this one refuse.
+TEST(LinuxThp, AProcessWithoutThpGetsNoHugePage) {
+  if (!why_no_thp().empty()) GTEST_SKIP() << why_no_thp();
+  ASSERT_EQ(::prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0), 0);
+  std::string error;
+  try {
+    LinuxCow host(Config{}, kThp);
+  } catch (const HostUnsupported& e) {
+    error = e.what();
+  }
+  ::prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
+  EXPECT_NE(error.find("the host gave no huge page"), std::string::npos) << error;
+  EXPECT_NE(error.find("this process has THP disabled"), std::string::npos) << error;
+  EXPECT_TRUE(linux_host::no_child_left());
+  LinuxCow again(Config{}, kThp);  // the process has huge pages again
 }
 
 // A write to a huge page a fork shares: the kernel splits the writer's PMD
@@ -217,6 +240,67 @@ TEST(LinuxThp, EveryOpPassesUnderOptionalReuse) {
   EXPECT_TRUE(r.error.empty()) << r.error;
   EXPECT_FALSE(r.finding) << to_string(r.finding->violation);
   EXPECT_EQ(r.runs, 60);
+  EXPECT_TRUE(linux_host::no_child_left());
+}
+
+// What the host answered, per op kind ("write ok cow-copy" -> how often),
+// and each difference from the model that the checker accepted, by reason.
+using Tally = std::map<std::string, std::uint64_t>;
+
+class TalliedHost final : public Implementation, public StepAudit {
+ public:
+  TalliedHost(const Config& config, Tally& tally) : checked_(config, kThp), tally_(tally) {}
+
+  Outcome apply(const Op& op) override {
+    Outcome got = checked_.apply(op);
+    ++tally_[fmt::format("{} {} {}", op_kind_name(op.kind), status_name(got.status),
+                         fault_name(got.fault))];
+    const linux_host::ThpFacts& thp = checked_.host().last_thp();
+    if (thp.pmd_before)
+      ++tally_[fmt::format("~ {} of a PMD-mapped page: {}, PMD {}", op_kind_name(op.kind),
+                           fault_name(got.fault), thp.pmd_after ? "kept" : "split")];
+    else if (thp.folio_before)
+      ++tally_[fmt::format("~ {} of a PTE-mapped THP page: {}", op_kind_name(op.kind),
+                           fault_name(got.fault))];
+    const std::string& allowed = checked_.last_allowance();
+    if (!allowed.empty())
+      ++tally_[fmt::format("~ {} accepted: {}", op_kind_name(op.kind),
+                           allowed.substr(0, allowed.find(':')))];
+    return got;
+  }
+  std::optional<Snapshot> snapshot() const override { return std::nullopt; }
+  OpSet supported_ops() const override { return checked_.supported_ops(); }
+  MapSet supported_map_kinds() const override { return checked_.supported_map_kinds(); }
+  std::optional<Violation> audit_last_step() const override { return checked_.audit_last_step(); }
+
+ private:
+  LinuxChecked checked_;
+  Tally& tally_;
+};
+
+int env_or(const char* name, int fallback) {
+  const char* text = std::getenv(name);
+  return text ? std::atoi(text) : fallback;
+}
+
+// The figures docs/linux.md quotes, at COWCHECK_LINUX_CAMPAIGN_RUNS and
+// COWCHECK_LINUX_CAMPAIGN_SEED; short by default.
+TEST(LinuxThpCampaign, WhatTheHostAnswersPerOp) {
+  COWCHECK_SKIP_WITHOUT_THP();
+  CheckOptions options;
+  options.config = with_reuse(ReuseRule::Optional);
+  options.seed = static_cast<std::uint64_t>(env_or("COWCHECK_LINUX_CAMPAIGN_SEED", 0)) + 31;
+  options.runs = env_or("COWCHECK_LINUX_CAMPAIGN_RUNS", 40);
+  Config config = options.config;
+  Tally tally;
+  CheckResult r = check_random(
+      [config, &tally] { return std::make_unique<TalliedHost>(config, tally); }, options);
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  EXPECT_FALSE(r.finding) << to_string(r.finding->violation);
+  std::printf("%d runs, %llu ops; what the host answered:\n", r.runs,
+              static_cast<unsigned long long>(r.ops));
+  for (const auto& [answer, count] : tally)
+    std::printf("  %-48s %llu\n", answer.c_str(), static_cast<unsigned long long>(count));
   EXPECT_TRUE(linux_host::no_child_left());
 }
 
