@@ -78,18 +78,7 @@ TEST(LinuxCheck, FiftyRandomRunsFindNoViolation) {
 // docs/linux.md quotes these replays: on this host they pass, fault kinds
 // compared with the model included.
 TEST(LinuxCheck, TheDocumentedScenariosPassOnTheHost) {
-  int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           std::filesystem::path(COWCHECK_SOURCE_DIR) / "docs/linux")) {
-    if (entry.path().extension() != ".cow") continue;
-    ++files;
-    CowFile file = read_cow(entry.path());
-    EXPECT_EQ(file.impl, "linux") << entry.path();
-    std::optional<Trace> trace = replay_cow(file, file.impl, false);
-    ASSERT_TRUE(trace);
-    EXPECT_FALSE(trace->violation) << entry.path() << ": " << to_string(*trace->violation);
-  }
-  EXPECT_GE(files, 5);
+  EXPECT_GE(linux_host::replay_documented_scenarios("docs/linux", "linux"), 5);
 }
 
 // A read-only pin is a reference the model does not know of: the host must

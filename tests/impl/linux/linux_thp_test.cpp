@@ -211,18 +211,7 @@ TEST(LinuxThp, ThePinnedHugePagesForkIsJudgedByTheReuseRule) {
 // under the rule its file names.
 TEST(LinuxThp, TheDocumentedScenariosPass) {
   COWCHECK_SKIP_WITHOUT_THP();
-  int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           std::filesystem::path(COWCHECK_SOURCE_DIR) / "docs/linux/thp")) {
-    if (entry.path().extension() != ".cow") continue;
-    ++files;
-    CowFile file = read_cow(entry.path());
-    EXPECT_EQ(file.impl, "linux:thp") << entry.path();
-    std::optional<Trace> trace = replay_cow(file, file.impl, false);
-    ASSERT_TRUE(trace);
-    EXPECT_FALSE(trace->violation) << entry.path() << ": " << to_string(*trace->violation);
-  }
-  EXPECT_GE(files, 4);
+  EXPECT_GE(linux_host::replay_documented_scenarios("docs/linux/thp", "linux:thp"), 4);
   EXPECT_TRUE(linux_host::no_child_left());
 }
 
