@@ -55,6 +55,10 @@ const std::vector<ImplInfo>& implementations() {
                     "the live host kernel: real fork()ed processes; write faults read from "
                     "/proc/self/pagemap (root) and compared with the model",
                     false});
+    list.push_back({"linux:thp",
+                    "the live host kernel with pid 1's pages in one PMD-mapped transparent huge "
+                    "page (MADV_HUGEPAGE), compared with the model per 4 KiB page",
+                    false});
     for (const model::MutantInfo& m : model::builtin_mutants())
       list.push_back({std::string(kMutantPrefix) + std::string(m.name), std::string(m.bug), true});
     for (const fast::FastVariant& v : fast::fast_variants())
@@ -70,6 +74,8 @@ const std::vector<ImplInfo>& implementations() {
 std::unique_ptr<Implementation> make_implementation(std::string_view name, const Config& config) {
   if (name == "model") return std::make_unique<model::CowModel>(config);
   if (name == "linux") return std::make_unique<LinuxChecked>(config);
+  if (name == "linux:thp")
+    return std::make_unique<LinuxChecked>(config, linux_host::LinuxOptions{.thp = true});
   if (name.starts_with(kPluginPrefix))
     return std::make_unique<plugin::PluginImplementation>(
         std::string(name.substr(kPluginPrefix.size())), config, plugin_limits);
@@ -130,6 +136,8 @@ std::string implementation_error(std::string_view name, const Config& config) {
   try {
     make_implementation(name, config);
   } catch (const plugin::PluginLoadError& e) {
+    return e.what();
+  } catch (const linux_host::HostUnsupported& e) {
     return e.what();
   } catch (const std::exception&) {
     // It loads but dies on creation: a finding for the engine, not bad input.

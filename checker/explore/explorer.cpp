@@ -200,6 +200,12 @@ ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options
   MapSet maps = first->supported_map_kinds();
   OpSet kinds = options.ops & first->supported_ops();
   if (maps == 0) kinds &= ~op_mask(OpKind::Mmap);
+  // A search that can try nothing would find nothing and pass: bad input.
+  if (kinds == 0)
+    throw std::invalid_argument(
+        "it has none of the op kinds asked for (" + op_set_names(options.ops) + "; it does " +
+        op_set_names(first->supported_ops()) + (maps == 0 ? ", and maps no kind" : "") +
+        "), so the search would try nothing");
   std::optional<Snapshot> first_snap = first->snapshot();
   if (!first_snap)
     throw std::invalid_argument("explore needs snapshots: a black-box implementation has none");

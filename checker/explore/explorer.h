@@ -54,7 +54,7 @@ struct ExploreResult {
 };
 
 // Throws std::invalid_argument when `make` gives an implementation that
-// cannot be cloned or gives no snapshot.
+// cannot be cloned or gives no snapshot, or that has none of options.ops.
 ExploreResult run_explore(const ImplFactory& make, const ExploreOptions& options,
                           const std::function<void(const ExploreProgress&)>& on_level = {});
 

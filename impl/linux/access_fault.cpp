@@ -30,6 +30,7 @@ Fault classify_access(const AccessReport& r, std::uint64_t zero_pfn, bool reads_
   if (before == 0 || !r.writes) return Fault::None;
   if (zero_pfn != 0 && before == zero_pfn) return Fault::ZeroFill;
   if (before != after) return Fault::CowCopy;
+  if (r.faults && *r.faults == 0) return Fault::None;
   if (is_private(r.kind) && r.maybe_write_protected) return Fault::CowReuse;
   return Fault::None;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "spec/outcome.h"
 #include "spec/types.h"
@@ -21,6 +22,10 @@ struct AccessReport {
   bool maybe_write_protected = false;
   std::uint64_t entry_before = 0;  // pagemap entries (impl/linux/pagemap.h)
   std::uint64_t entry_after = 0;
+  // The page faults the access took, where they are counted (linux:thp):
+  // none at all proves the page was writable already, which the record
+  // above cannot see when a write to another page reused their huge page.
+  std::optional<std::uint32_t> faults;
 };
 
 // The fault the model would name for what the host did:
@@ -32,7 +37,8 @@ struct AccessReport {
 //   host maps the zero page where the model maps nothing);
 // - a present page: a new PFN after a write is `cow-copy`; the same PFN is
 //   `cow-reuse` when a fork write-protected the page and nothing wrote it
-//   since, else no fault.
+//   since (and, where faults are counted, the access took one), else no
+//   fault.
 // Pagemap cannot say whether a PTE is write-protected, hence the server's
 // record (server_space.cpp, mark_shared_by_fork). Without PFNs (`reads_pfns` false, or an entry
 // that has none) nothing can be told and the answer is None. `zero_pfn`: the shared zero page's

@@ -49,6 +49,8 @@ void install_fault_probe() {
   ::sigaction(SIGSEGV, &action, nullptr);
 }
 
+void settle_fault_probe() { g_probe = nullptr; }
+
 Access probe_store(volatile std::uint32_t* word, std::uint32_t value) {
   Probe probe;
   if (sigsetjmp(probe.resume, 1) != 0) return verdict(probe.code);

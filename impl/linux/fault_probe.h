@@ -16,6 +16,10 @@ namespace cow::linux_host {
 // child inherits it).
 void install_fault_probe();
 
+// Writes the probe's own state, so that the first probe after a fork takes
+// no COW fault of its own.
+void settle_fault_probe();
+
 Access probe_store(volatile std::uint32_t* word, std::uint32_t value);
 Access probe_load(const volatile std::uint32_t* word, std::uint32_t* value);
 

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <utility>
 
@@ -64,6 +65,9 @@ std::string swapout_left_out() {
          "mapped by more than one process, where the model's swapout evicts every page";
 }
 
+// 2 MiB of 4 KiB pages: the PMD-mapped huge page of x86-64 and arm64.
+constexpr std::uint32_t kPagesPerHuge = 512;
+
 Request request_for(OpKind kind) {
   switch (kind) {
     case OpKind::Write: return Request::Write;
@@ -73,10 +77,30 @@ Request request_for(OpKind kind) {
   }
 }
 
+// What the host says of transparent huge pages, for a run that got none:
+// the system's setting, and this process's own (PR_SET_THP_DISABLE, which
+// the servers inherit).
+std::string thp_settings() {
+  std::ifstream enabled("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string line;
+  if (!std::getline(enabled, line)) return "the kernel has no transparent huge pages";
+  std::string said = "/sys/kernel/mm/transparent_hugepage/enabled: " + line;
+  std::ifstream status("/proc/self/status");
+  while (std::getline(status, line))
+    if (line.starts_with("THP_enabled:") && line.find('0') != std::string::npos)
+      said +=
+          "; this process has THP disabled (PR_SET_THP_DISABLE, /proc/self/status THP_enabled: 0)";
+  return said;
+}
+
 }  // namespace
 
 LinuxCow::LinuxCow(const Config& config, const LinuxOptions& options)
     : config_(config), options_(options), oracle_(::getpid()) {
+  if (options_.thp && config.pages > kPagesPerHuge)
+    throw HostUnsupported(fmt::format(
+        "linux:thp: {} pages do not fit in one huge page of {} (use --pages {} or fewer)",
+        config.pages, kPagesPerHuge, kPagesPerHuge));
   supported_ = kAllOps & ~op_mask(OpKind::Swapout);
   ring_ = PinRing::create();
   if (ring_)
@@ -105,7 +129,8 @@ void LinuxCow::start_first(const Config& config) {
   if (!channel_pair(ends))
     throw std::runtime_error(fmt::format("linux: socketpair: {}", std::strerror(errno)));
   ServerSetup setup{oracle_,      config.pages,       config.words,
-                    config.procs, options_.read_pfns, pick_cpu(options_.pin_cpu)};
+                    config.procs, options_.read_pfns, pick_cpu(options_.pin_cpu),
+                    options_.thp};
   pid_t host =
       server_spawn_first(setup, ServerFiles{ends[1], file_, exe_, ring_ ? ring_->fd() : -1});
   int error = errno;
@@ -122,6 +147,11 @@ void LinuxCow::start_first(const Config& config) {
   if (hello.error != 0)
     stop(Kind::Crash,
          fmt::format("pid 1 could not map {} pages: {}", config.pages, std::strerror(hello.error)));
+  if (options_.thp && hello.thp.pmd_after == 0)
+    throw HostUnsupported(fmt::format(
+        "linux:thp: the host gave no huge page: pid 1's 2 MiB region, MADV_HUGEPAGE and written "
+        "whole, is not mapped by a PMD (PAGEMAP_SCAN, 6.7 or later, says so; {})",
+        thp_settings()));
   reads_pfns_ = options_.read_pfns && pagemap_pfn(hello.entry_after) != 0;
   zero_pfn_ = reads_pfns_ ? hello.zero_pfn : 0;
 }
@@ -139,8 +169,10 @@ std::string LinuxCow::describe() const {
                          ? "pins are io_uring fixed buffers (FOLL_PIN), or vmsplice references "
                            "to pages of the file"
                          : "pin and unpin are not run: io_uring (5.19 or later) is not available";
-  return fmt::format("linux {}: real processes; {}; {}; swapout is not run: {}", kernel_release(),
-                     faults, pins, swapout_left_out());
+  std::string pages =
+      options_.thp ? "; pid 1's pages are one PMD-mapped transparent huge page" : "";
+  return fmt::format("linux {}: real processes{}; {}; {}; swapout is not run: {}", kernel_release(),
+                     pages, faults, pins, swapout_left_out());
 }
 
 std::optional<pid_t> LinuxCow::host_pid(Pid pid) const {
@@ -152,6 +184,7 @@ std::optional<pid_t> LinuxCow::host_pid(Pid pid) const {
 Outcome LinuxCow::apply(const Op& op) {
   if (!stopped_.empty())
     throw ImplementationStopped(Kind::Crash, "linux: already stopped: " + stopped_);
+  last_thp_ = ThpFacts{};
   if (!op_in(supported_, op.kind)) {
     std::string why = op.kind == OpKind::Swapout ? swapout_left_out()
                       : op.kind == OpKind::Exec  ? "the oracle's executable cannot be opened"
@@ -208,6 +241,7 @@ Outcome LinuxCow::do_fork(Pid parent) {
     stop(Kind::Crash, fmt::format("fork() in pid {} failed on the host: {}", parent,
                                   std::strerror(forked.error)));
   Pid child = next_pid_;
+  last_fork_copied_ = forked.copied;
   servers_[child] = Server{forked.host_pid, ours.release()};
   ReplyMsg ready = receive(child, Reply::Ready, "the new child's first message");
   if (ready.host_pid != forked.host_pid)
@@ -366,8 +400,15 @@ Outcome LinuxCow::do_access(const Op& op) {
   if (touched.access == Access::Forbidden) return Outcome::error(Status::ProtFault);
   bool by_ring = op.kind == OpKind::Pin && touched.pin_by == PinBy::FixedBuffer;
   AccessReport report{op.kind == OpKind::Write || op.kind == OpKind::Copyout || by_ring,
-                      static_cast<MapKind>(touched.map), touched.maybe_write_protected != 0,
-                      touched.entry_before, touched.entry_after};
+                      static_cast<MapKind>(touched.map),
+                      touched.maybe_write_protected != 0,
+                      touched.entry_before,
+                      touched.entry_after,
+                      std::nullopt};
+  if (options_.thp) {
+    report.faults = touched.faults;
+    last_thp_ = touched.thp;
+  }
   Fault fault = classify_access(report, zero_pfn_, reads_pfns_);
   switch (op.kind) {
     case OpKind::Read: return Outcome::read(touched.value, fault);

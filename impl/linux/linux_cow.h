@@ -24,6 +24,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -41,12 +42,25 @@ struct LinuxOptions {
   // Run every server on the CPU the oracle was on when it made them (why: in
   // linux_cow.cpp, at pick_cpu).
   bool pin_cpu = true;
+  // linux:thp: pid 1's pages are the first pages of one PMD-mapped
+  // transparent huge page (MADV_HUGEPAGE, docs/linux.md "Transparent huge
+  // pages"); every later mapping, and an exec'd space, is 4 KiB pages.
+  bool thp = false;
+};
+
+// The host cannot run what was asked of it (a mode it does not offer): bad
+// input for this host, not a finding about it.
+class HostUnsupported : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class LinuxCow final : public Implementation {
  public:
   // Starts pid 1. Throws ImplementationStopped when it cannot be started,
-  // std::runtime_error when the host lacks what every run needs.
+  // HostUnsupported when the host cannot run the mode asked for (linux:thp
+  // where the kernel gives no huge page, or more pages than one holds),
+  // std::runtime_error when it lacks what every run needs.
   explicit LinuxCow(const Config& config, const LinuxOptions& options = {});
   // Kills and reaps every process it made, whatever state they are in, and
   // drops every pin.
@@ -71,6 +85,14 @@ class LinuxCow final : public Implementation {
   // One line for people: the kernel, what this run can check, what it
   // leaves out and why.
   std::string describe() const;
+
+  // linux:thp, and what the last op's page access found of huge pages
+  // (all false after any other op, and outside the mode).
+  bool thp() const { return options_.thp; }
+  const ThpFacts& last_thp() const { return last_thp_; }
+  // How many pages the last fork copied for the child at once rather than
+  // share (pinned pages; under linux:thp every page of a pinned huge page).
+  std::uint32_t last_fork_copied() const { return last_fork_copied_; }
 
   // The host process behind a live pid, for tests that break one on purpose.
   std::optional<pid_t> host_pid(Pid pid) const;
@@ -153,6 +175,8 @@ class LinuxCow final : public Implementation {
   bool reads_pfns_ = false;
   std::uint64_t zero_pfn_ = 0;
   std::string stopped_;  // why the last failure stopped everything, or empty
+  ThpFacts last_thp_;
+  std::uint32_t last_fork_copied_ = 0;
 };
 
 }  // namespace cow::linux_host

@@ -32,6 +32,16 @@ inline bool pagemap_anonymous(std::uint64_t entry) {
   return pagemap_present(entry) && (entry & kPagemapFile) == 0;
 }
 
+// PAGEMAP_SCAN (6.7+): whether the page holding `address` is mapped by a
+// PMD, a whole transparent huge page in one entry (PAGE_IS_HUGE). False
+// when it is not, or when the kernel cannot say. Async-signal-safe.
+bool pagemap_pmd_mapped(int pagemap_fd, const volatile void* address);
+
+// /proc/kpageflags (root only): whether frame `pfn` belongs to a
+// transparent huge page, head or tail (KPF_THP), however it is mapped.
+// False when unknown. Opens and closes the file: async-signal-safe.
+bool kpageflags_thp(std::uint64_t pfn);
+
 // The entry for the page holding `address` from an open pagemap file; 0 when
 // it cannot be read. Async-signal-safe: it runs in the forked servers.
 std::uint64_t pagemap_read(int pagemap_fd, const volatile void* address);

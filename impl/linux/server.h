@@ -22,6 +22,9 @@ struct ServerSetup {
   std::uint32_t procs = 0;
   bool read_pfns = true;  // open /proc/self/pagemap
   int cpu = -1;           // run on this CPU only; -1: anywhere
+  // The first server's pages are one PMD-mapped transparent huge page
+  // (server_space.cpp, map_first_thp); every later mapping is 4 KiB pages.
+  bool thp = false;
 };
 
 // What the oracle hands the first server; every server keeps them at fixed

@@ -3,6 +3,7 @@
 // stores, the kernel's store into the page (copyout), and the kernel's
 // long-term references to it (pins).
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -111,6 +112,15 @@ bool pins_page_cache(const RequestMsg& rq, MapKind kind, std::uint64_t entry) {
   return kind == MapKind::Text || (kind == MapKind::PrivateFile && !pagemap_anonymous(entry));
 }
 
+// Page faults this process has taken, minor and major (a fault retried
+// counts as major). Faults that get_user_pages takes on the server's
+// behalf (copyout, a pin) count too: the kernel charges them to the task.
+std::uint64_t faults_so_far() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_minflt) + static_cast<std::uint64_t>(usage.ru_majflt);
+}
+
 }  // namespace
 
 void serve_access(ServerState& s, const RequestMsg& rq) {
@@ -123,6 +133,12 @@ void serve_access(ServerState& s, const RequestMsg& rq) {
   reply_msg.maybe_write_protected = s.maybe_write_protected[rq.vpn];
   reply_msg.address = reinterpret_cast<std::uintptr_t>(page);
   reply_msg.entry_before = pagemap_read(s.pagemap, page);
+  reply_msg.thp.reused_ahead = s.reused_with_thp[rq.vpn];
+  if (s.setup.thp) {
+    reply_msg.thp.pmd_before = pagemap_pmd_mapped(s.pagemap, page) ? 1 : 0;
+    reply_msg.thp.folio_before = kpageflags_thp(pagemap_pfn(reply_msg.entry_before)) ? 1 : 0;
+  }
+  std::uint64_t faults_before = faults_so_far();
   Result r;
   switch (rq.kind) {
     case Request::Write:
@@ -146,10 +162,24 @@ void serve_access(ServerState& s, const RequestMsg& rq) {
       break;
     default: ::_exit(kExitBadRequest);
   }
+  reply_msg.faults = static_cast<std::uint32_t>(faults_so_far() - faults_before);
   reply_msg.entry_after = pagemap_read(s.pagemap, page);
   reply_msg.access = r.access;
   reply_msg.error = r.error;
-  if (r.wrote) s.maybe_write_protected[rq.vpn] = 0;
+  if (s.setup.thp) {
+    reply_msg.thp.pmd_after = pagemap_pmd_mapped(s.pagemap, page) ? 1 : 0;
+    std::uint64_t pfn = pagemap_pfn(reply_msg.entry_before);
+    bool in_place = pfn != 0 && pfn == pagemap_pfn(reply_msg.entry_after);
+    if (r.wrote && in_place && reply_msg.thp.pmd_before && reply_msg.thp.pmd_after &&
+        s.maybe_write_protected[rq.vpn]) {
+      reply_msg.thp.reused_whole = 1;
+      mark_reused_with_thp(s, rq.vpn);
+    }
+  }
+  if (r.wrote) {
+    s.maybe_write_protected[rq.vpn] = 0;
+    s.reused_with_thp[rq.vpn] = 0;
+  }
   reply(reply_msg, r.attach);
   if (r.attach >= 0) ::close(r.attach);
 }

@@ -23,7 +23,7 @@ void* map_private(std::size_t bytes) {
 // them: an access there must find no mapping. 32 TiB is above
 // AddressSanitizer's shadow on x86-64, and far below every library and
 // stack. Taken elsewhere, a few terabytes up; failing that, anywhere.
-void* map_pages_under_test(std::size_t bytes) {
+void* map_pages_under_test(std::size_t bytes, bool huge_aligned) {
   if constexpr (sizeof(std::uintptr_t) >= 8) {
     constexpr std::uintptr_t kFirst = std::uintptr_t{1} << 45;
     constexpr std::uintptr_t kStep = std::uintptr_t{1} << 42;
@@ -33,6 +33,7 @@ void* map_pages_under_test(std::size_t bytes) {
       if (got != MAP_FAILED) return got;
     }
   }
+  if (huge_aligned) return MAP_FAILED;  // an unaligned THP is no PMD-mapped THP
   return map_private(bytes);
 }
 
@@ -42,6 +43,27 @@ void* map_pages_under_test(std::size_t bytes) {
 void one_folio_per_page(void* at, std::size_t bytes) {
   ::madvise(at, bytes, MADV_NOHUGEPAGE);
   ::madvise(at, bytes, MADV_UNMERGEABLE);
+}
+
+// linux:thp: the first server's pages are the first pages of one 2 MiB
+// region (32 TiB is 2 MiB aligned) that the kernel backs with one
+// PMD-mapped transparent huge page, as selftests/mm/cow.c gets its THP:
+// MADV_HUGEPAGE, then a store populates the whole of it at once
+// (do_huge_pmd_anonymous_page). MADV_NOHUGEPAGE afterwards keeps the huge
+// page but stops khugepaged from collapsing the region again behind the
+// oracle's back (a collapse would make write-protected pages writable
+// between ops) and keeps any later fault to 4 KiB pages; the kernel's COW
+// of the huge page (do_huge_pmd_wp_page) does not look at either flag.
+// Whether the kernel did give a huge page is the oracle's to say (Hello).
+void* map_first_thp() {
+  void* at = map_pages_under_test(kHugeBytes, true);
+  if (at == MAP_FAILED) return at;
+  ::madvise(at, kHugeBytes, MADV_HUGEPAGE);
+  for (std::size_t offset = 0; offset < kHugeBytes; offset += kPageBytes)
+    *reinterpret_cast<volatile std::uint32_t*>(static_cast<char*>(at) + offset) = 0;
+  ::madvise(at, kHugeBytes, MADV_NOHUGEPAGE);
+  ::madvise(at, kHugeBytes, MADV_UNMERGEABLE);
+  return at;
 }
 
 }  // namespace
@@ -57,14 +79,16 @@ volatile std::uint32_t* page_at(const ServerState& s, std::uint32_t vpn) {
 // would be one more mapping in its parent's space.
 bool map_space(ServerState& s, bool touch) {
   std::size_t bytes = std::size_t{s.setup.pages} * kPageBytes;
-  void* memory = map_pages_under_test(bytes);
-  void* records = map_private(2 * std::size_t{s.setup.pages});
+  bool thp = touch && s.setup.thp;
+  void* memory = thp ? map_first_thp() : map_pages_under_test(bytes, false);
+  void* records = map_private(3 * std::size_t{s.setup.pages});
   void* stacks = map_private(std::size_t{s.setup.procs + 1} * kStackBytes);
   if (memory == MAP_FAILED || records == MAP_FAILED || stacks == MAP_FAILED) return false;
-  one_folio_per_page(memory, bytes);
+  if (!thp) one_folio_per_page(memory, bytes);
   s.memory = static_cast<volatile std::uint32_t*>(memory);
   s.maybe_write_protected = static_cast<std::uint8_t*>(records);
   s.kinds = s.maybe_write_protected + s.setup.pages;
+  s.reused_with_thp = s.kinds + s.setup.pages;
   s.stacks = static_cast<char*>(stacks);
   for (std::uint32_t vpn = 0; vpn < s.setup.pages; ++vpn)
     s.kinds[vpn] = static_cast<std::uint8_t>(MapKind::PrivateAnon);
@@ -81,17 +105,39 @@ bool map_space(ServerState& s, bool touch) {
 // each side (pagemap bit 56). Pages of the file keep their PFN only until
 // written (a write always copies them), and a missing page has no PTE to
 // protect: neither needs the mark. Nothing else runs meanwhile (the
-// oracle waits for both sides), so the counts are the fork's.
-void mark_shared_by_fork(ServerState& s) {
+// oracle waits for both sides), so the counts are the fork's, and so is the
+// number of pages mapped once: the pages it copied.
+std::uint32_t mark_shared_by_fork(ServerState& s) {
   constexpr std::uint32_t kChunk = 64;
+  std::uint32_t copied = 0;
   std::uint64_t entries[kChunk];
   for (std::uint32_t first = 0; first < s.setup.pages; first += kChunk) {
     std::uint32_t n = s.setup.pages - first < kChunk ? s.setup.pages - first : kChunk;
     if (!pagemap_read_range(s.pagemap, page_at(s, first), entries, n))
       for (std::uint32_t i = 0; i < n; ++i) entries[i] = 0;
-    for (std::uint32_t i = 0; i < n; ++i)
+    for (std::uint32_t i = 0; i < n; ++i) {
       s.maybe_write_protected[first + i] =
           pagemap_anonymous(entries[i]) && !pagemap_exclusive(entries[i]) ? 1 : 0;
+      s.reused_with_thp[first + i] = 0;
+      if (pagemap_anonymous(entries[i]) && pagemap_exclusive(entries[i])) ++copied;
+    }
+  }
+  return copied;
+}
+
+// A write that reused a PMD-mapped page in place, the PMD still there
+// after: the PMD is writable now, so every page it maps is, though only one
+// was written. The pages under test that share the PMD are all of them (the
+// region is 2 MiB aligned and one intact PMD covers it); those a fork had
+// write-protected are no longer. A page remapped since the huge page was
+// made would have split the PMD.
+void mark_reused_with_thp(ServerState& s, std::uint32_t vpn) {
+  std::uint32_t first = vpn / kPagesPerHuge * kPagesPerHuge;
+  std::uint32_t end = first + kPagesPerHuge < s.setup.pages ? first + kPagesPerHuge : s.setup.pages;
+  for (std::uint32_t v = first; v < end; ++v) {
+    if (v == vpn || s.maybe_write_protected[v] == 0) continue;
+    s.maybe_write_protected[v] = 0;
+    s.reused_with_thp[v] = 1;
   }
 }
 
@@ -154,6 +200,7 @@ ReplyMsg serve_map(ServerState& s, const RequestMsg& rq) {
   for (std::uint32_t vpn = rq.vpn; vpn < rq.vpn + rq.count; ++vpn) {
     s.kinds[vpn] = static_cast<std::uint8_t>(kind);
     s.maybe_write_protected[vpn] = 0;
+    s.reused_with_thp[vpn] = 0;
   }
   return r;
 }

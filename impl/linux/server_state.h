@@ -25,6 +25,9 @@ inline constexpr int kSetupFd = 8;  // only from exec to the new image's entry
 inline constexpr int kFirstFreeFd = 9;
 
 inline constexpr std::uint32_t kWordsPerPage = kPageBytes / sizeof(std::uint32_t);
+// A PMD-mapped transparent huge page on x86-64 and arm64 with 4 KiB pages.
+inline constexpr std::size_t kHugeBytes = std::size_t{2} << 20;
+inline constexpr std::uint32_t kPagesPerHuge = kHugeBytes / kPageBytes;
 // A vfork child's stack (server.cpp, serve_vfork); ASan builds need the room.
 inline constexpr std::size_t kStackBytes = 256 * 1024;
 
@@ -43,8 +46,11 @@ struct ServerState {
   // its parent and a forked child gets its own copy, as they do the pages.
   std::uint8_t* maybe_write_protected = nullptr;
   std::uint8_t* kinds = nullptr;  // per page: the cow::MapKind mapped there
-  char* stacks = nullptr;         // setup.procs stacks of kStackBytes for vfork children
-  std::uint32_t stack_slot = 0;   // 0: the process's own stack; k: stacks slot k-1
+  // Per page (linux:thp): made writable, without a write of its own, by a
+  // write that reused its whole huge page since this space's last fork.
+  std::uint8_t* reused_with_thp = nullptr;
+  char* stacks = nullptr;        // setup.procs stacks of kStackBytes for vfork children
+  std::uint32_t stack_slot = 0;  // 0: the process's own stack; k: stacks slot k-1
   int pagemap = -1;
 };
 
@@ -60,7 +66,11 @@ void reply(const ReplyMsg& r, int pass_fd = -1);
 // server_space.cpp
 bool map_space(ServerState& s, bool touch);
 ReplyMsg serve_map(ServerState& s, const RequestMsg& rq);
-void mark_shared_by_fork(ServerState& s);
+// Returns how many pages the fork copied for the child rather than share.
+std::uint32_t mark_shared_by_fork(ServerState& s);
+// After a write that reused page `vpn` with its PMD intact: every page of
+// that huge page is writable now (ServerState::reused_with_thp).
+void mark_reused_with_thp(ServerState& s, std::uint32_t vpn);
 volatile std::uint32_t* page_at(const ServerState& s, std::uint32_t vpn);
 std::uint64_t learn_zero_pfn(int pagemap);
 

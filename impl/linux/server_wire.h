@@ -58,6 +58,20 @@ enum class PinBy : std::uint32_t {
   Splice,       // vmsplice()d into a pipe; the reply carries its read end
 };
 
+// What a page access found of transparent huge pages (the linux:thp mode;
+// all false otherwise). One byte each: a record of plain facts.
+struct ThpFacts {
+  std::uint8_t pmd_before = 0;    // the page was mapped by a PMD (PAGEMAP_SCAN's PAGE_IS_HUGE)
+  std::uint8_t pmd_after = 0;     // likewise after; Hello: every page under test is
+  std::uint8_t folio_before = 0;  // its frame was part of a THP, however mapped (KPF_THP)
+  // A write found the page's whole PMD made writable by an earlier write to
+  // another page of it, since the last fork (server_access.cpp).
+  std::uint8_t reused_ahead = 0;
+  // This write reused the page in place with its PMD intact: the whole huge
+  // page, every page of it, is writable now.
+  std::uint8_t reused_whole = 0;
+};
+
 // A page access reports raw facts; the oracle classifies the fault
 // (impl/linux/access_fault.h), so the rule lives in one testable place.
 struct ReplyMsg {
@@ -73,6 +87,12 @@ struct ReplyMsg {
   PinBy pin_by = PinBy::FixedBuffer;  // Touched, for Pin
   std::uint64_t address = 0;          // Touched: the page's address
   std::uint64_t zero_pfn = 0;         // Hello: the shared zero page's PFN, 0 if unknown
+  // Touched: page faults the server took during the access (minor and major,
+  // getrusage). Never fewer than the access took; a few more at most (the
+  // server's own memory), so 0 proves the access took none.
+  std::uint32_t faults = 0;
+  std::uint32_t copied = 0;  // Forked: pages the fork copied for the child rather than share
+  ThpFacts thp;              // Touched: the page and its huge page; Hello: see ThpFacts::pmd_after
 };
 
 }  // namespace cow::linux_host

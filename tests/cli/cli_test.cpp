@@ -5,16 +5,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/cowcheck_runner.h"
+#include "tests/cli/cli_fixture.h"
 
 namespace {
 
-namespace fs = std::filesystem;
+using namespace cow::test::cli;
 
-using cow::test::slurp;
-using Result = cow::test::CommandResult;
-
-class Cli : public cow::test::CowcheckTest {};
+using Cli = CliTest;
 
 TEST_F(Cli, ImplsListsTheModelFirstThenTheMutants) {
   Result r = cowcheck("impls");
@@ -49,11 +46,7 @@ TEST_F(Cli, AFindingThatCannotBeWrittenIsPrintedNotLost) {
 }
 
 TEST_F(Cli, TheSameSeedWritesAByteIdenticalFile) {
-  cowcheck("check --impl mutant:copy-always --seed 7 --out a");
-  cowcheck("check --impl mutant:copy-always --seed 7 --out b");
-  std::string a = slurp(dir_ / "a" / "mutant-copy-always.cow");
-  EXPECT_FALSE(a.empty());
-  EXPECT_EQ(a, slurp(dir_ / "b" / "mutant-copy-always.cow"));
+  expect_the_same_file_twice("check --impl mutant:copy-always --seed 7", "mutant-copy-always.cow");
 }
 
 // The committed counterexamples are what the main job writes with the

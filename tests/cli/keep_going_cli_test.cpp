@@ -8,16 +8,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/cowcheck_runner.h"
+#include "tests/cli/cli_fixture.h"
 
 namespace {
 
-namespace fs = std::filesystem;
+using namespace cow::test::cli;
 
-using cow::test::slurp;
-using Result = cow::test::CommandResult;
-
-class KeepGoingCli : public cow::test::CowcheckTest {};
+using KeepGoingCli = CliTest;
 
 TEST_F(KeepGoingCli, EachDistinctBugHasItsFileItsRowAndItsJson) {
   // mutant:copy-always copies at a write fault and at copyout: two code
@@ -54,11 +51,8 @@ TEST_F(KeepGoingCli, EachDistinctBugHasItsFileItsRowAndItsJson) {
 }
 
 TEST_F(KeepGoingCli, TheSameSeedWritesTheSameFiles) {
-  cowcheck("check --impl mutant:copy-always --keep-going --runs 300 --seed 5 --out a");
-  cowcheck("check --impl mutant:copy-always --keep-going --runs 300 --seed 5 --out b");
-  std::string first = slurp(dir_ / "a" / "mutant-copy-always-1-reuse.cow");
-  EXPECT_FALSE(first.empty());
-  EXPECT_EQ(first, slurp(dir_ / "b" / "mutant-copy-always-1-reuse.cow"));
+  expect_the_same_file_twice("check --impl mutant:copy-always --keep-going --runs 300 --seed 5",
+                             "mutant-copy-always-1-reuse.cow");
 }
 
 TEST_F(KeepGoingCli, MaxBugsBoundsTheRun) {

@@ -1,12 +1,16 @@
 // The exhaustive engine: the model's state space is what an independent
 // count says, and complete; every mutant is caught at its shortest depth.
 #include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
 
 #include <gtest/gtest.h>
 
 #include "app/registry.h"
 #include "checker/explore/explorer.h"
 #include "checker/harness.h"
+#include "model/cow_model.h"
 #include "model/mutants/mutants.h"
 
 namespace cow::explore {
@@ -72,6 +76,41 @@ TEST(Explore, ATimeoutSaysSo) {
 TEST(Explore, NeedsSnapshotsAndClones) {
   EXPECT_THROW(explore_impl("no-such-implementation", Config{1, 3, 2, 2}, 1),
                std::invalid_argument);
+}
+
+// The model with only fork, write, read and exit, as a kernel that has no
+// more would declare itself.
+class CoreOnlyModel final : public model::CowModel {
+ public:
+  using CowModel::CowModel;
+  OpSet supported_ops() const override { return kCoreOps; }
+  std::unique_ptr<Implementation> clone() const override {
+    return std::make_unique<CoreOnlyModel>(*this);
+  }
+};
+
+// With none of the op kinds asked for, the search would try nothing and
+// pass: it is refused as bad input, naming what was asked and what it does.
+TEST(Explore, AnImplementationWithNoneOfTheAskedOpKindsIsRefused) {
+  ExploreOptions o;
+  o.machine = Config{1, 3, 2, 1};
+  o.values = 1;
+  o.ops = op_mask(OpKind::Pin) | op_mask(OpKind::Unpin);
+  auto make = [&] { return std::make_unique<CoreOnlyModel>(o.machine); };
+  std::string error;
+  try {
+    run_explore(make, o);
+  } catch (const std::invalid_argument& e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("none of the op kinds asked for (pin,unpin; it does fork,write,read,exit)"),
+            std::string::npos)
+      << error;
+  // One kind asked that it has is enough: that much is searched.
+  o.ops |= op_mask(OpKind::Fork);
+  ExploreResult r = run_explore(make, o);
+  EXPECT_TRUE(r.complete);
+  EXPECT_GT(r.transitions, 0u);
 }
 
 struct Shortest {

@@ -1,45 +1,18 @@
 // cowcheck diff and replay of what it writes, through the real binary.
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string>
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <nlohmann/json.hpp>
+
+#include "tests/support/cowcheck_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-class DiffCommand : public ::testing::Test {
- protected:
-  struct Result {
-    int status;
-    std::string out;
-  };
-
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("cowcheck-diff-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Result cowcheck(const std::string& args) {
-    std::string cmd =
-        "cd '" + dir_.string() + "' && '" COWCHECK_BINARY "' " + args + " >out.txt 2>err.txt";
-    int raw = std::system(cmd.c_str());
-    std::ifstream in(dir_ / "out.txt");
-    std::stringstream text;
-    text << in.rdbuf();
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, text.str()};
-  }
-
-  fs::path dir_;
-};
+using DiffCommand = cow::test::CowcheckTest;
+using Result = cow::test::CommandResult;
 
 TEST_F(DiffCommand, TheFastImplementationsMatchTheModel) {
   Result r = cowcheck("diff --impl fast --impl fast:shared-tables --runs 200");

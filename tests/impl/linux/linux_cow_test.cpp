@@ -25,9 +25,7 @@ TEST(LinuxCow, ForkIsolatesParentAndChildBothWays) {
 }
 
 TEST(LinuxCow, DeepChainKeepsEveryGenerationApart) {
-  Config config;
-  config.procs = 8;
-  LinuxCow host(config);
+  LinuxCow host(with_procs(8));
   for (Pid pid = 1; pid < 8; ++pid) {
     host.apply(Op::write(pid, 1, 100 + pid));
     ASSERT_EQ(host.apply(Op::fork(pid)), Outcome::forked(pid + 1));
@@ -44,9 +42,7 @@ TEST(LinuxCow, DeepChainKeepsEveryGenerationApart) {
 }
 
 TEST(LinuxCow, PidsFollowTheSemantics) {
-  Config config;
-  config.procs = 2;
-  LinuxCow host(config);
+  LinuxCow host(with_procs(2));
   EXPECT_EQ(host.apply(Op::fork(1)), Outcome::forked(2));
   EXPECT_EQ(host.apply(Op::fork(2)), Outcome::error(Status::ProcLimit));
   EXPECT_EQ(host.apply(Op::exit(1)), Outcome::ok());

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -81,13 +82,9 @@ TEST(LinuxLifecycle, AParentThatDiesBeforeForkingIsACrash) {
 }
 
 TEST(LinuxLifecycle, AServerThatStopsAnsweringIsAHang) {
-  LinuxOptions options;
-  options.reply_timeout = std::chrono::milliseconds(200);
-  LinuxCow host(Config{}, options);
-  host.apply(Op::fork(1));
-  ASSERT_EQ(::kill(*host.host_pid(1), SIGSTOP), 0);
+  std::unique_ptr<LinuxCow> host = host_with_a_stopped_server({Op::fork(1)});
   auto start = Clock::now();
-  ImplementationStopped e = stop_of(host, Op::write(1, 0, 1));
+  ImplementationStopped e = stop_of(*host, Op::write(1, 0, 1));
   EXPECT_EQ(e.kind(), Kind::Hang);
   EXPECT_NE(std::string(e.what()).find("within 200 ms"), std::string::npos) << e.what();
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
@@ -119,12 +116,8 @@ TEST(LinuxLifecycle, VforkParentsAndExecdServersAreReapedToo) {
 
 // An exec'd server that hangs is a HANG like any other.
 TEST(LinuxLifecycle, AnExecdServerThatStopsAnsweringIsAHang) {
-  LinuxOptions options;
-  options.reply_timeout = std::chrono::milliseconds(200);
-  LinuxCow host(Config{}, options);
-  host.apply(Op::exec(1));
-  ASSERT_EQ(::kill(*host.host_pid(1), SIGSTOP), 0);
-  EXPECT_EQ(stop_of(host, Op::read(1, 0)).kind(), Kind::Hang);
+  std::unique_ptr<LinuxCow> host = host_with_a_stopped_server({Op::exec(1)});
+  EXPECT_EQ(stop_of(*host, Op::read(1, 0)).kind(), Kind::Hang);
   EXPECT_TRUE(no_child_left());
 }
 

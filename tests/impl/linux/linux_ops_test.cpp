@@ -209,9 +209,7 @@ TEST(LinuxVfork, AVforkChildCanForkAChildOfItsOwn) {
 }
 
 TEST(LinuxVfork, VforkChildrenCountAgainstTheProcessLimit) {
-  Config config;
-  config.procs = 2;
-  LinuxCow host(config);
+  LinuxCow host(with_procs(2));
   ASSERT_EQ(host.apply(Op::vfork(1)), Outcome::forked(2));
   EXPECT_EQ(host.apply(Op::vfork(2)), error(Status::ProcLimit));
   EXPECT_EQ(host.apply(Op::fork(2)), error(Status::ProcLimit));
