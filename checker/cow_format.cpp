@@ -320,9 +320,8 @@ std::vector<std::string> cow_file_names(const std::vector<std::string>& impls,
     std::string_view prefix = impl_path_prefix(impls[i]);
     if (prefix.empty()) continue;
     std::error_code ec;
-    fs::path parent = fs::absolute(fs::path(impls[i].substr(prefix.size())), ec)
-                          .lexically_normal()
-                          .parent_path();
+    fs::path parent =
+        fs::absolute(fs::path(impls[i].substr(prefix.size())), ec).lexically_normal().parent_path();
     for (const fs::path& part : parent.relative_path())
       folders[i].insert(folders[i].begin(), part.string());
   }

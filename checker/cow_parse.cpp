@@ -195,9 +195,10 @@ class Parser {
       static constexpr std::string_view kKeys[] = {"pages",  "frames", "procs", "words",
                                                    "policy", "oom",    "reuse", "paging"};
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
-        fail(fmt::format("unknown config key '{}' (expected pages, frames, procs, words, policy, "
-                         "oom, reuse or paging)",
-                         key));
+        fail(
+            fmt::format("unknown config key '{}' (expected pages, frames, procs, words, policy, "
+                        "oom, reuse or paging)",
+                        key));
       if (!seen.insert(key).second) fail(fmt::format("config key '{}' given twice", key));
       if (key == "policy") {
         auto policy = policy_from_name(text);

@@ -40,8 +40,8 @@ std::optional<Op> resolve(const GenOp& g, const Semantics& sem, MapSet maps) {
       case OpArg::Value: op.value = 1 + g.args % 7; break;
       case OpArg::Word: op.word = g.args / 7 % kMaxWords % sem.config().words; break;
       case OpArg::Count:  // after the vpn, within the space
-        op.count = std::min<std::uint32_t>(1 + aux % 2, sem.config().pages - std::min(
-                                                                 op.vpn, sem.config().pages));
+        op.count = std::min<std::uint32_t>(
+            1 + aux % 2, sem.config().pages - std::min(op.vpn, sem.config().pages));
         break;
       case OpArg::Map: {  // the draw picks among the kinds the implementation maps
         MapKind allowed[std::size(kMapKinds)];
@@ -83,8 +83,8 @@ rc::Gen<GenOp> gen_op(const Config& config, OpSet ops, bool bad_addresses) {
 }
 
 rc::Gen<std::vector<GenOp>> gen_ops(const Config& config, OpSet ops, bool bad_addresses) {
-  return rc::gen::scale(2.0, rc::gen::container<std::vector<GenOp>>(
-                                 gen_op(config, ops, bad_addresses)));
+  return rc::gen::scale(2.0,
+                        rc::gen::container<std::vector<GenOp>>(gen_op(config, ops, bad_addresses)));
 }
 
 }  // namespace cow

@@ -71,8 +71,7 @@ std::uint32_t mmap_needs(const Op& op, const Snapshot& snap, const Semantics& se
   std::uint32_t freed = 0;
   for (Vpn vpn = op.vpn; vpn < op.vpn + op.count && vpn < sem.config().pages; ++vpn) {
     const PteView* pte = snap.find_pte(owner, vpn);
-    if (pte && pte->present && refs.maps(pte->frame) == 1 && refs.pins(pte->frame) == 0)
-      ++freed;
+    if (pte && pte->present && refs.maps(pte->frame) == 1 && refs.pins(pte->frame) == 0) ++freed;
   }
   return op.count > freed ? op.count - freed : 0;
 }

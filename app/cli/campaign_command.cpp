@@ -259,7 +259,6 @@ int exit_status(const std::vector<ImplReport>& reports, bool expect_violation) {
   return failed ? kExitUsage : kExitOk;
 }
 
-
 }  // namespace
 
 // Every implementation in turn, after refusing unknown ones as bad input;

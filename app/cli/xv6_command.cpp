@@ -58,8 +58,7 @@ int run_xv6(const Campaign& base, const Xv6Args& args) {
 Command add_xv6(CLI::App& app) {
   auto campaign = std::make_shared<Campaign>();
   auto args = std::make_shared<Xv6Args>();
-  campaign->words = {"check",        "check", "violation", "VIOLATION of ",
-                     "no violation", "ops/s", ""};
+  campaign->words = {"check", "check", "violation", "VIOLATION of ", "no violation", "ops/s", ""};
   campaign->engine = [](const Campaign&, const ImplFactory& make, const CheckOptions& options) {
     return check_random(make, options);
   };
@@ -86,8 +85,7 @@ Command add_xv6(CLI::App& app) {
   app.add_option("--refcount", args->options.refcount,
                  "the lab's function that reads a physical page's refcount (krefcount), or "
                  "'none' to take refcounts from the page tables and the free list");
-  app.add_option("--sharers-runs", args->sharers_runs,
-                 "runs of the many-sharers pass (0: skip it)")
+  app.add_option("--sharers-runs", args->sharers_runs, "runs of the many-sharers pass (0: skip it)")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   app.add_option("--max-bugs", campaign->max_bugs, "stop after this many distinct bugs")

@@ -90,13 +90,15 @@ std::string lab_header(const Lab& lab) {
 
 // A small host program that prints PHYSTOP as the lab's memlayout.h has it,
 // and PGSIZE: where the frames go, and how big they are.
-constexpr std::string_view kProbe = R"(#include "types.h"
-#include "param.h"
-#include "memlayout.h"
-#include "riscv.h"
-int printf(const char *, ...);
-int main(void) { printf("%lx %lx\n", (unsigned long)(PHYSTOP), (unsigned long)(PGSIZE)); return 0; }
-)";
+std::string probe_source() {
+  std::string text;
+  for (const char* header : {"types.h", "param.h", "memlayout.h", "riscv.h"})
+    text += fmt::format("#{} \"{}\"\n", "include", header);
+  return text +
+         "int printf(const char *, ...);\n"
+         "int main(void) { printf(\"%lx %lx\\n\", (unsigned long)(PHYSTOP), "
+         "(unsigned long)(PGSIZE)); return 0; }\n";
+}
 
 // Everything that goes into the library, for the cache key.
 struct Inputs {
@@ -123,18 +125,27 @@ Inputs gather(const Lab& lab, std::uint32_t pool) {
   for (const AdapterFile& f : adapter_files())
     in.files.emplace_back(std::string(f.name), std::string(f.text));
   in.files.emplace_back("xv6_lab.h", lab_header(lab));
-  in.files.emplace_back("probe.c", std::string(kProbe));
+  in.files.emplace_back("probe.c", probe_source());
   std::string all = fmt::format("pool {} cc {}\n", pool, compiler());
-  for (const auto& [name, text] : in.files) all += fmt::format("{} {}\n{}", name, text.size(), text);
+  for (const auto& [name, text] : in.files)
+    all += fmt::format("{} {}\n{}", name, text.size(), text);
   in.key = fmt::format("{:016x}", std::hash<std::string>{}(all));
   return in;
 }
 
 std::vector<std::string> compile_flags(bool lab_file) {
-  std::vector<std::string> flags = {compiler(), "-std=gnu11", "-O1", "-g", "-fPIC",
-                                    "-fvisibility=hidden", "-fno-builtin",
-                                    "-fno-tree-loop-distribute-patterns", "-fno-strict-aliasing",
-                                    "-fno-stack-protector", "-I.", "-c"};
+  std::vector<std::string> flags = {compiler(),
+                                    "-std=gnu11",
+                                    "-O1",
+                                    "-g",
+                                    "-fPIC",
+                                    "-fvisibility=hidden",
+                                    "-fno-builtin",
+                                    "-fno-tree-loop-distribute-patterns",
+                                    "-fno-strict-aliasing",
+                                    "-fno-stack-protector",
+                                    "-I.",
+                                    "-c"};
   // The lab's code is written for a RISC-V compiler, warnings and all.
   if (lab_file) flags.push_back("-w");
   return flags;
@@ -155,8 +166,8 @@ void compile(const fs::path& folder, const std::string& source, bool lab_file,
 // PHYSTOP and PGSIZE of the lab, from the probe.
 std::pair<unsigned long, unsigned long> probe_layout(const fs::path& folder, const fs::path& log) {
   if (run({compiler(), "-w", "-I.", "probe.c", "-o", "probe"}, folder, log) != 0)
-    throw LabError(fmt::format("compiling a probe of kernel/memlayout.h failed:{}",
-                               log_excerpt(log)));
+    throw LabError(
+        fmt::format("compiling a probe of kernel/memlayout.h failed:{}", log_excerpt(log)));
   fs::path out = folder / "probe.out";
   if (run({"./probe"}, folder, out) != 0)
     throw LabError("running a probe of kernel/memlayout.h failed");

@@ -54,8 +54,9 @@ void find_cow_bit(Lab& lab, const LabOptions& options,
     lab.found.push_back(fmt::format("COW bit: {} (--cow-bit)", lab.cow_bit));
     return;
   }
-  static const std::regex define(R"(^[ \t]*#[ \t]*define[ \t]+(PTE_\w+)[ \t]+([^\n]*?)[ \t]*(//[^\n]*|/\*[^\n]*)?$)",
-                                 std::regex::multiline);
+  static const std::regex define(
+      R"(^[ \t]*#[ \t]*define[ \t]+(PTE_\w+)[ \t]+([^\n]*?)[ \t]*(//[^\n]*|/\*[^\n]*)?$)",
+      std::regex::multiline);
   for (const auto& [path, text] : texts) {
     for (std::sregex_iterator it(text.begin(), text.end(), define), done; it != done; ++it) {
       std::string name = (*it)[1];
@@ -106,8 +107,8 @@ void find_refcount(Lab& lab, const LabOptions& options,
       std::string cast = param.find('*') == std::string::npos ? "uint64" : param;
       lab.refcount = fmt::format("{}(({})(pa))", name, cast);
       lab.refcount_declaration = fmt::format("{} {}({});", (*it)[4].str(), name, param);
-      lab.found.push_back(fmt::format("refcount: {}() (kernel/{})", name,
-                                      path.filename().string()));
+      lab.found.push_back(
+          fmt::format("refcount: {}() (kernel/{})", name, path.filename().string()));
       return;
     }
   }
@@ -129,7 +130,8 @@ Lab find_lab(const fs::path& root, const LabOptions& options) {
   lab.kernel = kernel_folder(root);
   std::vector<fs::path> headers;
   for (const fs::directory_entry& entry : fs::directory_iterator(lab.kernel))
-    if (entry.is_regular_file() && entry.path().extension() == ".h") headers.push_back(entry.path());
+    if (entry.is_regular_file() && entry.path().extension() == ".h")
+      headers.push_back(entry.path());
   std::sort(headers.begin(), headers.end());
   for (const char* name : {"riscv.h", "defs.h", "types.h", "memlayout.h", "proc.h"})
     if (!fs::is_regular_file(lab.kernel / name))
@@ -139,8 +141,8 @@ Lab find_lab(const fs::path& root, const LabOptions& options) {
   for (const char* name : kLabSources) {
     fs::path source = lab.kernel / name;
     if (!fs::is_regular_file(source))
-      throw LabError(fmt::format("{}: missing; cowcheck compiles kalloc.c, vm.c and trap.c",
-                                 source.string()));
+      throw LabError(
+          fmt::format("{}: missing; cowcheck compiles kalloc.c, vm.c and trap.c", source.string()));
     lab.files.push_back(source);
   }
 
@@ -155,7 +157,8 @@ Lab find_lab(const fs::path& root, const LabOptions& options) {
   static const std::regex bytes(
       R"(uvmunmap[ \t]*\([ \t]*pagetable_t[ \t]+\w+[ \t]*,[ \t]*uint64[ \t]+\w+[ \t]*,[ \t]*uint64[ \t]+size)");
   for (const auto& [path, text] : texts)
-    if (path.filename() == "vm.c" && std::regex_search(text, bytes)) lab.uvmunmap_takes_bytes = true;
+    if (path.filename() == "vm.c" && std::regex_search(text, bytes))
+      lab.uvmunmap_takes_bytes = true;
   return lab;
 }
 

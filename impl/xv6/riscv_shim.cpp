@@ -36,8 +36,10 @@ std::size_t skip_literal(std::string_view text, std::size_t i) {
   if (text[i] == '"' || text[i] == '\'') {
     char quote = text[i];
     for (std::size_t j = i + 1; j < text.size(); ++j) {
-      if (text[j] == '\\') ++j;
-      else if (text[j] == quote) return j + 1;
+      if (text[j] == '\\')
+        ++j;
+      else if (text[j] == quote)
+        return j + 1;
     }
     return text.size();
   }
@@ -126,9 +128,10 @@ std::string shim_inline_assembly(std::string_view text, std::string_view file) {
       if (word == j) break;
     }
     auto unreadable = [&](std::string_view why) {
-      return LabError(fmt::format("kernel/{}:{}: cannot rewrite this inline assembly for the "
-                                  "host ({})",
-                                  file, line_of(text, start), why));
+      return LabError(
+          fmt::format("kernel/{}:{}: cannot rewrite this inline assembly for the "
+                      "host ({})",
+                      file, line_of(text, start), why));
     };
     if (j >= text.size() || text[j] != '(') throw unreadable("no '(' after asm");
     std::size_t open = j;

@@ -32,8 +32,7 @@ std::string take_panic_message(const fs::path& library) {
 
 fs::path lab_library(const std::string& root, const Config& config, const LabOptions& options) {
   static std::mutex lock;
-  static std::map<std::tuple<std::string, std::uint32_t, std::string, std::string>, fs::path>
-      built;
+  static std::map<std::tuple<std::string, std::uint32_t, std::string, std::string>, fs::path> built;
   std::uint32_t pool = pool_pages(config.frames, config.procs);
   auto key = std::make_tuple(root, pool, options.cow_bit, options.refcount);
   std::lock_guard<std::mutex> guard(lock);
@@ -49,8 +48,7 @@ std::vector<std::string> lab_findings(const std::string& root, const LabOptions&
 }
 
 Xv6Implementation::Xv6Implementation(const std::string& root, const Config& config,
-                                     const plugin::WorkerLimits& limits,
-                                     const LabOptions& options)
+                                     const plugin::WorkerLimits& limits, const LabOptions& options)
     : library_(lab_library(root, config, options)) {
   take_panic_message(library_);  // one left by a run of another cowcheck
   try {
@@ -79,8 +77,8 @@ std::optional<Snapshot> Xv6Implementation::snapshot() const {
 void Xv6Implementation::rethrow_with_panic(const ImplementationStopped& stop) const {
   std::string message = take_panic_message(library_);
   if (message.empty() || stop.kind() != ImplementationStopped::Kind::Crash) throw stop;
-  throw ImplementationStopped(stop.kind(), "the kernel panicked: \"" + message + "\" (" +
-                                               stop.what() + ")");
+  throw ImplementationStopped(stop.kind(),
+                              "the kernel panicked: \"" + message + "\" (" + stop.what() + ")");
 }
 
 }  // namespace cow::xv6

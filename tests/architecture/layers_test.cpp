@@ -32,6 +32,13 @@ const std::vector<Layer> kLayers = {
     {"impl/fast/", {"spec/", "impl/fast/"}},
     {"impl/plugin/", {"spec/", "impl/plugin/", "cowcheck/"}},
     {"impl/linux/", {"spec/", "impl/linux/"}},
+    // An xv6 lab is built into a plug-in and run by the plug-in host.
+    {"impl/xv6/", {"spec/", "impl/xv6/", "impl/plugin/"}},
+    // The adapter's C files are compiled beside a lab, with its headers and
+    // the ABI's, copied into one folder: they include them by bare name.
+    {"impl/xv6/adapter/",
+     {"cow_abi.h", "xv6_adapter.h", "xv6_lab.h", "types.h", "param.h", "memlayout.h", "riscv.h",
+      "spinlock.h", "proc.h", "defs.h"}},
     // Engines run any implementation through spec/implementation.h and the
     // reference model beside it; they name mutants by the header-only table.
     {"checker/", {"spec/", "checker/", "model/cow_model.h", "model/mutants/mutant_table.h"}},

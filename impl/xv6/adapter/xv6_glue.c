@@ -12,13 +12,13 @@
 #include <setjmp.h>
 
 #include "cow_abi.h"
-#include "types.h"
-#include "param.h"
+#include "defs.h"
 #include "memlayout.h"
+#include "param.h"
+#include "proc.h"
 #include "riscv.h"
 #include "spinlock.h"
-#include "proc.h"
-#include "defs.h"
+#include "types.h"
 #include "xv6_adapter.h"
 #include "xv6_lab.h" /* written by cowcheck: what it found in this lab */
 
@@ -40,10 +40,10 @@ static struct {
   struct cow_config config;
   struct slot *slots;
   uint32_t next_pid;
-  char *frames_end;   /* [end, frames_end): the machine's frames */
-  char **kept;        /* pages above frames_end, off the free list */
+  char *frames_end; /* [end, frames_end): the machine's frames */
+  char **kept;      /* pages above frames_end, off the free list */
   uint32_t kept_count;
-  uint32_t epoch;     /* ops so far: the views below are computed once per op */
+  uint32_t epoch; /* ops so far: the views below are computed once per op */
   uint32_t view_epoch;
   uint32_t free_count;
   uint32_t *maps;     /* per frame: leaf PTEs of live processes naming it */
@@ -51,7 +51,6 @@ static struct {
 } m;
 
 static int booted;
-static int memory_mapped;
 
 HIDDEN jmp_buf trap_exit;
 static int in_trap;
@@ -215,19 +214,19 @@ static void drop_proc(struct slot *s) {
 }
 
 /* Runs the lab's code on behalf of p; returns 0 when it called exit(). */
-#define AS_PROCESS(p, call)           \
-  ({                                  \
-    int completed_ = 1;               \
-    xv6_hart.proc = (p);              \
-    xv6_hart.sstatus = 0;             \
-    in_trap = 1;                      \
-    if (setjmp(trap_exit) == 0) {     \
-      call;                           \
-    } else {                          \
-      completed_ = 0;                 \
-    }                                 \
-    in_trap = 0;                      \
-    completed_;                       \
+#define AS_PROCESS(p, call)       \
+  ({                              \
+    int completed_ = 1;           \
+    xv6_hart.proc = (p);          \
+    xv6_hart.sstatus = 0;         \
+    in_trap = 1;                  \
+    if (setjmp(trap_exit) == 0) { \
+      call;                       \
+    } else {                      \
+      completed_ = 0;             \
+    }                             \
+    in_trap = 0;                  \
+    completed_;                   \
   })
 
 static void end_process(struct slot *s) {
@@ -279,21 +278,19 @@ static cow_instance *xv6_create(const struct cow_config *config) {
   uint64 needed = (uint64)config->frames + (uint64)TABLES_PER_PROC * (config->procs + 1);
   if (config->pages > 512 || needed > pool || config->policy != COW_REUSE_PAGECOUNT ||
       config->oom != COW_OOM_KILL) {
-    host_note("this machine (pages %u, frames %u, procs %u, policy %u, oom %u) is not one an xv6 "
-              "lab runs: it needs --policy pagecount --oom kill, pages <= 512 and frames + 3 * "
-              "(procs + 1) <= %lu",
-              config->pages, config->frames, config->procs, config->policy, config->oom,
-              (unsigned long)pool);
+    host_note(
+        "this machine (pages %u, frames %u, procs %u, policy %u, oom %u) is not one an xv6 "
+        "lab runs: it needs --policy pagecount --oom kill, pages <= 512 and frames + 3 * "
+        "(procs + 1) <= %lu",
+        config->pages, config->frames, config->procs, config->policy, config->oom,
+        (unsigned long)pool);
     return 0;
   }
-  if (!memory_mapped) {
-    if (host_map_memory((unsigned long)end, PHYSTOP - (uint64)end) != 0 ||
-        host_map_trampoline(TRAMPOLINE) != 0) {
-      host_note("cannot map physical memory at %p or the trampoline at %p", (void *)end,
-                (void *)TRAMPOLINE);
-      return 0;
-    }
-    memory_mapped = 1;
+  if (host_map_memory((unsigned long)end, PHYSTOP - (uint64)end) != 0 ||
+      host_map_trampoline(TRAMPOLINE) != 0) {
+    host_note("cannot map physical memory at %p or the trampoline at %p", (void *)end,
+              (void *)TRAMPOLINE);
+    return 0;
   }
   m.config = *config;
   m.frames_end = end + (uint64)config->frames * PGSIZE;
@@ -410,8 +407,7 @@ static cow_status xv6_read(cow_instance *instance, uint32_t pid, uint32_t vpn, u
   struct slot *s = find(pid);
   if (!s) return COW_NO_SUCH_PROCESS;
   pte_t pte = mmu_pte(s->proc, vpn);
-  if (word >= m.config.words || vpn >= m.config.pages || !user_valid(pte))
-    return COW_BAD_ADDRESS;
+  if (word >= m.config.words || vpn >= m.config.pages || !user_valid(pte)) return COW_BAD_ADDRESS;
   *value = *(uint32 *)(PTE2PA(pte) + (uint64)word * 4);
   return COW_OK;
 }

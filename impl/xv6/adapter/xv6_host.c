@@ -12,8 +12,21 @@
 
 #include "xv6_adapter.h"
 
+/* The library's writable segment (.data and .bss: the lab's free list,
+ * refcounts and locks, and the adapter's own state), as loaded, and what
+ * this process mapped: kept across host_restore_globals(). */
+static struct {
+  void *start;
+  size_t length;
+  void *pristine;
+  unsigned long memory, trampoline; /* mapped at these addresses, or 0 */
+} globals;
+
+/* Maps [start, start + length) once per process: a second instance in the
+ * same worker finds it there. */
 __attribute__((visibility("hidden"))) int host_map_memory(unsigned long start,
-                                                           unsigned long length) {
+                                                          unsigned long length) {
+  if (globals.memory == start) return 0;
   void *at = mmap((void *)start, length, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
   if (at == MAP_FAILED) return -1;
@@ -21,6 +34,7 @@ __attribute__((visibility("hidden"))) int host_map_memory(unsigned long start,
     munmap(at, length);
     return -1;
   }
+  globals.memory = start;
   return 0;
 }
 
@@ -28,11 +42,14 @@ __attribute__((visibility("hidden"))) int host_map_memory(unsigned long start,
  * trampoline): a page of x86 `ret` there brings it back to usertrap()'s
  * caller, as sret would bring the hart back to user space. */
 __attribute__((visibility("hidden"))) int host_map_trampoline(unsigned long address) {
+  if (globals.trampoline == address) return 0;
   void *at = mmap((void *)address, 4096, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   if (at == MAP_FAILED || at != (void *)address) return -1;
   memset(at, 0xc3, 4096);
-  return mprotect(at, 4096, PROT_READ | PROT_EXEC);
+  if (mprotect(at, 4096, PROT_READ | PROT_EXEC) != 0) return -1;
+  globals.trampoline = address;
+  return 0;
 }
 
 __attribute__((visibility("hidden"))) void *host_calloc(unsigned long count, unsigned long size) {
@@ -75,14 +92,6 @@ __attribute__((visibility("hidden"))) void host_panic(const char *message) {
   abort();
 }
 
-/* The library's writable segment (.data and .bss: the lab's free list,
- * refcounts and locks, and the adapter's own state), as loaded. */
-static struct {
-  void *start;
-  size_t length;
-  void *pristine;
-} globals;
-
 static int find_writable_segment(struct dl_phdr_info *info, size_t size, void *data) {
   (void)size;
   (void)data;
@@ -116,10 +125,7 @@ __attribute__((visibility("hidden"))) void host_restore_globals(void) {
     return;
   }
   /* `globals` lives in the segment it restores: keep it across the copy. */
-  void *start = globals.start, *pristine = globals.pristine;
-  size_t length = globals.length;
-  memcpy(start, pristine, length);
-  globals.start = start;
-  globals.length = length;
-  globals.pristine = pristine;
+  __typeof__(globals) kept = globals;
+  memcpy(kept.start, kept.pristine, kept.length);
+  globals = kept;
 }

@@ -3,12 +3,12 @@
  * xv6_asm_*), printf and panic, locks, the current process, and the parts of
  * proc.c, string.c and the device drivers they name. Compiled with the
  * lab's headers but not defs.h, whose return types vary between years. */
-#include "types.h"
-#include "param.h"
 #include "memlayout.h"
+#include "param.h"
+#include "proc.h"
 #include "riscv.h"
 #include "spinlock.h"
-#include "proc.h"
+#include "types.h"
 #include "xv6_adapter.h"
 
 #define HIDDEN __attribute__((visibility("hidden")))
@@ -18,16 +18,17 @@ HIDDEN struct cpu cpus[NCPU];
 
 /* The trampoline page's symbols (trampoline.S in xv6): only their offsets
  * matter, and the page at TRAMPOLINE is all `ret`. */
-__asm__(".section .rodata\n"
-        ".balign 4096\n"
-        ".globl trampoline, uservec, userret\n"
-        ".hidden trampoline, uservec, userret\n"
-        "trampoline:\n"
-        "uservec:\n"
-        ".skip 64\n"
-        "userret:\n"
-        ".skip 64\n"
-        ".previous\n");
+__asm__(
+    ".section .rodata\n"
+    ".balign 4096\n"
+    ".globl trampoline, uservec, userret\n"
+    ".hidden trampoline, uservec, userret\n"
+    "trampoline:\n"
+    "uservec:\n"
+    ".skip 64\n"
+    "userret:\n"
+    ".skip 64\n"
+    ".previous\n");
 
 HIDDEN char etext[1];
 HIDDEN void kernelvec(void) {}
