@@ -98,7 +98,7 @@ TEST(CowParse, TextOverTheBoundsIsRefusedWithItsLine) {
 TEST(CowParse, AnUnknownConfigKeyIsCalledUnknownWhateverItsValue) {
   EXPECT_EQ(error_of(kHead + "config pages=2 colour=blue\n"),
             "t.cow:3: unknown config key 'colour' (expected pages, frames, procs, words, policy, "
-            "oom or reuse)");
+            "oom, reuse or paging)");
 }
 
 TEST(CowParse, AConfigKeyGivenTwiceIsAnError) {

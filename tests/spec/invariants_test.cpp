@@ -217,6 +217,69 @@ TEST(Invariants, RcCatchesOutOfMemoryWithFreeFrames) {
             InvariantId::RC);
 }
 
+// Eager paging (an xv6 lab): fork takes page-table frames from the pool
+// the pages use, so it may fail when none is free, leaving its parent's
+// pages write-protected; mmap of text fills its frames at once.
+Snapshot alone_and_full() {
+  Snapshot s;
+  s.total_frames = 1;
+  s.free_frames = 0;
+  s.procs = {{1, 1, false}};
+  s.ptes = {{1, 0, MapKind::PrivateAnon, true, true, false, true, 0}};
+  s.frames = {{0, 1, {}}};
+  return s;
+}
+
+// `op` answered out-of-memory on `config`, after `first` (a fork, say).
+std::optional<InvariantId> failed_alone(const Config& config, const Op& op, const Snapshot& before,
+                                        const Snapshot& after,
+                                        std::optional<Op> first = std::nullopt) {
+  Semantics sem{config};
+  if (first) sem.apply(*first, sem.expect(*first));
+  Outcome expected = sem.expect(op);
+  Semantics sem_before = sem;
+  Outcome oom = Outcome::error(Status::OutOfMemory);
+  sem.apply(op, oom);
+  auto v = check_step(Step{op, expected, oom, sem, &before, &after, nullptr, &sem_before});
+  return v ? std::optional(v->id) : std::nullopt;
+}
+
+TEST(Invariants, EagerPagingLetsForkFailOnlyWhenNoFrameIsFree) {
+  Config eager = kConfig;
+  eager.paging = Paging::Eager;
+  Snapshot full = alone_and_full();
+  Snapshot protected_for_cow = full;
+  protected_for_cow.ptes[0].writable = false;
+  protected_for_cow.ptes[0].cow = true;
+  protected_for_cow.ptes[0].exclusive = false;
+  Snapshot leaked = protected_for_cow;
+  leaked.frames[0].refcount = 2;
+  EXPECT_EQ(failed_alone(eager, Op::fork(1), full, full), std::nullopt);
+  EXPECT_EQ(failed_alone(eager, Op::fork(1), full, protected_for_cow), std::nullopt);
+  EXPECT_EQ(failed_alone(eager, Op::fork(1), full, leaked), InvariantId::RC);
+  EXPECT_EQ(failed_alone(kConfig, Op::fork(1), full, full), InvariantId::RC);
+  EXPECT_EQ(failed_alone(kConfig, Op::fork(1), full, protected_for_cow), InvariantId::RC);
+  Snapshot one_free = full;
+  one_free.total_frames = 2;
+  one_free.free_frames = 1;
+  EXPECT_EQ(failed_alone(eager, Op::fork(1), one_free, one_free), InvariantId::RC);
+}
+
+TEST(Invariants, EagerPagingLetsTextMmapFailOnlyWhenItsFramesAreNotThere) {
+  Config eager = kConfig;
+  eager.paging = Paging::Eager;
+  Op text = Op::mmap(1, 0, 1, MapKind::Text);
+  Snapshot full = alone_and_full();
+  // Its unmap frees the frame the one page held alone: the text needs none more.
+  EXPECT_EQ(failed_alone(eager, text, full, full), InvariantId::RC);
+  // A page still shared after a fork frees nothing: the text needs a frame.
+  Snapshot shared = after_fork();
+  shared.total_frames = 1;
+  shared.free_frames = 0;
+  EXPECT_EQ(failed_alone(eager, text, shared, shared, Op::fork(1)), std::nullopt);
+  EXPECT_EQ(failed_alone(kConfig, text, shared, shared, Op::fork(1)), InvariantId::ISO);
+}
+
 TEST(Invariants, NamesRoundTrip) {
   for (InvariantId id :
        {InvariantId::ISO, InvariantId::WP, InvariantId::REUSE, InvariantId::RC, InvariantId::DIFF,

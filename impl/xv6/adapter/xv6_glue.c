@@ -12,13 +12,15 @@
 #include <setjmp.h>
 
 #include "cow_abi.h"
-#include "defs.h"
-#include "memlayout.h"
+/* The lab's headers, in the order its own files include them. */
+#include "types.h"
 #include "param.h"
-#include "proc.h"
+#include "memlayout.h"
 #include "riscv.h"
 #include "spinlock.h"
-#include "types.h"
+#include "proc.h"
+#include "defs.h"
+
 #include "xv6_adapter.h"
 #include "xv6_lab.h" /* written by cowcheck: what it found in this lab */
 

@@ -3,12 +3,13 @@
  * xv6_asm_*), printf and panic, locks, the current process, and the parts of
  * proc.c, string.c and the device drivers they name. Compiled with the
  * lab's headers but not defs.h, whose return types vary between years. */
-#include "memlayout.h"
+#include "types.h"
 #include "param.h"
-#include "proc.h"
+#include "memlayout.h"
 #include "riscv.h"
 #include "spinlock.h"
-#include "types.h"
+#include "proc.h"
+
 #include "xv6_adapter.h"
 
 #define HIDDEN __attribute__((visibility("hidden")))
