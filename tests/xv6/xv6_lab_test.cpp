@@ -97,7 +97,9 @@ INSTANTIATE_TEST_SUITE_P(
         Planted{"fork-leaks-on-failure", "RC", "reported out-of-memory but changed the state",
                 "--runs 500 --sharers-runs 0"},
         Planted{"panic-on-bad-address", "CRASH", "the kernel panicked: \"cowfault: no page\"",
-                "--runs 500 --sharers-runs 0"}),
+                "--runs 500 --sharers-runs 0"},
+        Planted{"reuse-never-writable", "HANG", "of CPU time without answering",
+                "--runs 300 --sharers-runs 0 --max-bugs 1"}),
     [](const auto& info) {
       std::string name = info.param.variant;
       for (char& c : name)
@@ -112,6 +114,12 @@ TEST_F(Xv6Lab, ALabThatAlwaysCopiesPassesAndFailsOnlyWhenReuseIsRequired) {
   r = xv6("check --impl xv6:lab --runs 1000 --policy pagecount --oom kill --paging eager");
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("VIOLATION of REUSE"), std::string::npos) << r.out;
+}
+
+TEST_F(Xv6Lab, TheFall2019LayoutIsReadAsItIs) {
+  lab("fall-2019");
+  CommandResult r = xv6("xv6 lab --runs 1000 --sharers-runs 0");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
 }
 
 TEST_F(Xv6Lab, AFindingReplaysFromItsFileWithPathsRelativeToIt) {
