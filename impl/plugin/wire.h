@@ -1,5 +1,7 @@
 // The pipe protocol between the oracle and a plug-in's worker process:
 // fixed-size little records of native 32-bit words, one request, one reply.
+// An op's reply carries the plug-in's white-box view after it (one round
+// trip per op), as a delta against the view sent before it.
 // Kept free of any other cowcheck header so the worker links nothing else.
 // The oracle and the worker are built together, so the protocol has no
 // versions of its own; the magic changes when a record does.
@@ -12,16 +14,17 @@ namespace cow::plugin::wire {
 inline constexpr int kRequestFd = 3;                      // the worker reads requests here
 inline constexpr int kReplyFd = 4;                        // and writes replies here
 inline constexpr int kProgressFd = 5;                     // a memfd holding one Progress, shared
-inline constexpr std::uint32_t kHelloMagic = 0x636f7732;  // "cow2"
+inline constexpr std::uint32_t kHelloMagic = 0x636f7733;  // "cow3"
 inline constexpr std::uint32_t kWords = 4;  // = cow::kMaxWords, words per frame in a snapshot
 
-// One code per op (the numbering is the wire's own), then the snapshot.
+// One code per op (the numbering is the wire's own), and Reset: destroy
+// the instance and create a fresh one in the same worker, for a new run.
 enum class Code : std::uint32_t {
   Fork = 1,
   Write = 2,
   Read = 3,
   Exit = 4,
-  Snapshot = 5,
+  Reset = 5,
   Exec = 6,
   Vfork = 7,
   Mmap = 8,
@@ -32,12 +35,15 @@ enum class Code : std::uint32_t {
   Copyout = 13,
 };
 inline constexpr std::uint32_t kLastCode = 13;
+// Reset's reply: a Reply whose status is COW_OK, or COW_UNSUPPORTED when
+// create() returned NULL (the worker then has no instance), and whose
+// `value` is 1 when the worker found processes the plug-in forked still
+// alive after destroy() (the oracle then retires it: they must not outlive
+// the run). A Reset that finds such processes answers so without creating.
 
 // The bit of an op's code in Hello::ops.
 constexpr std::uint32_t op_bit(Code code) { return 1u << static_cast<std::uint32_t>(code); }
 
-// For Snapshot, `pid` is the number of live pids and `pin` the number of
-// held pin ids that follow, as words, in that order.
 struct Request {
   Code code;
   std::uint32_t pid;
@@ -60,7 +66,8 @@ struct Reply {
 };
 
 // The worker's first message: whether it loaded the plug-in and created an
-// instance, and if not, why (`message_length` bytes of text follow). `ops`
+// instance, and if not, why (`message_length` bytes of text follow); when it
+// did and the plug-in is white-box, the first view follows. `ops`
 // has op_bit(code) set for every op the plug-in has an entry point for;
 // `map_kinds` is the mask of kinds its mmap takes (1 << cow_map_kind).
 struct Hello {
@@ -73,10 +80,14 @@ struct Hello {
   std::uint32_t message_length;
 };
 
-// A snapshot reply: a Reply header (status ok, or COW_UNSUPPORTED for a
-// black box), then this, then the records in this order. Frames are every
-// frame 0 .. frames-1; slots only those in use.
-struct SnapshotHeader {
+// A white-box plug-in's view, after the Reply of every op it answered (any
+// status but COW_UNSUPPORTED), of a Reset that created, and of the Hello:
+// this header, then the records in this order. Procs are every live pid
+// (the worker follows the outcomes as the oracle does), ascending; PTEs and
+// frames only those that changed since the view before (all of them in the
+// first view of an instance, and every page of an address space that is
+// new); slots every one in use; pins every held id, ascending.
+struct ViewHeader {
   std::uint32_t procs;
   std::uint32_t ptes;
   std::uint32_t frames;
@@ -95,6 +106,7 @@ struct PteRecord {
 };
 
 struct FrameRecord {
+  std::uint32_t frame;
   std::uint32_t refcount;
   std::uint32_t cache;
   std::uint32_t contents[kWords];
@@ -114,10 +126,12 @@ struct PinRecord {
 // Shared by the oracle and its worker (mapped from kProgressFd), so that the
 // oracle tells a slow plug-in from a stuck one without reading a clock, and
 // a worker that lost its pipes from a plug-in that called exit(). The
-// worker updates it with __atomic builtins; the oracle only reads.
+// worker updates it with __atomic builtins; the oracle only reads (and
+// trusts it for nothing but its messages and its progress marks).
 struct Progress {
   std::uint32_t calls;       // calls into the plug-in that returned, so far
   std::uint32_t pipe_errno;  // why the worker's own pipe I/O failed (0: it did not)
+  std::uint32_t viewing;     // 1 while it reads the view after an op, else 0
 };
 
 }  // namespace cow::plugin::wire
