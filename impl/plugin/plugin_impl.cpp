@@ -88,11 +88,15 @@ struct PoolEntry {
   std::vector<IdleWorker> idle;
   bool reusable = true;
   std::optional<Snapshot> pristine;  // a fresh worker's first view, for white-box plug-ins
+  std::uint64_t last_used = 0;       // when a worker was last handed back
 };
 
 // A run hands its worker back before the next takes it: one idle worker per
 // plug-in is the common case; a few cover engines that hold two at once.
+// Checking many plug-ins in turn ('zoo:*') keeps only the latest few.
 constexpr std::size_t kMaxIdle = 2;
+constexpr std::size_t kMaxIdleInAll = 8;
+std::uint64_t hand_backs = 0;
 
 std::mutex pool_mutex;
 std::map<std::string, PoolEntry>& pool() {
@@ -161,10 +165,21 @@ PluginImplementation::~PluginImplementation() {
     return;  // it stopped: the unique_ptr kills what is left of it
   }
   idle.worker = std::move(worker_);
+  std::vector<IdleWorker> evicted;  // ended outside the lock
   std::lock_guard lock(pool_mutex);
   PoolEntry& entry = pool()[pool_key_];
-  if (entry.reusable && entry.idle.size() < kMaxIdle) entry.idle.push_back(std::move(idle));
-  // Otherwise `idle` ends here, and its worker with it.
+  if (!entry.reusable || entry.idle.size() >= kMaxIdle) return;  // `idle` ends with its worker
+  entry.idle.push_back(std::move(idle));
+  entry.last_used = ++hand_backs;
+  std::size_t in_all = 0;
+  for (const auto& [key, e] : pool()) in_all += e.idle.size();
+  while (in_all-- > kMaxIdleInAll) {
+    PoolEntry* oldest = nullptr;
+    for (auto& [key, e] : pool())
+      if (!e.idle.empty() && (!oldest || e.last_used < oldest->last_used)) oldest = &e;
+    evicted.push_back(std::move(oldest->idle.back()));
+    oldest->idle.pop_back();
+  }
 }
 
 void PluginImplementation::start_fresh() {

@@ -260,7 +260,7 @@ const Snapshot& ViewCopy::snapshot() const {
   snap.free_frames = free_frames_;
   for (const wire::ProcRecord& p : procs_)
     if (p.live) snap.procs.push_back({p.pid, p.space, p.suspended != 0});
-  std::vector<bool> named(frames_.size(), false);
+  std::vector<bool> named(config_.frames, false);
   for (const auto& [pid, ptes] : tables_) {
     for (const wire::PteRecord& p : ptes) {
       PteView view;
