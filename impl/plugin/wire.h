@@ -40,6 +40,7 @@ inline constexpr std::uint32_t kLastCode = 13;
 // `value` is 1 when the worker found processes the plug-in forked still
 // alive after destroy() (the oracle then retires it: they must not outlive
 // the run). A Reset that finds such processes answers so without creating.
+// When it created, a white-box plug-in's first view follows the Reply.
 
 // The bit of an op's code in Hello::ops.
 constexpr std::uint32_t op_bit(Code code) { return 1u << static_cast<std::uint32_t>(code); }
