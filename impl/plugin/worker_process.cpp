@@ -41,6 +41,8 @@ constexpr int kPollMs = 20;
 constexpr int kMaxWorkers = 1024;
 std::atomic<pid_t> worker_groups[kMaxWorkers];
 
+std::atomic<std::uint64_t> started{0};
+
 void remember_group(pid_t group) {
   for (auto& slot : worker_groups) {
     pid_t empty = 0;
@@ -134,6 +136,8 @@ std::string mib(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"
 
 }  // namespace
 
+std::uint64_t workers_started() { return started.load(); }
+
 void kill_all_workers() {
   for (auto& slot : worker_groups)
     if (pid_t group = slot.load(); group > 0) ::kill(-group, SIGKILL);
@@ -197,6 +201,7 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
   }
   ::setpgid(pid_, pid_);  // also here, so that the group exists before we could kill it
   remember_group(pid_);
+  ++started;
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
 
   new_marks(budget_);

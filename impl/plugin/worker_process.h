@@ -125,6 +125,10 @@ class WorkerProcess : public ReplySource {
 // cowcheck-worker beside the running executable, or $COWCHECK_WORKER.
 std::string default_worker_path();
 
+// Worker processes started so far by this process (tests and the benchmark
+// count them).
+std::uint64_t workers_started();
+
 // Kills every worker's process group now (async-signal-safe). cowcheck's
 // SIGINT/SIGTERM handler and exit path call it; exposed for tests.
 void kill_all_workers();

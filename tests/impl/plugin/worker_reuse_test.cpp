@@ -9,6 +9,7 @@
 #include <string>
 
 #include "checker/random_engine.h"
+#include "checker/replay.h"
 #include "impl/plugin/plugin_impl.h"
 
 namespace cow::plugin {
@@ -148,6 +149,38 @@ TEST_F(WorkerReuse, ACrashInAReusedWorkerIsReportedWithTheOpsOfItsRun) {
   EXPECT_TRUE(result.finding->reproduced);
   ASSERT_EQ(result.finding->ops.size(), 1u);
   EXPECT_EQ(result.finding->ops[0].kind, OpKind::Fork);
+}
+
+// As `cowcheck replay` does for each file: build the implementation to see
+// that it loads, then build it again and replay the file on it.
+ReplayResult replay_file(const CowFile& file, const std::string& library) {
+  { PluginImplementation probe(library, file.config, quick(), WORKER); }
+  ReplayObserver quiet;
+  return replay_on(file, std::make_unique<PluginImplementation>(library, file.config, quick(), WORKER),
+                   quiet);
+}
+
+TEST_F(WorkerReuse, AReplayStartsOneWorkerPerFile) {
+  CowFile file;
+  file.config.frames = 16;
+  file.ops = {Op::fork(1), Op::write(2, 0, 3), Op::read(1, 0)};
+  std::uint64_t before = workers_started();
+  EXPECT_FALSE(replay_file(file, EXAMPLE_PLUGIN).violation);
+  EXPECT_EQ(workers_started(), before + 1);
+  // The next file too, in a fresh worker of its own: the first one served
+  // a replay already.
+  EXPECT_FALSE(replay_file(file, EXAMPLE_PLUGIN).violation);
+  EXPECT_EQ(workers_started(), before + 2);
+}
+
+TEST_F(WorkerReuse, RunsAfterTheFirstStartNoWorker) {
+  std::uint64_t before = workers_started();
+  CheckOptions options;
+  options.runs = 200;
+  CheckResult result = check_random(factory(EXAMPLE_PLUGIN), options);
+  EXPECT_FALSE(result.finding);
+  EXPECT_EQ(result.runs, 200);
+  EXPECT_EQ(workers_started(), before + 1);
 }
 
 TEST_F(WorkerReuse, IsolateReplacesAReusedWorker) {
