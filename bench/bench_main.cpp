@@ -138,9 +138,9 @@ void throughput(Report& report, double& diff_best) {
 }
 
 struct PluginFigures {
-  double ratio = 0;         // plug-in / fast, checked ops per CPU second, on one CPU
-  double plugin_ops = 0;    // plug-in checked ops per CPU second, on one CPU
-  bool measured = false;    // the example plug-in was built
+  double ratio = 0;       // plug-in / fast, checked ops per CPU second, on one CPU
+  double plugin_ops = 0;  // plug-in checked ops per CPU second, on one CPU
+  bool measured = false;  // the example plug-in was built
 };
 
 // The same `check` campaign on the fast implementation and on the example
@@ -161,8 +161,7 @@ void checked(Report& report, PluginFigures& plugin) {
   CheckCost white = measure_check(example, 5000, true);
   if (!white.clean) report.note("BUG: check of the example plug-in found a violation");
   report.add("check_plugin_checked_ops_per_s", white.checked_ops_per_cpu_second,
-             "check example plug-in, white-box, ops/s of CPU (+ worker)",
-             "ops/s");
+             "check example plug-in, white-box, ops/s of CPU (+ worker)", "ops/s");
   report.add("check_plugin_checked_ops_per_s_wall", white.checked_ops_per_wall_second,
              "  the same, per wall-clock second", "ops/s");
   double ratio = fast.checked_ops_per_cpu_second > 0

@@ -97,10 +97,10 @@ class PluginImplementation : public Implementation {
   std::string pool_key_;
   std::unique_ptr<WorkerProcess> worker_;
   ViewCopy view_;
-  bool first_instance_ = true;       // the first instance its worker created
-  bool sent_ops_ = false;            // an op went to this instance
-  std::set<Pid> live_ = {kInitPid};  // from the outcomes, as the worker follows them
-  std::set<PinId> pins_;             // held, from the outcomes
+  bool first_instance_ = true;               // the first instance its worker created
+  bool sent_ops_ = false;                    // an op went to this instance
+  std::set<Pid> live_ = {kInitPid};          // from the outcomes, as the worker follows them
+  std::set<PinId> pins_;                     // held, from the outcomes
   std::vector<std::pair<Op, Outcome>> ran_;  // this instance's ops and their answers
 };
 

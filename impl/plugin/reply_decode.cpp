@@ -53,7 +53,6 @@ bool may_fault(OpKind kind) {
          kind == OpKind::Copyout;
 }
 
-
 bool is_bool(std::uint32_t v) { return v <= 1; }
 
 PageData page(const std::uint32_t (&words)[wire::kWords], std::uint32_t used) {
@@ -139,13 +138,13 @@ void ViewCopy::read(ReplySource& source, std::span<const std::uint32_t> live,
   source.receive(&header, sizeof header);
   // Each count is checked before anything is allocated for it.
   if (header.procs != live.size())
-    source.reject(fmt::format("the view shows {} processes, {} are live", header.procs,
-                              live.size()));
+    source.reject(
+        fmt::format("the view shows {} processes, {} are live", header.procs, live.size()));
   if (header.pins != pins.size())
     source.reject(fmt::format("the view shows {} pins, {} are held", header.pins, pins.size()));
   if (header.frames > config_.frames)
-    source.reject(fmt::format("the view shows {} frames, the machine has {}", header.frames,
-                              config_.frames));
+    source.reject(
+        fmt::format("the view shows {} frames, the machine has {}", header.frames, config_.frames));
   if (header.slots > slot_count(config_))
     source.reject(fmt::format("the view shows {} swap slots, the machine has at most {}",
                               header.slots, slot_count(config_)));
@@ -189,9 +188,10 @@ void ViewCopy::read(ReplySource& source, std::span<const std::uint32_t> live,
   auto ptes = read_records<wire::PteRecord>(source, header.ptes);
   for (const wire::PteRecord& p : ptes) {
     if (!tables.count(p.pid) || p.vpn >= config_.pages)
-      source.reject(fmt::format("the view shows pid {} vpn {}, which is no page of a live "
-                                "address space",
-                                p.pid, p.vpn));
+      source.reject(
+          fmt::format("the view shows pid {} vpn {}, which is no page of a live "
+                      "address space",
+                      p.pid, p.vpn));
     check_pte(source, config_, p);
     if (auto f = fresh.find(p.pid); f != fresh.end()) f->second[p.vpn] = true;
   }

@@ -297,7 +297,7 @@ void put_view(const cow_config& config) {
         pte.slot = COW_NO_SLOT;
       }
       if (!pte.present && pte.slot != COW_NO_SLOT) named_slots.insert(pte.slot);
-      PteRecord record{proc.pid, vpn,       pte.present,   pte.writable, pte.cow,
+      PteRecord record{proc.pid,  vpn,      pte.present,   pte.writable, pte.cow,
                        pte.frame, pte.kind, pte.exclusive, pte.slot};
       if (fresh || !same(record, sent[vpn])) ptes.push_back(record);
       sent[vpn] = record;
@@ -345,8 +345,9 @@ void put_view(const cow_config& config) {
   std::uint32_t free_frames = table.free_frames(in);
   returned();
   put(ViewHeader{static_cast<std::uint32_t>(procs.size()), static_cast<std::uint32_t>(ptes.size()),
-                 static_cast<std::uint32_t>(frames.size()), static_cast<std::uint32_t>(slots.size()),
-                 static_cast<std::uint32_t>(pins.size()), free_frames});
+                 static_cast<std::uint32_t>(frames.size()),
+                 static_cast<std::uint32_t>(slots.size()), static_cast<std::uint32_t>(pins.size()),
+                 free_frames});
   put_all(procs);
   put_all(ptes);
   put_all(frames);
@@ -420,8 +421,8 @@ int main(int argc, char** argv) {
            (config.policy <= COW_REUSE_EXCLUSIVE ? policies[config.policy] : "?") + ", oom " +
            (config.oom == COW_OOM_KILL ? "kill" : "error") + ")");
   }
-  put(Hello{kHelloMagic, 1, white_box() ? 1u : 0u, table.abi_version, supported_ops(),
-            map_kinds(), 0});
+  put(Hello{kHelloMagic, 1, white_box() ? 1u : 0u, table.abi_version, supported_ops(), map_kinds(),
+            0});
   if (white_box()) put_view(config);
   flush();
 

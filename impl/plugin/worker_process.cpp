@@ -406,10 +406,10 @@ void WorkerProcess::stopped() {
   // NULL its malloc returned: tell that apart by what its memory did.
   bool at_limit = peak * 2 >= limits_.memory_bytes || mark_.memory * 10 >= limits_.memory_bytes * 9;
   if (at_limit)
-    throw ImplementationStopped(Kind::OutOfMemory, plugin_ + " died (" + signal_name(sig) +
-                                                       ") at its memory limit of " +
-                                                       mib(limits_.memory_bytes) + " (peak " +
-                                                       mib(peak) + " resident) while " + activity());
+    throw ImplementationStopped(
+        Kind::OutOfMemory, plugin_ + " died (" + signal_name(sig) + ") at its memory limit of " +
+                               mib(limits_.memory_bytes) + " (peak " + mib(peak) +
+                               " resident) while " + activity());
   throw ImplementationStopped(
       Kind::Crash, plugin_ + " was killed by " + signal_name(sig) + " while " + activity());
 }

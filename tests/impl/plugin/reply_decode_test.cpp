@@ -85,9 +85,9 @@ TEST(ReplyDecode, ASpaceThatDoesNotExistNamesProcAndTheValue) {
 TEST(ReplyDecode, PteFieldsOutsideTheAbiNamePteAndTheValue) {
   Stream s = one_process({1, 1, 1, 0});
   wire::PteRecord bad{1, 0, 1, 0, 0, 9, 1, 0, 0xffffffffu};  // frame 9 of 2
-  std::memcpy(s.bytes.data() + sizeof(wire::Reply) + sizeof(wire::ViewHeader) +
-                  sizeof(wire::ProcRecord),
-              &bad, sizeof bad);
+  std::memcpy(
+      s.bytes.data() + sizeof(wire::Reply) + sizeof(wire::ViewHeader) + sizeof(wire::ProcRecord),
+      &bad, sizeof bad);
   std::string what = rejection(s.bytes, small(), {1});
   EXPECT_NE(what.find("pte(pid 1, vpn 0) returned frame 9"), std::string::npos) << what;
 }

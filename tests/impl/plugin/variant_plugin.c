@@ -52,9 +52,8 @@ static cow_status slow_pte(const cow_instance *in, uint32_t pid, uint32_t vpn,
 }
 #endif
 
-#if defined(VARIANT_ONE_INSTANCE) || defined(VARIANT_CREATE_ONCE) ||  \
-    defined(VARIANT_LEAKS_FRAME) || defined(VARIANT_HIDDEN_LEAK) || \
-    defined(VARIANT_CRASH_REUSED)
+#if defined(VARIANT_ONE_INSTANCE) || defined(VARIANT_CREATE_ONCE) || \
+    defined(VARIANT_LEAKS_FRAME) || defined(VARIANT_HIDDEN_LEAK) || defined(VARIANT_CRASH_REUSED)
 #include <signal.h>
 static unsigned created; /* in this process, ever */
 static unsigned live;    /* instances not destroyed */

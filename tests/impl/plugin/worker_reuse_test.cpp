@@ -156,8 +156,8 @@ TEST_F(WorkerReuse, ACrashInAReusedWorkerIsReportedWithTheOpsOfItsRun) {
 ReplayResult replay_file(const CowFile& file, const std::string& library) {
   { PluginImplementation probe(library, file.config, quick(), WORKER); }
   ReplayObserver quiet;
-  return replay_on(file, std::make_unique<PluginImplementation>(library, file.config, quick(), WORKER),
-                   quiet);
+  return replay_on(
+      file, std::make_unique<PluginImplementation>(library, file.config, quick(), WORKER), quiet);
 }
 
 TEST_F(WorkerReuse, AReplayStartsOneWorkerPerFile) {
