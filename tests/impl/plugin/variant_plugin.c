@@ -74,17 +74,19 @@ static void counted_destroy(cow_instance *in) {
   plugin_destroy(in);
 }
 
-static uint32_t leaky_free_frames(const cow_instance *in) {
+__attribute__((unused)) static uint32_t leaky_free_frames(const cow_instance *in) {
   uint32_t n = plugin_free_frames(in);
   return created > 1 && n > 0 ? n - 1 : n;
 }
 
-static cow_status leaky_write(cow_instance *in, uint32_t pid, uint32_t vpn, uint32_t word,
-                              uint32_t value, cow_fault *fault) {
+__attribute__((unused)) static cow_status leaky_write(cow_instance *in, uint32_t pid, uint32_t vpn,
+                                                      uint32_t word, uint32_t value,
+                                                      cow_fault *fault) {
   return plugin_write(in, pid, vpn, word, created > 1 ? value + 1 : value, fault);
 }
 
-static cow_status crashing_fork(cow_instance *in, uint32_t pid, uint32_t *child) {
+__attribute__((unused)) static cow_status crashing_fork(cow_instance *in, uint32_t pid,
+                                                        uint32_t *child) {
   if (created > 1) raise(SIGSEGV);
   return plugin_fork(in, pid, child);
 }
