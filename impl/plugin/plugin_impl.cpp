@@ -131,8 +131,7 @@ void release_idle_workers() {
   std::map<std::string, PoolEntry> ending;
   {
     std::lock_guard lock(pool_mutex);
-    for (auto& [key, entry] : pool()) ending[key].idle = std::move(entry.idle);
-    for (auto& [key, entry] : pool()) entry.idle.clear();
+    for (auto& [key, entry] : pool()) ending[key].idle.swap(entry.idle);
   }
   // Destroyed here, outside the lock: each kills and reaps its worker.
 }
@@ -146,6 +145,11 @@ PluginImplementation::PluginImplementation(const std::string& library, const Con
       pool_key_(pool_key(worker, library, config, limits)),
       view_(config) {
   if (!take_from_pool()) start_fresh();
+  // What the plug-in offers, from its hello: the same from every worker.
+  white_box_ = worker_->white_box();
+  abi_version_ = worker_->abi_version();
+  ops_ = worker_->ops();
+  map_kinds_ = worker_->map_kinds();
 }
 
 PluginImplementation::~PluginImplementation() {
@@ -267,12 +271,12 @@ void PluginImplementation::read_view() {
 }
 
 bool PluginImplementation::supports(OpKind kind) const {
-  return op_info(kind).wire != 0 && (worker_->ops() & wire::op_bit(to_code(kind))) != 0;
+  return op_info(kind).wire != 0 && (ops_ & wire::op_bit(to_code(kind))) != 0;
 }
 
 bool PluginImplementation::supports(MapKind kind) const {
   auto k = static_cast<std::uint32_t>(kind);
-  return valid_map_kind(k) && (worker_->map_kinds() & (1u << k)) != 0;
+  return valid_map_kind(k) && (map_kinds_ & (1u << k)) != 0;
 }
 
 bool PluginImplementation::supports(const Op& op) const {
@@ -334,6 +338,10 @@ std::string PluginImplementation::missing_for(std::span<const OpKind> kinds) con
 }
 
 Outcome PluginImplementation::apply(const Op& op) {
+  // A fresh worker that could not start (rerun_in_fresh_worker, isolate).
+  if (!worker_)
+    throw ImplementationStopped(ImplementationStopped::Kind::Crash,
+                                library_ + ": the worker has already stopped");
   if (!supports(op)) {
     Op one[] = {op};
     throw UnsupportedOp(missing_for(std::span<const Op>(one)));
@@ -357,7 +365,7 @@ Outcome PluginImplementation::rerun_in_fresh_worker(const Op& op,
                                                     const ImplementationStopped& stop) {
   std::vector<std::pair<Op, Outcome>> ran = std::move(ran_);
   std::optional<Snapshot> before;
-  if (worker_->white_box()) before = view_.snapshot();
+  if (white_box_) before = view_.snapshot();
   auto with_note = [&](const std::string& note) {
     return ImplementationStopped(stop.kind(), std::string(stop.what()) + " (" + note + ")");
   };
@@ -439,7 +447,7 @@ void PluginImplementation::track(const Op& op, const Outcome& outcome) {
 }
 
 std::optional<Snapshot> PluginImplementation::snapshot() const {
-  if (!worker_ || !worker_->white_box()) return std::nullopt;
+  if (!white_box_) return std::nullopt;
   return view_.snapshot();
 }
 

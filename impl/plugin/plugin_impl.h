@@ -78,7 +78,7 @@ class PluginImplementation : public Implementation {
   // The same for op kinds alone (a generator's vocabulary).
   std::string missing_for(std::span<const OpKind> kinds) const;
 
-  unsigned abi_version() const { return worker_->abi_version(); }
+  unsigned abi_version() const { return abi_version_; }
   const std::string& library() const { return library_; }
 
  private:
@@ -95,7 +95,11 @@ class PluginImplementation : public Implementation {
   WorkerLimits limits_;
   std::string worker_path_;
   std::string pool_key_;
-  std::unique_ptr<WorkerProcess> worker_;
+  std::unique_ptr<WorkerProcess> worker_;  // null once a fresh one could not start
+  bool white_box_ = false;
+  unsigned abi_version_ = 0;
+  std::uint32_t ops_ = 0;        // wire::op_bit() of each op it has
+  std::uint32_t map_kinds_ = 0;  // 1 << cow_map_kind of each kind its mmap takes
   ViewCopy view_;
   bool first_instance_ = true;               // the first instance its worker created
   bool sent_ops_ = false;                    // an op went to this instance
