@@ -7,6 +7,9 @@
 // versions of its own; the magic changes when a record does.
 #pragma once
 
+#include <sched.h>
+
+#include <chrono>
 #include <cstdint>
 
 namespace cow::plugin::wire {
@@ -129,10 +132,40 @@ struct PinRecord {
 // a worker that lost its pipes from a plug-in that called exit(). The
 // worker updates it with __atomic builtins; the oracle only reads (and
 // trusts it for nothing but its messages and its progress marks).
+// The oracle writes only `requests`.
 struct Progress {
   std::uint32_t calls;       // calls into the plug-in that returned, so far
   std::uint32_t pipe_errno;  // why the worker's own pipe I/O failed (0: it did not)
   std::uint32_t viewing;     // 1 while it reads the view after an op, else 0
+  std::uint32_t requests;    // requests the oracle has written, so far
+  std::uint32_t replies;     // replies the worker has written, so far
 };
+
+// How long either side spins on the other's counter (requests, replies)
+// before it blocks in read() or poll(), when it may run on more than one
+// CPU: an answer that comes within it costs neither side a sleep and a
+// wake-up from the other CPU. The pipe stays the one source of what was
+// said; the counters only say when to look, so a plug-in that scribbles
+// on them costs at most a spin.
+inline constexpr std::chrono::microseconds kSpin{50};
+
+// Spins until *counter is no longer `from`, or kSpin has passed; true if it changed.
+inline bool spin_for_change(const std::uint32_t* counter, std::uint32_t from) {
+  auto until = std::chrono::steady_clock::now() + kSpin;
+  for (unsigned i = 1;; ++i) {
+    if (__atomic_load_n(counter, __ATOMIC_ACQUIRE) != from) return true;
+    if (i % 64 == 0 && std::chrono::steady_clock::now() >= until) return false;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
+// Whether this process may run on more than one CPU: on one, spinning for
+// the other side only keeps it from running.
+inline bool many_cpus() {
+  cpu_set_t set;
+  return ::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 1;
+}
 
 }  // namespace cow::plugin::wire

@@ -31,12 +31,15 @@ using namespace cow::plugin::wire;
 
 // Shared with the oracle (wire::Progress); a private stand-in when the
 // worker runs without one (by hand).
+void* const shared_progress =
+    ::mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED, kProgressFd, 0);
 Progress* progress = [] {
-  void* shared =
-      ::mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED, kProgressFd, 0);
   static Progress alone{};
-  return shared == MAP_FAILED ? &alone : static_cast<Progress*>(shared);
+  return shared_progress == MAP_FAILED ? &alone : static_cast<Progress*>(shared_progress);
 }();
+// Whether to spin for the next request before blocking (wire::kSpin).
+const bool spin = shared_progress != MAP_FAILED && many_cpus();
+std::uint32_t requests_read = 0;
 
 // After every call into the plug-in that returned.
 void returned() { __atomic_add_fetch(&progress->calls, 1, __ATOMIC_RELEASE); }
@@ -218,6 +221,15 @@ void put_all(const std::vector<T>& records) {
 void flush() {
   write_all(out.data(), out.size());
   out.clear();
+  __atomic_add_fetch(&progress->replies, 1, __ATOMIC_RELEASE);
+}
+
+// The next request, or false at the end of the requests.
+bool next_request(Request& request) {
+  if (spin) spin_for_change(&progress->requests, requests_read);
+  if (!read_all(&request, sizeof request)) return false;
+  ++requests_read;
+  return true;
 }
 
 template <class T>
@@ -427,7 +439,7 @@ int main(int argc, char** argv) {
   flush();
 
   Request request{};
-  while (read_all(&request, sizeof request)) {
+  while (next_request(request)) {
     if (request.code == Code::Reset) {
       serve_reset(config);
       continue;

@@ -164,12 +164,14 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
   int progress_fd = ::memfd_create("cowcheck-progress", MFD_CLOEXEC);
   if (progress_fd < 0 || ::ftruncate(progress_fd, sizeof(wire::Progress)) != 0)
     throw std::runtime_error(std::string("memfd: ") + std::strerror(errno));
-  void* shared = ::mmap(nullptr, sizeof(wire::Progress), PROT_READ, MAP_SHARED, progress_fd, 0);
+  void* shared =
+      ::mmap(nullptr, sizeof(wire::Progress), PROT_READ | PROT_WRITE, MAP_SHARED, progress_fd, 0);
   if (shared == MAP_FAILED) {
     ::close(progress_fd);
     throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
   }
-  progress_ = static_cast<const wire::Progress*>(shared);
+  progress_ = static_cast<wire::Progress*>(shared);
+  spin_ = wire::many_cpus();
 
   int request[2], reply[2];
   if (::pipe2(request, O_CLOEXEC) != 0 || ::pipe2(reply, O_CLOEXEC) != 0)
@@ -226,11 +228,12 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
 
 WorkerProcess::~WorkerProcess() {
   kill_and_reap();
-  if (progress_) ::munmap(const_cast<wire::Progress*>(progress_), sizeof(wire::Progress));
+  if (progress_) ::munmap(progress_, sizeof(wire::Progress));
 }
 
 void WorkerProcess::send(const void* data, std::size_t size) {
   if (pid_ < 0) throw ImplementationStopped(Kind::Crash, "the worker has already stopped");
+  replies_at_send_ = __atomic_load_n(&progress_->replies, __ATOMIC_ACQUIRE);
   const auto* p = static_cast<const char*>(data);
   while (size > 0) {
     ssize_t put = ::write(request_fd_, p, size);
@@ -239,6 +242,7 @@ void WorkerProcess::send(const void* data, std::size_t size) {
     p += put;
     size -= static_cast<std::size_t>(put);
   }
+  __atomic_add_fetch(&progress_->requests, 1, __ATOMIC_RELEASE);
   // A new request: a fresh budget, counted from the worker's state now.
   new_marks(limits_.op_timeout);
 }
@@ -250,6 +254,7 @@ void WorkerProcess::start_waiting(milliseconds cpu_budget) {
 
 void WorkerProcess::new_marks(milliseconds cpu_budget) {
   budget_ = cpu_budget;
+  spun_ = false;
   mark_.calls = __atomic_load_n(&progress_->calls, __ATOMIC_ACQUIRE);
   mark_.wall = std::chrono::steady_clock::now();
   mark_.measured = false;
@@ -272,6 +277,10 @@ void WorkerProcess::receive(void* data, std::size_t size) {
       continue;
     }
     if (pid_ < 0) throw ImplementationStopped(Kind::Crash, "the worker has already stopped");
+    if (spin_ && !spun_) {
+      spun_ = true;
+      wire::spin_for_change(&progress_->replies, replies_at_send_);
+    }
     pollfd ready[2] = {{reply_fd_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
     int n = ::poll(ready, pidfd_ >= 0 ? 2 : 1, kPollMs);
     if (n < 0 && errno == EINTR) continue;

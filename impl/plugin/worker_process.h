@@ -98,7 +98,10 @@ class WorkerProcess : public ReplySource {
   int pidfd_ = -1;  // readable once the worker itself has ended
   int request_fd_ = -1;
   int reply_fd_ = -1;
-  const wire::Progress* progress_ = nullptr;
+  wire::Progress* progress_ = nullptr;
+  bool spin_ = false;                  // wait for an answer spinning first (wire::kSpin)
+  bool spun_ = false;                  // for the request now answered
+  std::uint32_t replies_at_send_ = 0;  // Progress::replies when it was sent
   bool white_box_ = false;
   unsigned abi_version_ = 0;
   std::uint32_t ops_ = 0;
