@@ -387,8 +387,10 @@ void create(const cow_config& config) {
 // A new run in this worker: destroy, then create (a kernel with global
 // state refuses a second live instance).
 void serve_reset(const cow_config& config) {
-  table.destroy(instance.in);
-  returned();
+  if (instance.in) {
+    table.destroy(instance.in);
+    returned();
+  }
   instance = Instance{};
   Reply reply{COW_OK, COW_FAULT_NONE, 0, 0, 0};
   if (has_descendants()) {
