@@ -8,9 +8,11 @@
 
 #include <string>
 
+#include "checker/diff_engine.h"
 #include "checker/random_engine.h"
 #include "checker/replay.h"
 #include "impl/plugin/plugin_impl.h"
+#include "model/cow_model.h"
 
 namespace cow::plugin {
 namespace {
@@ -180,6 +182,24 @@ TEST_F(WorkerReuse, RunsAfterTheFirstStartNoWorker) {
   CheckResult result = check_random(factory(EXAMPLE_PLUGIN), options);
   EXPECT_FALSE(result.finding);
   EXPECT_EQ(result.runs, 200);
+  EXPECT_EQ(workers_started(), before + 1);
+}
+
+TEST_F(WorkerReuse, TheViewBuiltFromDeltasIsTheModelsStateAfterEveryOp) {
+  // The example plug-in is the textbook mechanism: its state, as the oracle
+  // builds it from the worker's deltas, must equal the model's after every
+  // op of every kind, in runs served by one reused worker.
+  DiffOptions options;
+  options.check.config.frames = 12;
+  options.check.runs = 300;
+  options.snapshot_every = 1;
+  std::uint64_t before = workers_started();
+  CheckResult result = diff_random(
+      [config = options.check.config] { return std::make_unique<model::CowModel>(config); },
+      factory(EXAMPLE_PLUGIN, options.check.config), options);
+  EXPECT_TRUE(result.error.empty()) << result.error;
+  EXPECT_FALSE(result.finding) << to_string(result.finding->violation);
+  EXPECT_GT(result.ops, 1000u);
   EXPECT_EQ(workers_started(), before + 1);
 }
 
