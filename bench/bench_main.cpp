@@ -1,7 +1,9 @@
 // cowcheck-bench: everything `cowcheck bench` reports, measured in one run
 // (well under two minutes): the host's fork() against the fast
-// implementation's two forks, the write faults against memcpy, and the
-// throughput of the model and of the differential campaign.
+// implementation's two forks, the write faults against memcpy, the
+// throughput of the model and of the differential campaign, and `check` of
+// the fast implementation in process against the example plug-in in its
+// worker.
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -9,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "bench/campaign_bench.h"
+#include "bench/check_bench.h"
 #include "bench/fast_bench.h"
 #include "bench/host_fork.h"
 #include "bench/measure.h"
@@ -134,6 +137,51 @@ void throughput(Report& report, double& diff_best) {
   }
 }
 
+struct PluginFigures {
+  double ratio = 0;       // plug-in / fast, checked ops per CPU second, on one CPU
+  double plugin_ops = 0;  // plug-in checked ops per CPU second, on one CPU
+  bool measured = false;  // the example plug-in was built
+};
+
+// The same `check` campaign on the fast implementation and on the example
+// plug-in (white-box: the view after every op), both on one CPU, the
+// plug-in's CPU time counting its worker's; then both as scheduled freely.
+void checked(Report& report, PluginFigures& plugin) {
+  std::string example = example_plugin_impl();
+  report.section(
+      "check (random engine, defaults: max-ops 24, every invariant after every op), one CPU");
+  CheckCost fast = measure_check("fast", 20000, true);
+  report.add("check_fast_checked_ops_per_s", fast.checked_ops_per_cpu_second,
+             "check --impl fast, ops/s of CPU time", "ops/s");
+  if (!fast.clean) report.note("BUG: check --impl fast found a violation");
+  if (example.empty()) {
+    report.note("note: the example plug-in was not built: no plug-in figures");
+    return;
+  }
+  CheckCost white = measure_check(example, 5000, true);
+  if (!white.clean) report.note("BUG: check of the example plug-in found a violation");
+  report.add("check_plugin_checked_ops_per_s", white.checked_ops_per_cpu_second,
+             "check example plug-in, white-box, ops/s of CPU (+ worker)", "ops/s");
+  report.add("check_plugin_checked_ops_per_s_wall", white.checked_ops_per_wall_second,
+             "  the same, per wall-clock second", "ops/s");
+  double ratio = fast.checked_ops_per_cpu_second > 0
+                     ? white.checked_ops_per_cpu_second / fast.checked_ops_per_cpu_second
+                     : 0;
+  report.add("plugin_over_fast_checked_ratio", ratio, "plug-in / fast, checked ops per CPU second",
+             "x");
+  plugin = {ratio, white.checked_ops_per_cpu_second, true};
+
+  report.section("check as scheduled (both CPUs free: the worker may answer from the other one)");
+  CheckCost fast_free = measure_check("fast", 20000, false);
+  CheckCost white_free = measure_check(example, 5000, false);
+  report.add("check_fast_free_checked_ops_per_s_wall", fast_free.checked_ops_per_wall_second,
+             "check --impl fast, per wall-clock second", "ops/s");
+  report.add("check_plugin_free_checked_ops_per_s_wall", white_free.checked_ops_per_wall_second,
+             "check example plug-in, per wall-clock second", "ops/s");
+  report.add("check_plugin_free_checked_ops_per_s", white_free.checked_ops_per_cpu_second,
+             "  the same, per second of CPU (+ worker)", "ops/s");
+}
+
 }  // namespace
 
 int run(bool json) {
@@ -143,6 +191,8 @@ int run(bool json) {
   forks(report, worst_eager_ratio, shared_speedup_1g);
   faults(report, copy_ratio, reuse_ns);
   throughput(report, diff_best);
+  PluginFigures plugin;
+  checked(report, plugin);
   report.section("this run");
   report.add("bench_seconds", ns_since(start) / 1e9, "wall time of the whole benchmark", "s");
 
@@ -157,6 +207,13 @@ int run(bool json) {
                  fmt::format("{:.1f} ns", reuse_ns), reuse_ns < 50});
   report.target({"target_diff_500k_ops_met", "differential campaign >= 500,000 checked ops/s",
                  fmt::format("best {:.0f} ops/s", diff_best), diff_best >= 500000});
+  if (plugin.measured) {
+    report.target({"target_plugin_tenth_of_fast_met",
+                   "plug-in check >= 1/10 of fast check (one CPU)",
+                   fmt::format("{:.3f}x", plugin.ratio), plugin.ratio >= 0.1});
+    report.target({"target_plugin_50k_ops_met", "plug-in check >= 50,000 ops/s (one CPU)",
+                   fmt::format("{:.0f} ops/s", plugin.plugin_ops), plugin.plugin_ops >= 50000});
+  }
   if (json)
     fmt::print("{}\n", report.json());
   else

@@ -147,10 +147,12 @@ Violation start_violation(const ImplementationStopped& e) {
   return stop_violation(e, 0, "while starting, before any op was sent");
 }
 
-Trace trace_from_start(const ImplFactory& make, const Config& config, const std::vector<Op>& ops) {
+Trace trace_from_start(const ImplFactory& make, const Config& config, const std::vector<Op>& ops,
+                       bool isolated) {
   std::unique_ptr<Implementation> impl;
   try {
     impl = make();
+    if (isolated) impl->isolate();
   } catch (const ImplementationStopped& e) {
     Trace trace;
     trace.violation = start_violation(e);

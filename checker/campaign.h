@@ -79,8 +79,11 @@ bool costly_to_rerun(InvariantId id);
 Violation start_violation(const ImplementationStopped& e);
 
 // trace_ops on a fresh implementation from `make`; when it stops while being
-// built, a trace of no steps with that violation.
-Trace trace_from_start(const ImplFactory& make, const Config& config, const std::vector<Op>& ops);
+// built, a trace of no steps with that violation. `isolated` (the run that
+// reports a finding) also asks it to depend on no earlier instance
+// (Implementation::isolate); a shrinking candidate need not.
+Trace trace_from_start(const ImplFactory& make, const Config& config, const std::vector<Op>& ops,
+                       bool isolated = true);
 
 // The notes for a finding whose shrinking skipped `skipped` candidates: in
 // the campaign (all of RapidCheck's), and in the concrete pass (past its

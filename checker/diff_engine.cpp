@@ -68,11 +68,12 @@ std::optional<Violation> DiffHarness::compare_snapshots() {
 }
 
 Trace trace_diff(const ImplFactory& reference, const ImplFactory& impl, const Config& config,
-                 const std::vector<Op>& ops, bool keep_snapshots) {
+                 const std::vector<Op>& ops, bool keep_snapshots, bool isolated) {
   Trace trace;
   std::unique_ptr<Implementation> instance;
   try {
     instance = impl();
+    if (isolated) instance->isolate();
   } catch (const std::exception& e) {
     trace.violation = stop_violation(e, 0, "the implementation could not start");
     return trace;
@@ -116,7 +117,7 @@ CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
   if (campaign.failing && out.error.empty()) {
     // Compared after every op, the same sequence may differ earlier, and so
     // for another reason: shrink toward what the replay will see.
-    Trace first = trace_diff(reference, make, config, *campaign.failing, false);
+    Trace first = trace_diff(reference, make, config, *campaign.failing, false, false);
     InvariantId id = first.violation ? first.violation->id : campaign.violation.id;
     int costly = 0, skipped = 0;
     auto failing_prefix = [&](const std::vector<Op>& ops) -> std::optional<std::size_t> {
@@ -124,7 +125,7 @@ CheckResult diff_random(const ImplFactory& reference, const ImplFactory& make,
         ++skipped;  // out of budget: counts as passing, unrun
         return std::nullopt;
       }
-      Trace t = trace_diff(reference, make, config, ops, false);
+      Trace t = trace_diff(reference, make, config, ops, false, false);
       if (!t.violation || t.violation->id != id) return std::nullopt;
       if (costly_to_rerun(id)) ++costly;
       return t.steps.size();

@@ -48,9 +48,10 @@ class DiffHarness : public Stepper {
 
 // Runs `ops` in lock step, comparing the states before the first op and
 // after every op, and records each step (what the implementation returned,
-// and when asked its state) up to the first difference.
+// and when asked its state) up to the first difference. `isolated` as for
+// trace_from_start (checker/campaign.h).
 Trace trace_diff(const ImplFactory& reference, const ImplFactory& impl, const Config& config,
-                 const std::vector<Op>& ops, bool keep_snapshots);
+                 const std::vector<Op>& ops, bool keep_snapshots, bool isolated = true);
 
 struct DiffOptions {
   CheckOptions check;      // config, seed, runs, max_ops, progress

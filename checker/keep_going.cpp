@@ -39,7 +39,7 @@ Triage::Verdict classify(const ImplFactory& make, const CheckOptions& options,
   if (ops.empty() || options.costly_runs || costly_to_rerun(v.id))
     return {bug_key(ops, std::nullopt, v), ops};
   std::vector<Op> minimized = minimize_ops(make, config, ops, v.id);
-  Trace trace = trace_from_start(make, config, minimized);
+  Trace trace = trace_from_start(make, config, minimized, false);
   Violation seen = trace.violation.value_or(v);
   std::optional<Outcome> last;  // an implementation that stopped answered nothing
   if (!minimized.empty() && trace.steps.size() == minimized.size() && !is_stop(seen.id))

@@ -16,7 +16,7 @@ std::vector<Op> minimize_ops(const ImplFactory& make, const Config& config, std:
                         if (skipped) ++*skipped;
                         return std::nullopt;
                       }
-                      Trace run = trace_from_start(make, config, candidate);
+                      Trace run = trace_from_start(make, config, candidate, false);
                       if (!run.violation || run.violation->id != id) return std::nullopt;
                       if (bounded) ++costly;
                       return run.steps.size();

@@ -65,6 +65,12 @@ ReplayResult replay_beside_model(std::unique_ptr<Implementation> instance, const
 
 ReplayResult replay_on(const CowFile& file, std::unique_ptr<Implementation> impl,
                        ReplayObserver& observer) {
+  // A file replays on an instance that owes nothing to earlier ones.
+  try {
+    impl->isolate();
+  } catch (const std::exception& e) {
+    return replay_unstarted(e, observer);
+  }
   if (file.invariant == InvariantId::DIFF)
     return replay_beside_model(std::move(impl), file, observer);
   return replay_alone(std::move(impl), file, observer);

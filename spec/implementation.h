@@ -58,6 +58,13 @@ class Implementation {
   // An independent copy in the same state, for engines that branch (the
   // exhaustive search); nullptr when the implementation cannot be copied.
   virtual std::unique_ptr<Implementation> clone() const { return nullptr; }
+
+  // Called before any op: this instance must depend on nothing earlier
+  // instances did (a plug-in drops a worker process that served earlier
+  // runs for a fresh one). Engines call it for the run that reports a
+  // finding and for a replay, so that what they show replays from its file
+  // alone. May throw ImplementationStopped, as a start may.
+  virtual void isolate() {}
 };
 
 }  // namespace cow

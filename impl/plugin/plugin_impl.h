@@ -1,12 +1,22 @@
 // A plug-in (a shared library behind the C ABI in include/cowcheck/cow_abi.h)
 // as an Implementation. The library runs in a worker process, never in the
 // oracle; when the worker stops, apply() throws ImplementationStopped.
+//
+// A worker outlives its instance: when a PluginImplementation ends, its
+// worker goes to a pool, and the next one of the same plug-in, machine and
+// limits takes it and starts its run with destroy() + create() in it
+// instead of a new process. A worker that stopped is never reused, nor one
+// whose plug-in refused or failed the second create(), left processes it
+// forked alive, or showed a first view that differs from a fresh worker's
+// (state kept across destroy()): that plug-in then gets a new worker per
+// run, as before.
 #pragma once
 
 #include <memory>
 #include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "impl/plugin/reply_decode.h"
@@ -31,6 +41,18 @@ class PluginImplementation : public Implementation {
   PluginImplementation(const std::string& library, const Config& config,
                        const WorkerLimits& limits = {},
                        const std::string& worker = default_worker_path());
+  // Hands the worker to the pool (a reset already on its way) when it can
+  // serve another run.
+  ~PluginImplementation() override;
+  PluginImplementation(const PluginImplementation&) = delete;
+  PluginImplementation& operator=(const PluginImplementation&) = delete;
+
+  // Replaces a worker that served earlier runs with a fresh one (the run
+  // that reports a finding, and a replay, depend on nothing earlier runs
+  // left behind); nothing when this instance is its worker's first.
+  void isolate() override;
+  // Whether this instance is the first its worker created (a fresh worker).
+  bool first_in_worker() const { return first_instance_; }
 
   // Throws UnsupportedOp for an op the plug-in does not provide (see
   // supports()), without sending it: nothing changes.
@@ -56,19 +78,38 @@ class PluginImplementation : public Implementation {
   // The same for op kinds alone (a generator's vocabulary).
   std::string missing_for(std::span<const OpKind> kinds) const;
 
-  unsigned abi_version() const { return worker_.abi_version(); }
+  unsigned abi_version() const { return abi_version_; }
   const std::string& library() const { return library_; }
 
  private:
+  void start_fresh();
+  bool take_from_pool();
+  // Reads the view that follows a reply, for the pids and pins now live.
+  void read_view();
+  Outcome send_op(const Op& op);
+  Outcome rerun_in_fresh_worker(const Op& op, const ImplementationStopped& stop);
   void track(const Op& op, const Outcome& outcome);
 
   std::string library_;
   Config config_;
-  // The worker is I/O, not state of ours: a snapshot talks to it too.
-  mutable WorkerProcess worker_;
-  std::set<Pid> live_ = {kInitPid};  // from the outcomes, to ask for their PTEs
-  std::set<PinId> pins_;             // held, from the outcomes
-  std::string last_op_;              // the last op sent, for messages
+  WorkerLimits limits_;
+  std::string worker_path_;
+  std::string pool_key_;
+  std::unique_ptr<WorkerProcess> worker_;  // null once a fresh one could not start
+  bool white_box_ = false;
+  unsigned abi_version_ = 0;
+  std::uint32_t ops_ = 0;        // wire::op_bit() of each op it has
+  std::uint32_t map_kinds_ = 0;  // 1 << cow_map_kind of each kind its mmap takes
+  ViewCopy view_;
+  bool first_instance_ = true;               // the first instance its worker created
+  bool sent_ops_ = false;                    // an op went to this instance
+  std::set<Pid> live_ = {kInitPid};          // from the outcomes, as the worker follows them
+  std::set<PinId> pins_;                     // held, from the outcomes
+  std::vector<std::pair<Op, Outcome>> ran_;  // this instance's ops and their answers
 };
+
+// Ends every idle worker in the pool now (a benchmark counting their CPU
+// time, a test counting processes). Safe to call at any time.
+void release_idle_workers();
 
 }  // namespace cow::plugin

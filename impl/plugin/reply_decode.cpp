@@ -61,8 +61,8 @@ PageData page(const std::uint32_t (&words)[wire::kWords], std::uint32_t used) {
   return data;
 }
 
-// Reads `count` records, once `count` is known to be what was asked for or
-// within the machine's bound.
+// Reads `count` records, once `count` is known to be within the machine's
+// bound.
 template <class T>
 std::vector<T> read_records(ReplySource& source, std::uint32_t count) {
   std::vector<T> records(count);
@@ -73,6 +73,26 @@ std::vector<T> read_records(ReplySource& source, std::uint32_t count) {
 // The slots a machine has: one per page of every process at most.
 std::uint64_t slot_count(const Config& config) {
   return std::uint64_t{config.pages} * config.procs;
+}
+
+void check_pte(ReplySource& source, const Config& config, const wire::PteRecord& p) {
+  std::string where = fmt::format("pte(pid {}, vpn {})", p.pid, p.vpn);
+  if (!is_bool(p.present) || !is_bool(p.writable) || !is_bool(p.cow) || !is_bool(p.exclusive))
+    source.reject(
+        fmt::format("{} returned present {}, writable {}, cow {}, exclusive {}: "
+                    "each must be 0 or 1",
+                    where, p.present, p.writable, p.cow, p.exclusive));
+  if (p.kind > COW_MAP_SHARED_FILE)
+    source.reject(
+        fmt::format("{} returned kind {}, which the ABI does not define "
+                    "(cow_map_kind 0-5)",
+                    where, p.kind));
+  if (p.present && p.frame >= config.frames)
+    source.reject(fmt::format("{} returned frame {}, but the machine has {} frames", where, p.frame,
+                              config.frames));
+  if (!p.present && p.slot != COW_NO_SLOT && p.slot >= slot_count(config))
+    source.reject(fmt::format("{} returned slot {}, but the machine has {} swap slots", where,
+                              p.slot, slot_count(config)));
 }
 
 }  // namespace
@@ -102,42 +122,42 @@ Outcome decode_outcome(const wire::Reply& reply, const Op& op, ReplySource& sour
   return outcome;
 }
 
-Snapshot read_snapshot(ReplySource& source, const Config& config,
-                       std::span<const std::uint32_t> live, std::span<const std::uint32_t> pins) {
-  wire::Reply reply{};
-  source.receive(&reply, sizeof reply);
-  if (reply.status != COW_OK)
-    source.reject(fmt::format("the worker answered a snapshot with status {}", reply.status));
-  wire::SnapshotHeader header{};
+void ViewCopy::clear() {
+  tables_.clear();
+  frames_.clear();
+  procs_.clear();
+  slots_.clear();
+  pins_.clear();
+  free_frames_ = 0;
+  built_.reset();
+}
+
+void ViewCopy::read(ReplySource& source, std::span<const std::uint32_t> live,
+                    std::span<const std::uint32_t> pins) {
+  wire::ViewHeader header{};
   source.receive(&header, sizeof header);
   // Each count is checked before anything is allocated for it.
   if (header.procs != live.size())
-    source.reject(fmt::format("the snapshot holds {} processes, {} were asked for", header.procs,
-                              live.size()));
-  if (header.frames != config.frames)
-    source.reject(fmt::format("the snapshot holds {} frames, the machine has {}", header.frames,
-                              config.frames));
-  if (header.pins != pins.size())
     source.reject(
-        fmt::format("the snapshot holds {} pins, {} were asked for", header.pins, pins.size()));
-  if (header.slots > slot_count(config))
-    source.reject(fmt::format("the snapshot holds {} swap slots, the machine has at most {}",
-                              header.slots, slot_count(config)));
-  if (header.free_frames > config.frames)
+        fmt::format("the view shows {} processes, {} are live", header.procs, live.size()));
+  if (header.pins != pins.size())
+    source.reject(fmt::format("the view shows {} pins, {} are held", header.pins, pins.size()));
+  if (header.frames > config_.frames)
+    source.reject(
+        fmt::format("the view shows {} frames, the machine has {}", header.frames, config_.frames));
+  if (header.slots > slot_count(config_))
+    source.reject(fmt::format("the view shows {} swap slots, the machine has at most {}",
+                              header.slots, slot_count(config_)));
+  if (header.free_frames > config_.frames)
     source.reject(fmt::format("free_frames() returned {}, but the machine has {} frames",
-                              header.free_frames, config.frames));
-
-  Snapshot snap;
-  snap.total_frames = header.frames;
-  snap.free_frames = header.free_frames;
+                              header.free_frames, config_.frames));
 
   auto procs = read_records<wire::ProcRecord>(source, header.procs);
   std::map<Pid, Pid> space_of;  // of the live processes
   for (std::size_t i = 0; i < procs.size(); ++i) {
     const wire::ProcRecord& p = procs[i];
     if (p.pid != live[i])
-      source.reject(
-          fmt::format("the snapshot shows pid {} where pid {} was asked for", p.pid, live[i]));
+      source.reject(fmt::format("the view shows pid {} where pid {} is live", p.pid, live[i]));
     if (!is_bool(p.live)) source.reject(fmt::format("proc(pid {}) live {}", p.pid, p.live));
     if (!p.live) continue;
     if (!is_bool(p.suspended))
@@ -147,7 +167,8 @@ Snapshot read_snapshot(ReplySource& source, const Config& config,
   }
   // A process runs in its own space or in that of a live process that runs
   // in its own: anything else names a page table that does not exist.
-  std::uint64_t tables = 0;
+  std::map<Pid, std::vector<bool>> fresh;  // spaces not shown before: the pages shown now
+  std::set<Pid> tables;
   for (const auto& [pid, space] : space_of) {
     auto owner = space_of.find(space);
     if (owner == space_of.end() || owner->second != space)
@@ -155,44 +176,96 @@ Snapshot read_snapshot(ReplySource& source, const Config& config,
           fmt::format("proc(pid {}) returned space {}, which is not the address space "
                       "of a live process",
                       pid, space));
-    if (space == pid) ++tables;
+    if (space != pid) continue;
+    tables.insert(pid);
+    if (!tables_.count(pid)) fresh[pid].assign(config_.pages, false);
   }
-  for (const wire::ProcRecord& p : procs)
-    if (p.live) snap.procs.push_back({p.pid, p.space, p.suspended != 0});
 
-  if (header.ptes != tables * config.pages)
-    source.reject(fmt::format("the snapshot holds {} PTEs, {} address spaces of {} pages have {}",
-                              header.ptes, tables, config.pages, tables * config.pages));
+  if (header.ptes > tables.size() * std::uint64_t{config_.pages})
+    source.reject(fmt::format("the view shows {} PTEs, {} address spaces of {} pages have {}",
+                              header.ptes, tables.size(), config_.pages,
+                              tables.size() * config_.pages));
   auto ptes = read_records<wire::PteRecord>(source, header.ptes);
-  std::size_t next = 0;
-  for (const wire::ProcRecord& proc : procs) {
-    if (!proc.live || proc.space != proc.pid) continue;  // the worker's order
-    Pid pid = proc.pid;
-    for (Vpn vpn = 0; vpn < config.pages; ++vpn, ++next) {
-      const wire::PteRecord& p = ptes[next];
-      std::string where = fmt::format("pte(pid {}, vpn {})", pid, vpn);
-      if (p.pid != pid || p.vpn != vpn)
+  for (const wire::PteRecord& p : ptes) {
+    if (!tables.count(p.pid) || p.vpn >= config_.pages)
+      source.reject(
+          fmt::format("the view shows pid {} vpn {}, which is no page of a live "
+                      "address space",
+                      p.pid, p.vpn));
+    check_pte(source, config_, p);
+    if (auto f = fresh.find(p.pid); f != fresh.end()) f->second[p.vpn] = true;
+  }
+  for (const auto& [pid, shown] : fresh)
+    for (Vpn vpn = 0; vpn < config_.pages; ++vpn)
+      if (!shown[vpn])
         source.reject(
-            fmt::format("the snapshot shows pid {} vpn {} where {} belongs", p.pid, p.vpn, where));
-      if (!is_bool(p.present) || !is_bool(p.writable) || !is_bool(p.cow) || !is_bool(p.exclusive))
-        source.reject(
-            fmt::format("{} returned present {}, writable {}, cow {}, exclusive {}: "
-                        "each must be 0 or 1",
-                        where, p.present, p.writable, p.cow, p.exclusive));
-      if (p.kind > COW_MAP_SHARED_FILE)
-        source.reject(
-            fmt::format("{} returned kind {}, which the ABI does not define "
-                        "(cow_map_kind 0-5)",
-                        where, p.kind));
-      if (p.present && p.frame >= config.frames)
-        source.reject(fmt::format("{} returned frame {}, but the machine has {} frames", where,
-                                  p.frame, config.frames));
-      if (!p.present && p.slot != COW_NO_SLOT && p.slot >= slot_count(config))
-        source.reject(fmt::format("{} returned slot {}, but the machine has {} swap slots", where,
-                                  p.slot, slot_count(config)));
+            fmt::format("the view leaves out pte(pid {}, vpn {}) of an address space it shows "
+                        "for the first time",
+                        pid, vpn));
+
+  auto frames = read_records<wire::FrameRecord>(source, header.frames);
+  std::vector<bool> frame_shown(config_.frames, false);
+  for (const wire::FrameRecord& f : frames) {
+    if (f.frame >= config_.frames)
+      source.reject(fmt::format("the view shows frame {}, but the machine has {} frames", f.frame,
+                                config_.frames));
+    if (!is_bool(f.cache))
+      source.reject(
+          fmt::format("frame_cache(frame {}) returned {}, which is not 0 or 1", f.frame, f.cache));
+    frame_shown[f.frame] = true;
+  }
+  if (frames_.empty())
+    for (Pfn f = 0; f < config_.frames; ++f)
+      if (!frame_shown[f])
+        source.reject(fmt::format("the first view of an instance leaves out frame {}", f));
+
+  auto slots = read_records<wire::SlotRecord>(source, header.slots);
+  std::set<Slot> seen;
+  for (const wire::SlotRecord& s : slots)
+    if (s.slot >= slot_count(config_) || !seen.insert(s.slot).second)
+      source.reject(fmt::format("the view shows swap slot {} twice or outside the machine's {}",
+                                s.slot, slot_count(config_)));
+
+  auto pin_records = read_records<wire::PinRecord>(source, header.pins);
+  for (std::size_t i = 0; i < pin_records.size(); ++i) {
+    const wire::PinRecord& p = pin_records[i];
+    if (p.id != pins[i])
+      source.reject(fmt::format("the view shows pin {} where pin {} is held", p.id, pins[i]));
+    if (!is_bool(p.held)) source.reject(fmt::format("pin_view(id {}) held {}", p.id, p.held));
+    if (!p.held) continue;
+    if (p.frame >= config_.frames)
+      source.reject(fmt::format("pin_view(id {}) returned frame {}, but the machine has {} frames",
+                                p.id, p.frame, config_.frames));
+    if (!is_bool(p.rw))
+      source.reject(fmt::format("pin_view(id {}) returned rw {}, which is not 0 or 1", p.id, p.rw));
+  }
+
+  // Every value checked: apply.
+  std::erase_if(tables_, [&](const auto& entry) { return !tables.count(entry.first); });
+  for (const auto& [pid, shown] : fresh) tables_[pid].resize(config_.pages);
+  for (const wire::PteRecord& p : ptes) tables_[p.pid][p.vpn] = p;
+  frames_.resize(config_.frames);
+  for (const wire::FrameRecord& f : frames) frames_[f.frame] = f;
+  procs_ = std::move(procs);
+  slots_ = std::move(slots);
+  pins_ = std::move(pin_records);
+  free_frames_ = header.free_frames;
+  built_.reset();
+}
+
+const Snapshot& ViewCopy::snapshot() const {
+  if (built_) return *built_;
+  Snapshot& snap = built_.emplace();
+  snap.total_frames = config_.frames;
+  snap.free_frames = free_frames_;
+  for (const wire::ProcRecord& p : procs_)
+    if (p.live) snap.procs.push_back({p.pid, p.space, p.suspended != 0});
+  std::vector<bool> named(config_.frames, false);
+  for (const auto& [pid, ptes] : tables_) {
+    for (const wire::PteRecord& p : ptes) {
       PteView view;
       view.pid = pid;
-      view.vpn = vpn;
+      view.vpn = p.vpn;
       view.kind = static_cast<MapKind>(p.kind);
       view.present = p.present != 0;
       view.writable = p.writable != 0;
@@ -200,48 +273,34 @@ Snapshot read_snapshot(ReplySource& source, const Config& config,
       view.exclusive = p.exclusive != 0;
       view.frame = p.present ? p.frame : kNoFrame;
       view.slot = p.present || p.slot == COW_NO_SLOT ? kNoSlot : p.slot;
+      if (view.present) named[view.frame] = true;
       snap.ptes.push_back(view);
     }
   }
-
-  auto frames = read_records<wire::FrameRecord>(source, header.frames);
-  auto slots = read_records<wire::SlotRecord>(source, header.slots);
-  auto pin_records = read_records<wire::PinRecord>(source, header.pins);
-
-  std::vector<bool> named(frames.size(), false);
-  for (const PteView& p : snap.ptes)
-    if (p.present) named[p.frame] = true;
-  for (std::size_t i = 0; i < pin_records.size(); ++i) {
-    const wire::PinRecord& p = pin_records[i];
-    if (p.id != pins[i])
-      source.reject(
-          fmt::format("the snapshot shows pin {} where pin {} was asked for", p.id, pins[i]));
-    if (!is_bool(p.held)) source.reject(fmt::format("pin_view(id {}) held {}", p.id, p.held));
+  for (const wire::PinRecord& p : pins_) {
     if (!p.held) continue;
-    if (p.frame >= config.frames)
-      source.reject(fmt::format("pin_view(id {}) returned frame {}, but the machine has {} frames",
-                                p.id, p.frame, config.frames));
-    if (!is_bool(p.rw))
-      source.reject(fmt::format("pin_view(id {}) returned rw {}, which is not 0 or 1", p.id, p.rw));
     snap.pins.push_back({p.id, p.frame, p.rw != 0});
     named[p.frame] = true;
   }
-  for (Pfn f = 0; f < frames.size(); ++f) {
-    if (!is_bool(frames[f].cache))
-      source.reject(fmt::format("frame_cache(frame {}) returned {}, which is not 0 or 1", f,
-                                frames[f].cache));
-    if (frames[f].refcount == 0 && !named[f]) continue;
+  for (Pfn f = 0; f < frames_.size(); ++f) {
+    if (frames_[f].refcount == 0 && !named[f]) continue;
     snap.frames.push_back(
-        {f, frames[f].refcount, page(frames[f].contents, config.words), frames[f].cache != 0});
+        {f, frames_[f].refcount, page(frames_[f].contents, config_.words), frames_[f].cache != 0});
   }
-  std::set<Slot> seen;
-  for (const wire::SlotRecord& s : slots) {
-    if (s.slot >= slot_count(config) || !seen.insert(s.slot).second)
-      source.reject(fmt::format("the snapshot shows swap slot {} twice or outside the machine's {}",
-                                s.slot, slot_count(config)));
-    snap.slots.push_back({s.slot, s.refcount, page(s.contents, config.words)});
-  }
+  for (const wire::SlotRecord& s : slots_)
+    snap.slots.push_back({s.slot, s.refcount, page(s.contents, config_.words)});
   return snap;
+}
+
+Snapshot read_snapshot(ReplySource& source, const Config& config,
+                       std::span<const std::uint32_t> live, std::span<const std::uint32_t> pins) {
+  wire::Reply reply{};
+  source.receive(&reply, sizeof reply);
+  if (reply.status != COW_OK)
+    source.reject(fmt::format("the worker answered a reset with status {}", reply.status));
+  ViewCopy view(config);
+  view.read(source, live, pins);
+  return view.snapshot();
 }
 
 }  // namespace cow::plugin

@@ -1,17 +1,21 @@
 // cowcheck-worker: loads one plug-in and serves the oracle's requests over
 // two pipes. It runs in its own process so that a plug-in that crashes,
-// hangs, exhausts memory or calls exit() takes down only this process.
+// hangs, exhausts memory or calls exit() takes down only this process. It
+// lives across runs: a Reset destroys the instance and creates the next.
 //
 // usage: cowcheck-worker PLUGIN.so PAGES FRAMES PROCS WORDS POLICY OOM
 // (POLICY and OOM as the ABI numbers cow_reuse_policy and cow_oom_policy)
 #include <dlfcn.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -27,12 +31,15 @@ using namespace cow::plugin::wire;
 
 // Shared with the oracle (wire::Progress); a private stand-in when the
 // worker runs without one (by hand).
+void* const shared_progress =
+    ::mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED, kProgressFd, 0);
 Progress* progress = [] {
-  void* shared =
-      ::mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED, kProgressFd, 0);
   static Progress alone{};
-  return shared == MAP_FAILED ? &alone : static_cast<Progress*>(shared);
+  return shared_progress == MAP_FAILED ? &alone : static_cast<Progress*>(shared_progress);
 }();
+// Whether to spin for the next request before blocking (wire::kSpin).
+const bool spin = shared_progress != MAP_FAILED && many_cpus();
+std::uint32_t requests_read = 0;
 
 // After every call into the plug-in that returned.
 void returned() { __atomic_add_fetch(&progress->calls, 1, __ATOMIC_RELEASE); }
@@ -187,7 +194,7 @@ Reply serve_op(cow_instance* in, const Request& r) {
       case Code::Pin: status = table.pin(in, r.pid, r.vpn, r.rw, &reply.pin, &fault); break;
       case Code::Unpin: status = table.unpin(in, r.pin, r.word, &reply.value); break;
       case Code::Copyout: status = table.copyout(in, r.pid, r.vpn, r.word, r.value, &fault); break;
-      case Code::Snapshot: break;  // never offered: main serves it
+      case Code::Reset: break;  // never offered: main serves it
     }
   }
   returned();
@@ -196,28 +203,74 @@ Reply serve_op(cow_instance* in, const Request& r) {
   return reply;
 }
 
-std::vector<std::uint32_t> read_words(std::uint32_t count) {
-  std::vector<std::uint32_t> words(count);
-  if (!read_all(words.data(), words.size() * sizeof(std::uint32_t))) std::_Exit(0);
-  return words;
+// The reply being built, written with one write() when complete.
+std::vector<unsigned char> out;
+
+template <class T>
+void put(const T& record) {
+  std::size_t at = out.size();
+  out.resize(at + sizeof record);
+  std::memcpy(out.data() + at, &record, sizeof record);
 }
 
 template <class T>
-void write_records(const std::vector<T>& records) {
-  write_all(records.data(), records.size() * sizeof(T));
+void put_all(const std::vector<T>& records) {
+  for (const T& record : records) put(record);
 }
 
-void serve_snapshot(cow_instance* in, const cow_config& config, const Request& request) {
-  std::vector<std::uint32_t> live = read_words(request.pid);
-  std::vector<std::uint32_t> pin_ids = read_words(request.pin);
-  if (!white_box()) {
-    Reply unsupported{COW_UNSUPPORTED, 0, 0, 0, 0};
-    write_all(&unsupported, sizeof unsupported);
-    return;
+void flush() {
+  write_all(out.data(), out.size());
+  out.clear();
+  __atomic_add_fetch(&progress->replies, 1, __ATOMIC_RELEASE);
+}
+
+// The next request, or false at the end of the requests.
+bool next_request(Request& request) {
+  if (spin) spin_for_change(&progress->requests, requests_read);
+  if (!read_all(&request, sizeof request)) return false;
+  ++requests_read;
+  return true;
+}
+
+template <class T>
+bool same(const T& a, const T& b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+// The one instance and what the oracle knows of it: the live pids and held
+// pins, followed from the outcomes exactly as the oracle follows them
+// (PluginImplementation::track), and the view last sent, against which the
+// next one is a delta.
+struct Instance {
+  cow_instance* in = nullptr;
+  std::set<std::uint32_t> live = {1};  // cow::kInitPid
+  std::set<std::uint32_t> pins;
+  std::map<std::uint32_t, std::vector<PteRecord>> ptes;  // by address space
+  std::vector<FrameRecord> frames;                       // empty before the first view
+};
+Instance instance;
+
+void track(const Request& r, const Reply& reply) {
+  if (reply.status == COW_KILLED) instance.live.erase(r.pid);
+  if (reply.status != COW_OK) return;
+  switch (r.code) {
+    case Code::Fork:
+    case Code::Vfork: instance.live.insert(reply.child); break;
+    case Code::Exit: instance.live.erase(r.pid); break;
+    case Code::Pin: instance.pins.insert(reply.pin); break;
+    case Code::Unpin: instance.pins.erase(r.pin); break;
+    default: break;
   }
+}
+
+// Asks the plug-in for its whole state, as every view always did, and puts
+// what changed since the last view.
+void put_view(const cow_config& config) {
+  __atomic_store_n(&progress->viewing, 1, __ATOMIC_RELEASE);
+  cow_instance* in = instance.in;
   bool v1 = table.abi_version == 1;
   std::vector<ProcRecord> procs;
-  for (std::uint32_t pid : live) {
+  for (std::uint32_t pid : instance.live) {
     ProcRecord record{pid, 1, pid, 0};
     if (table.proc) {
       cow_proc view{pid, 0};
@@ -238,8 +291,13 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
   unmapped.slot = COW_NO_SLOT;
   std::vector<PteRecord> ptes;
   std::set<std::uint32_t> named_slots;
+  std::set<std::uint32_t> tables;
   for (const ProcRecord& proc : procs) {
     if (!proc.live || proc.space != proc.pid) continue;  // a vfork child has no table of its own
+    tables.insert(proc.pid);
+    std::vector<PteRecord>& sent = instance.ptes[proc.pid];
+    bool fresh = sent.size() != config.pages;  // a new address space: every page
+    sent.resize(config.pages);
     for (std::uint32_t vpn = 0; vpn < config.pages; ++vpn) {
       cow_pte pte = unmapped;
       cow_status status = table.pte(in, proc.pid, vpn, &pte);
@@ -251,18 +309,29 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
         pte.slot = COW_NO_SLOT;
       }
       if (!pte.present && pte.slot != COW_NO_SLOT) named_slots.insert(pte.slot);
-      ptes.push_back({proc.pid, vpn, pte.present, pte.writable, pte.cow, pte.frame, pte.kind,
-                      pte.exclusive, pte.slot});
+      PteRecord record{proc.pid,  vpn,      pte.present,   pte.writable, pte.cow,
+                       pte.frame, pte.kind, pte.exclusive, pte.slot};
+      if (fresh || !same(record, sent[vpn])) ptes.push_back(record);
+      sent[vpn] = record;
     }
   }
-  std::vector<FrameRecord> frames(config.frames);
+  std::erase_if(instance.ptes, [&](const auto& entry) { return !tables.count(entry.first); });
+  std::vector<FrameRecord> frames;
+  bool first = instance.frames.size() != config.frames;
+  instance.frames.resize(config.frames);
   for (std::uint32_t f = 0; f < config.frames; ++f) {
-    FrameRecord& record = frames[f];
+    FrameRecord record;
     std::memset(&record, 0, sizeof record);
-    if (table.frame(in, f, &record.refcount, record.contents) != COW_OK) record.refcount = 0;
+    record.frame = f;
+    if (table.frame(in, f, &record.refcount, record.contents) != COW_OK) {
+      record.refcount = 0;
+      std::memset(record.contents, 0, sizeof record.contents);
+    }
     returned();
     if (table.frame_cache && table.frame_cache(in, f, &record.cache) != COW_OK) record.cache = 0;
     returned();
+    if (first || !same(record, instance.frames[f])) frames.push_back(record);
+    instance.frames[f] = record;
   }
   std::vector<SlotRecord> slots;
   if (table.slot) {
@@ -277,7 +346,7 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
     }
   }
   std::vector<PinRecord> pins;
-  for (std::uint32_t id : pin_ids) {
+  for (std::uint32_t id : instance.pins) {
     PinRecord record{id, 0, 0, 0};
     cow_pin view{};
     if (table.pin_view && table.pin_view(in, id, &view) == COW_OK)
@@ -287,20 +356,52 @@ void serve_snapshot(cow_instance* in, const cow_config& config, const Request& r
   }
   std::uint32_t free_frames = table.free_frames(in);
   returned();
-  Reply ok{COW_OK, 0, 0, 0, 0};
-  SnapshotHeader header{static_cast<std::uint32_t>(procs.size()),
-                        static_cast<std::uint32_t>(ptes.size()),
-                        config.frames,
-                        static_cast<std::uint32_t>(slots.size()),
-                        static_cast<std::uint32_t>(pins.size()),
-                        free_frames};
-  write_all(&ok, sizeof ok);
-  write_all(&header, sizeof header);
-  write_records(procs);
-  write_records(ptes);
-  write_records(frames);
-  write_records(slots);
-  write_records(pins);
+  put(ViewHeader{static_cast<std::uint32_t>(procs.size()), static_cast<std::uint32_t>(ptes.size()),
+                 static_cast<std::uint32_t>(frames.size()),
+                 static_cast<std::uint32_t>(slots.size()), static_cast<std::uint32_t>(pins.size()),
+                 free_frames});
+  put_all(procs);
+  put_all(ptes);
+  put_all(frames);
+  put_all(slots);
+  put_all(pins);
+  __atomic_store_n(&progress->viewing, 0, __ATOMIC_RELEASE);
+}
+
+// Whether processes the plug-in forked are still alive (the worker is their
+// subreaper, so orphans count too); reaps those that ended.
+bool has_descendants() {
+  for (;;) {
+    pid_t pid = ::waitpid(-1, nullptr, WNOHANG);
+    if (pid > 0) continue;
+    return pid == 0;  // children, none ended; -1 (ECHILD): none
+  }
+}
+
+void create(const cow_config& config) {
+  instance = Instance{};
+  instance.in = table.create(&config);
+  returned();
+}
+
+// A new run in this worker: destroy, then create (a kernel with global
+// state refuses a second live instance).
+void serve_reset(const cow_config& config) {
+  if (instance.in) {
+    table.destroy(instance.in);
+    returned();
+  }
+  instance = Instance{};
+  Reply reply{COW_OK, COW_FAULT_NONE, 0, 0, 0};
+  if (has_descendants()) {
+    reply.value = 1;
+  } else {
+    create(config);
+    if (!instance.in) reply.status = COW_UNSUPPORTED;
+  }
+  put(reply);
+  if (instance.in && white_box()) put_view(config);
+  flush();
 }
 
 }  // namespace
@@ -321,10 +422,12 @@ int main(int argc, char** argv) {
   config.oom = number(7);
   if (config.words > kWords) refuse("words must be at most 4");
 
+  // Processes the plug-in forks come back to the worker when orphaned, so
+  // that a reset can tell whether any outlived the run.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   load(argv[1]);
-  cow_instance* instance = table.create(&config);
-  returned();
-  if (!instance) {
+  create(config);
+  if (!instance.in) {
     static const char* const policies[] = {"mapcount", "pagecount", "exclusive"};
     refuse("create() returned NULL for this configuration (pages " + std::to_string(config.pages) +
            ", frames " + std::to_string(config.frames) + ", procs " + std::to_string(config.procs) +
@@ -332,19 +435,26 @@ int main(int argc, char** argv) {
            (config.policy <= COW_REUSE_EXCLUSIVE ? policies[config.policy] : "?") + ", oom " +
            (config.oom == COW_OOM_KILL ? "kill" : "error") + ")");
   }
-  Hello hello{kHelloMagic, 1, white_box() ? 1u : 0u, table.abi_version, supported_ops(),
-              map_kinds(), 0};
-  write_all(&hello, sizeof hello);
+  put(Hello{kHelloMagic, 1, white_box() ? 1u : 0u, table.abi_version, supported_ops(), map_kinds(),
+            0});
+  if (white_box()) put_view(config);
+  flush();
 
   Request request{};
-  while (read_all(&request, sizeof request)) {
-    if (request.code == Code::Snapshot) {
-      serve_snapshot(instance, config, request);
+  while (next_request(request)) {
+    if (request.code == Code::Reset) {
+      serve_reset(config);
       continue;
     }
-    Reply reply = serve_op(instance, request);
-    write_all(&reply, sizeof reply);
+    if (!instance.in) std::_Exit(3);  // the oracle retires a worker without one
+    Reply reply = serve_op(instance.in, request);
+    put(reply);
+    if (reply.status != COW_UNSUPPORTED) {
+      track(request, reply);
+      if (white_box()) put_view(config);
+    }
+    flush();
   }
-  table.destroy(instance);
+  if (instance.in) table.destroy(instance.in);
   return 0;
 }

@@ -41,6 +41,8 @@ constexpr int kPollMs = 20;
 constexpr int kMaxWorkers = 1024;
 std::atomic<pid_t> worker_groups[kMaxWorkers];
 
+std::atomic<std::uint64_t> started{0};
+
 void remember_group(pid_t group) {
   for (auto& slot : worker_groups) {
     pid_t empty = 0;
@@ -134,6 +136,8 @@ std::string mib(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"
 
 }  // namespace
 
+std::uint64_t workers_started() { return started.load(); }
+
 void kill_all_workers() {
   for (auto& slot : worker_groups)
     if (pid_t group = slot.load(); group > 0) ::kill(-group, SIGKILL);
@@ -160,12 +164,14 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
   int progress_fd = ::memfd_create("cowcheck-progress", MFD_CLOEXEC);
   if (progress_fd < 0 || ::ftruncate(progress_fd, sizeof(wire::Progress)) != 0)
     throw std::runtime_error(std::string("memfd: ") + std::strerror(errno));
-  void* shared = ::mmap(nullptr, sizeof(wire::Progress), PROT_READ, MAP_SHARED, progress_fd, 0);
+  void* shared =
+      ::mmap(nullptr, sizeof(wire::Progress), PROT_READ | PROT_WRITE, MAP_SHARED, progress_fd, 0);
   if (shared == MAP_FAILED) {
     ::close(progress_fd);
     throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
   }
-  progress_ = static_cast<const wire::Progress*>(shared);
+  progress_ = static_cast<wire::Progress*>(shared);
+  spin_ = wire::many_cpus();
 
   int request[2], reply[2];
   if (::pipe2(request, O_CLOEXEC) != 0 || ::pipe2(reply, O_CLOEXEC) != 0)
@@ -197,9 +203,10 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
   }
   ::setpgid(pid_, pid_);  // also here, so that the group exists before we could kill it
   remember_group(pid_);
+  ++started;
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
 
-  mark_.wall = std::chrono::steady_clock::now();
+  new_marks(budget_);
   wire::Hello hello{};
   receive(&hello, sizeof hello);
   if (hello.magic != wire::kHelloMagic) {
@@ -221,11 +228,12 @@ WorkerProcess::WorkerProcess(const std::string& worker, const std::string& plugi
 
 WorkerProcess::~WorkerProcess() {
   kill_and_reap();
-  if (progress_) ::munmap(const_cast<wire::Progress*>(progress_), sizeof(wire::Progress));
+  if (progress_) ::munmap(progress_, sizeof(wire::Progress));
 }
 
 void WorkerProcess::send(const void* data, std::size_t size) {
   if (pid_ < 0) throw ImplementationStopped(Kind::Crash, "the worker has already stopped");
+  replies_at_send_ = __atomic_load_n(&progress_->replies, __ATOMIC_ACQUIRE);
   const auto* p = static_cast<const char*>(data);
   while (size > 0) {
     ssize_t put = ::write(request_fd_, p, size);
@@ -234,26 +242,58 @@ void WorkerProcess::send(const void* data, std::size_t size) {
     p += put;
     size -= static_cast<std::size_t>(put);
   }
+  __atomic_add_fetch(&progress_->requests, 1, __ATOMIC_RELEASE);
   // A new request: a fresh budget, counted from the worker's state now.
-  budget_ = limits_.op_timeout;
-  mark_ = {__atomic_load_n(&progress_->calls, __ATOMIC_ACQUIRE), cpu_time(pid_),
-           std::max(mark_.memory, address_space(pid_)), std::chrono::steady_clock::now()};
+  new_marks(limits_.op_timeout);
+}
+
+void WorkerProcess::start_waiting(milliseconds cpu_budget) {
+  if (pid_ < 0) throw ImplementationStopped(Kind::Crash, "the worker has already stopped");
+  new_marks(cpu_budget);
+}
+
+void WorkerProcess::new_marks(milliseconds cpu_budget) {
+  budget_ = cpu_budget;
+  spun_ = false;
+  mark_.calls = __atomic_load_n(&progress_->calls, __ATOMIC_ACQUIRE);
+  mark_.wall = std::chrono::steady_clock::now();
+  mark_.measured = false;
+}
+
+const std::string& WorkerProcess::activity() const {
+  bool viewing = __atomic_load_n(&progress_->viewing, __ATOMIC_ACQUIRE) != 0;
+  return viewing && !viewing_.empty() ? viewing_ : activity_;
 }
 
 void WorkerProcess::receive(void* data, std::size_t size) {
-  if (pid_ < 0) throw ImplementationStopped(Kind::Crash, "the worker has already stopped");
   auto* p = static_cast<char*>(data);
   while (size > 0) {
+    if (buffered_at_ < buffered_end_) {
+      std::size_t n = std::min(size, buffered_end_ - buffered_at_);
+      std::memcpy(p, buffer_.data() + buffered_at_, n);
+      buffered_at_ += n;
+      p += n;
+      size -= n;
+      continue;
+    }
+    if (pid_ < 0) throw ImplementationStopped(Kind::Crash, "the worker has already stopped");
+    if (spin_ && !spun_) {
+      spun_ = true;
+      wire::spin_for_change(&progress_->replies, replies_at_send_);
+    }
     pollfd ready[2] = {{reply_fd_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
     int n = ::poll(ready, pidfd_ >= 0 ? 2 : 1, kPollMs);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) stopped();
     if (ready[0].revents != 0) {
-      ssize_t got = ::read(reply_fd_, p, size);
+      // All the worker has written, up to a pipe's worth: a reply and its
+      // view usually arrive in one read.
+      if (buffer_.empty()) buffer_.resize(std::size_t{1} << 16);
+      buffered_at_ = buffered_end_ = 0;
+      ssize_t got = ::read(reply_fd_, buffer_.data(), buffer_.size());
+      if (got > 0) buffered_end_ = static_cast<std::size_t>(got);
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) stopped();
-      p += got;
-      size -= static_cast<std::size_t>(got);
       continue;
     }
     // The worker itself ended (a grandchild may still hold the pipe open):
@@ -274,10 +314,17 @@ void WorkerProcess::judge_progress(milliseconds cpu_budget) {
   std::uint32_t calls = __atomic_load_n(&progress_->calls, __ATOMIC_ACQUIRE);
   nanoseconds cpu = cpu_time(pid_);
   std::size_t memory = address_space(pid_);
+  if (!mark_.measured) {
+    // The first look since the request: its CPU time starts from here.
+    mark_.measured = true;
+    mark_.cpu = cpu;
+    mark_.memory = std::max(mark_.memory, memory);
+    if (calls == mark_.calls) return;
+  }
   if (calls != mark_.calls || memory > mark_.memory) {
     // A call into the plug-in returned, or its memory grew toward the limit
     // (which bounds how long it can grow): not stuck.
-    mark_ = {calls, cpu, std::max(memory, mark_.memory), now};
+    mark_ = {calls, cpu, std::max(memory, mark_.memory), now, true};
     return;
   }
   if (cpu - mark_.cpu >= cpu_budget) {
@@ -291,7 +338,7 @@ void WorkerProcess::judge_progress(milliseconds cpu_budget) {
                                   plugin_ + " spun for " + std::to_string(spent) +
                                       " ms of CPU time with its address space at " + mib(at) +
                                       ", its memory limit of " + mib(limits_.memory_bytes) +
-                                      " (--plugin-memory), while " + activity_ + " (killed)");
+                                      " (--plugin-memory), while " + activity() + " (killed)");
     }
     hang("spent " + std::to_string(spent) +
          " ms of CPU time without answering or returning from a call (the limit is " +
@@ -315,7 +362,7 @@ void WorkerProcess::judge_progress(milliseconds cpu_budget) {
 void WorkerProcess::hang(const std::string& why) {
   kill_and_reap();
   throw ImplementationStopped(Kind::Hang,
-                              plugin_ + " " + why + " while " + activity_ + " (killed)");
+                              plugin_ + " " + why + " while " + activity() + " (killed)");
 }
 
 void WorkerProcess::reject(const std::string& what) {
@@ -328,6 +375,7 @@ void WorkerProcess::stopped() {
   int status = 0;
   rusage usage{};
   pid_t pid = pid_;
+  buffered_at_ = buffered_end_ = 0;
   ::close(request_fd_);
   ::close(reply_fd_);
   request_fd_ = reply_fd_ = -1;
@@ -350,32 +398,33 @@ void WorkerProcess::stopped() {
   pidfd_ = -1;
   pid_ = -1;
   if (reaped != pid)
-    throw ImplementationStopped(Kind::Crash, plugin_ + " vanished while " + activity_);
+    throw ImplementationStopped(Kind::Crash, plugin_ + " vanished while " + activity());
   std::uint32_t pipe_errno = __atomic_load_n(&progress_->pipe_errno, __ATOMIC_ACQUIRE);
   if (pipe_errno != 0)
     throw ImplementationStopped(
         Kind::Crash, plugin_ + " broke its worker's pipe to the oracle (" +
                          std::strerror(static_cast<int>(pipe_errno)) +
-                         ": the plug-in closed or reused descriptors 3-5) while " + activity_);
+                         ": the plug-in closed or reused descriptors 3-5) while " + activity());
   if (WIFEXITED(status))
     throw ImplementationStopped(
         Kind::Exit,
-        plugin_ + " called exit(" + std::to_string(WEXITSTATUS(status)) + ") while " + activity_);
+        plugin_ + " called exit(" + std::to_string(WEXITSTATUS(status)) + ") while " + activity());
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   std::size_t peak = std::max(static_cast<std::size_t>(usage.ru_maxrss) * 1024, std::size_t{0});
   // A plug-in that exhausts its address space usually dies touching the
   // NULL its malloc returned: tell that apart by what its memory did.
   bool at_limit = peak * 2 >= limits_.memory_bytes || mark_.memory * 10 >= limits_.memory_bytes * 9;
   if (at_limit)
-    throw ImplementationStopped(Kind::OutOfMemory, plugin_ + " died (" + signal_name(sig) +
-                                                       ") at its memory limit of " +
-                                                       mib(limits_.memory_bytes) + " (peak " +
-                                                       mib(peak) + " resident) while " + activity_);
+    throw ImplementationStopped(
+        Kind::OutOfMemory, plugin_ + " died (" + signal_name(sig) + ") at its memory limit of " +
+                               mib(limits_.memory_bytes) + " (peak " + mib(peak) +
+                               " resident) while " + activity());
   throw ImplementationStopped(
-      Kind::Crash, plugin_ + " was killed by " + signal_name(sig) + " while " + activity_);
+      Kind::Crash, plugin_ + " was killed by " + signal_name(sig) + " while " + activity());
 }
 
 void WorkerProcess::kill_and_reap() {
+  buffered_at_ = buffered_end_ = 0;
   if (request_fd_ >= 0) ::close(request_fd_);
   if (reply_fd_ >= 0) ::close(reply_fd_);
   request_fd_ = reply_fd_ = -1;

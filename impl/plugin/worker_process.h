@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "impl/plugin/reply_source.h"
 #include "impl/plugin/wire.h"
@@ -59,18 +60,34 @@ class WorkerProcess : public ReplySource {
   std::uint32_t map_kinds() const { return map_kinds_; }
 
   // What the worker is asked to do next, for the message of a stop
-  // ("answering 'fork 1'").
-  void set_activity(std::string activity) { activity_ = std::move(activity); }
+  // ("answering 'fork 1'"), and what it does once it reads the view after
+  // it ("showing its state after 'fork 1'"; the worker says when, in
+  // wire::Progress).
+  void set_activity(std::string activity, std::string viewing = "") {
+    activity_ = std::move(activity);
+    viewing_ = std::move(viewing);
+  }
 
   // Both throw ImplementationStopped once the worker has stopped. receive
-  // waits while the worker makes progress (see WorkerLimits).
+  // waits while the worker makes progress (see WorkerLimits), reading
+  // whatever the worker has written so far into a buffer of its own.
   void send(const void* data, std::size_t size);
   void receive(void* data, std::size_t size) override;
+  // A request sent earlier (a reset sent at the end of the last run) is
+  // answered from now on: waiting for it gets `cpu_budget` of CPU time
+  // without progress, counted from now.
+  void start_waiting(std::chrono::milliseconds cpu_budget);
+  bool alive() const { return pid_ > 0; }
   // Kills the worker for an answer no plug-in may give: a CRASH naming it.
   [[noreturn]] void reject(const std::string& what) override;
 
  private:
   [[noreturn]] void stopped();
+  const std::string& activity() const;
+  // The marks of a new request: only the cheap ones now; the CPU time and
+  // memory at the first look (judge_progress), so that an answer that comes
+  // at once costs no reading of /proc.
+  void new_marks(std::chrono::milliseconds cpu_budget);
   [[noreturn]] void hang(const std::string& why);
   // Between polls: throws when the worker is stuck; resets the marks when it
   // made progress.
@@ -81,7 +98,10 @@ class WorkerProcess : public ReplySource {
   int pidfd_ = -1;  // readable once the worker itself has ended
   int request_fd_ = -1;
   int reply_fd_ = -1;
-  const wire::Progress* progress_ = nullptr;
+  wire::Progress* progress_ = nullptr;
+  bool spin_ = false;                  // wait for an answer spinning first (wire::kSpin)
+  bool spun_ = false;                  // for the request now answered
+  std::uint32_t replies_at_send_ = 0;  // Progress::replies when it was sent
   bool white_box_ = false;
   unsigned abi_version_ = 0;
   std::uint32_t ops_ = 0;
@@ -89,6 +109,10 @@ class WorkerProcess : public ReplySource {
   WorkerLimits limits_;
   std::string plugin_;
   std::string activity_ = "loading the plug-in and running create()";
+  std::string viewing_;
+  std::vector<char> buffer_;  // read from the reply pipe; [at, end) not yet received
+  std::size_t buffered_at_ = 0;
+  std::size_t buffered_end_ = 0;
   std::chrono::milliseconds budget_;  // of CPU without progress, for this request
 
   // The worker's state when it last made progress.
@@ -97,11 +121,16 @@ class WorkerProcess : public ReplySource {
     std::chrono::nanoseconds cpu{0};
     std::size_t memory = 0;  // the largest address space seen
     std::chrono::steady_clock::time_point wall;
+    bool measured = false;  // cpu and memory taken since the request
   } mark_;
 };
 
 // cowcheck-worker beside the running executable, or $COWCHECK_WORKER.
 std::string default_worker_path();
+
+// Worker processes started so far by this process (tests and the benchmark
+// count them).
+std::uint64_t workers_started();
 
 // Kills every worker's process group now (async-signal-safe). cowcheck's
 // SIGINT/SIGTERM handler and exit path call it; exposed for tests.

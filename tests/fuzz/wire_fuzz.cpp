@@ -1,16 +1,18 @@
 // Fuzz target for the worker wire protocol as the oracle reads it: the bytes
-// are a worker's reply stream to a snapshot request, an op, and a second
-// snapshot request, as the harness sends them; whatever was decoded is then
+// are a worker's reply stream to a new instance (a reset: its reply and
+// first view), then an op (its reply and the view after it, a delta against
+// the first), as the harness asks for them; whatever was decoded is then
 // checked by the invariants, as the harness would. Every answer must be
 // decoded, or rejected as a finding (ImplementationStopped), and never crash
 // the oracle, trip a sanitizer or allocate beyond what the machine bounds.
 //
-// The first 4 bytes choose the machine and the request; the rest is the
-// reply stream. Corpus: tests/fuzz/corpus/wire/ (replies of the example
-// plug-in).
+// The first 4 bytes choose the machine and the op; the rest is the reply
+// stream. Corpus: tests/fuzz/corpus/wire/ (replies of the example plug-in,
+// written by tests/fuzz/wire_corpus.py).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <span>
 #include <vector>
 
@@ -39,22 +41,39 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.procs = 1 + data[1] % 4;
   config.words = 1 + data[1] / 4 % 4;
   const Op& op = kSampleOps[data[2] % std::size(kSampleOps)];
-  std::vector<std::uint32_t> live = {1};
-  for (std::uint32_t pid = 2; pid <= 1u + data[3] % 3; ++pid) live.push_back(pid);
-  std::vector<std::uint32_t> pins;
-  for (std::uint32_t id = 1; id <= data[3] / 4 % 3; ++id) pins.push_back(id);
+  std::set<std::uint32_t> live = {1};
+  for (std::uint32_t pid = 2; pid <= 1u + data[3] % 3; ++pid) live.insert(pid);
+  std::set<std::uint32_t> pins;
+  for (std::uint32_t id = 1; id <= data[3] / 4 % 3; ++id) pins.insert(id);
+  auto words = [](const std::set<std::uint32_t>& set) {
+    return std::vector<std::uint32_t>(set.begin(), set.end());
+  };
 
   BufferReplySource source(std::span<const unsigned char>(data + 4, size - 4));
   try {
     Semantics semantics(config);
-    Snapshot before = read_snapshot(source, config, live, pins);
+    ViewCopy view(config);
+    wire::Reply reset{};
+    source.receive(&reset, sizeof reset);
+    if (reset.status != 0 || reset.value != 0) return 0;  // a worker the oracle retires
+    view.read(source, words(live), words(pins));
+    Snapshot before = view.snapshot();
     wire::Reply reply{};
     source.receive(&reply, sizeof reply);
     if (reply.status == 6) return 0;  // COW_UNSUPPORTED: the caller's UnsupportedOp
     Outcome expected = semantics.expect(op);
     Outcome actual = decode_outcome(reply, op, source);
     semantics.apply(op, actual);
-    Snapshot after = read_snapshot(source, config, live, pins);
+    // The pids and pins that stay live, as PluginImplementation follows them.
+    if (actual.status == Status::Killed) live.erase(op.pid);
+    if (actual.status == Status::Ok) {
+      if (op.kind == OpKind::Fork || op.kind == OpKind::Vfork) live.insert(actual.child);
+      if (op.kind == OpKind::Exit) live.erase(op.pid);
+      if (op.kind == OpKind::Pin) pins.insert(actual.pin);
+      if (op.kind == OpKind::Unpin) pins.erase(op.pin);
+    }
+    view.read(source, words(live), words(pins));
+    const Snapshot& after = view.snapshot();
     Step step{op, expected, actual, semantics, &before, &after};
     (void)check_step(step);
     (void)canonicalize(after);

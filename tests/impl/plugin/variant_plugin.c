@@ -8,6 +8,15 @@
  *   VARIANT_BAD_STATUS      unpin answers a status the ABI does not define
  *   VARIANT_BAD_SPACE       proc() puts pid 2 in space 99, which does not exist
  *   VARIANT_SLOW_PTE        pte() spends 1 ms of CPU time on every call
+ * and, for a worker that serves run after run (destroy() then create()):
+ *   VARIANT_ONE_INSTANCE    create() refuses while another instance is live,
+ *                           as a kernel with global state does
+ *   VARIANT_CREATE_ONCE     create() refuses after its first call
+ *   VARIANT_LEAKS_FRAME     every instance after the first shows one free
+ *                           frame fewer (one that destroy() did not free)
+ *   VARIANT_HIDDEN_LEAK     every instance after the first writes value + 1:
+ *                           state kept across destroy() that no view shows
+ *   VARIANT_CRASH_REUSED    every instance after the first dies on fork
  * The example's own cow_plugin_entry is renamed out of the way. */
 #define cow_plugin_entry example_cow_plugin_entry
 #include "plugin.c"
@@ -43,6 +52,46 @@ static cow_status slow_pte(const cow_instance *in, uint32_t pid, uint32_t vpn,
 }
 #endif
 
+#if defined(VARIANT_ONE_INSTANCE) || defined(VARIANT_CREATE_ONCE) || \
+    defined(VARIANT_LEAKS_FRAME) || defined(VARIANT_HIDDEN_LEAK) || defined(VARIANT_CRASH_REUSED)
+#include <signal.h>
+static unsigned created; /* in this process, ever */
+static unsigned live;    /* instances not destroyed */
+
+static cow_instance *counted_create(const struct cow_config *config) {
+#if defined(VARIANT_ONE_INSTANCE)
+  if (live > 0) return NULL;
+#elif defined(VARIANT_CREATE_ONCE)
+  if (created > 0) return NULL;
+#endif
+  cow_instance *in = plugin_create(config);
+  if (in) ++created, ++live;
+  return in;
+}
+
+static void counted_destroy(cow_instance *in) {
+  --live;
+  plugin_destroy(in);
+}
+
+__attribute__((unused)) static uint32_t leaky_free_frames(const cow_instance *in) {
+  uint32_t n = plugin_free_frames(in);
+  return created > 1 && n > 0 ? n - 1 : n;
+}
+
+__attribute__((unused)) static cow_status leaky_write(cow_instance *in, uint32_t pid, uint32_t vpn,
+                                                      uint32_t word, uint32_t value,
+                                                      cow_fault *fault) {
+  return plugin_write(in, pid, vpn, word, created > 1 ? value + 1 : value, fault);
+}
+
+__attribute__((unused)) static cow_status crashing_fork(cow_instance *in, uint32_t pid,
+                                                        uint32_t *child) {
+  if (created > 1) raise(SIGSEGV);
+  return plugin_fork(in, pid, child);
+}
+#endif
+
 static struct cow_plugin variant;
 
 COW_EXPORT const struct cow_plugin *cow_plugin_entry(void) {
@@ -63,6 +112,21 @@ COW_EXPORT const struct cow_plugin *cow_plugin_entry(void) {
   variant.proc = bad_proc;
 #elif defined(VARIANT_SLOW_PTE)
   variant.pte = slow_pte;
+#elif defined(VARIANT_ONE_INSTANCE) || defined(VARIANT_CREATE_ONCE)
+  variant.create = counted_create;
+  variant.destroy = counted_destroy;
+#elif defined(VARIANT_LEAKS_FRAME)
+  variant.create = counted_create;
+  variant.destroy = counted_destroy;
+  variant.free_frames = leaky_free_frames;
+#elif defined(VARIANT_HIDDEN_LEAK)
+  variant.create = counted_create;
+  variant.destroy = counted_destroy;
+  variant.write = leaky_write;
+#elif defined(VARIANT_CRASH_REUSED)
+  variant.create = counted_create;
+  variant.destroy = counted_destroy;
+  variant.fork = crashing_fork;
 #endif
   return &variant;
 }
