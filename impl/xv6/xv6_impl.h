@@ -25,6 +25,7 @@ class Xv6Implementation : public Implementation {
   std::optional<Snapshot> snapshot() const override;
   OpSet supported_ops() const override { return plugin_->supported_ops(); }
   MapSet supported_map_kinds() const override { return plugin_->supported_map_kinds(); }
+  void isolate() override { plugin_->isolate(); }
 
  private:
   // A CRASH of a kernel that panicked says what the panic said.
