@@ -28,14 +28,6 @@ namespace {
 constexpr const char* kLibrary = "libxv6lab.so";
 constexpr const char* kAdapterSources[] = {"xv6_glue.c", "xv6_shims.c", "xv6_host.c"};
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw LabError(fmt::format("{}: cannot be read", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void write_text(const fs::path& path, std::string_view text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -70,7 +62,7 @@ int run(const std::vector<std::string>& argv, const fs::path& folder, const fs::
 }
 
 std::string log_excerpt(const fs::path& log) {
-  std::istringstream text(fs::exists(log) ? read_text(log) : "");
+  std::istringstream text(fs::exists(log) ? read_lab_file(log) : "");
   std::string out, line;
   for (int n = 0; n < 30 && std::getline(text, line); ++n) out += "\n  " + line;
   return out;
@@ -110,7 +102,7 @@ Inputs gather(const Lab& lab, std::uint32_t pool) {
   Inputs in;
   for (const fs::path& file : lab.files) {
     std::string name = file.filename().string();
-    std::string text = read_text(file);
+    std::string text = read_lab_file(file);
     if (file.extension() == ".c") {
       if (int line = first_inline_assembly(text))
         throw LabError(fmt::format(
@@ -172,7 +164,7 @@ std::pair<unsigned long, unsigned long> probe_layout(const fs::path& folder, con
   if (run({"./probe"}, folder, out) != 0)
     throw LabError("running a probe of kernel/memlayout.h failed");
   unsigned long phystop = 0, pgsize = 0;
-  std::istringstream(read_text(out)) >> std::hex >> phystop >> pgsize;
+  std::istringstream(read_lab_file(out)) >> std::hex >> phystop >> pgsize;
   if (pgsize != 4096 || phystop < (1ul << 31))
     throw LabError(fmt::format(
         "kernel/memlayout.h: PHYSTOP {:#x} and PGSIZE {} are not xv6-riscv's (4096-byte pages "

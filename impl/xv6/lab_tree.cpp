@@ -14,14 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw LabError(fmt::format("{}: cannot be read", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -125,6 +117,14 @@ void find_refcount(Lab& lab, const LabOptions& options,
 
 }  // namespace
 
+std::string read_lab_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw LabError(fmt::format("{}: cannot be read", path.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 Lab find_lab(const fs::path& root, const LabOptions& options) {
   Lab lab;
   lab.kernel = kernel_folder(root);
@@ -148,9 +148,9 @@ Lab find_lab(const fs::path& root, const LabOptions& options) {
 
   // defs.h first: the accessor the lab declares for the rest of the kernel.
   std::vector<std::pair<fs::path, std::string>> texts;
-  texts.emplace_back(lab.kernel / "defs.h", read_text(lab.kernel / "defs.h"));
+  texts.emplace_back(lab.kernel / "defs.h", read_lab_file(lab.kernel / "defs.h"));
   for (const fs::path& file : lab.files)
-    if (file.filename() != "defs.h") texts.emplace_back(file, read_text(file));
+    if (file.filename() != "defs.h") texts.emplace_back(file, read_lab_file(file));
   find_cow_bit(lab, options, texts);
   find_refcount(lab, options, texts);
 

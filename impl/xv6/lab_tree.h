@@ -37,6 +37,9 @@ struct Lab {
 
 inline constexpr const char* kLabSources[] = {"kalloc.c", "vm.c", "trap.c"};
 
+// A file of the lab, whole; LabError when it cannot be read.
+std::string read_lab_file(const std::filesystem::path& path);
+
 // Reads the lab at `root` (the repository, or its kernel/ folder). Throws
 // LabError naming what is missing and the flag that supplies it.
 Lab find_lab(const std::filesystem::path& root, const LabOptions& options);

@@ -215,21 +215,37 @@ static void drop_proc(struct slot *s) {
   s->kind = 0;
 }
 
-/* Runs the lab's code on behalf of p; returns 0 when it called exit(). */
-#define AS_PROCESS(p, call)       \
-  ({                              \
-    int completed_ = 1;           \
-    xv6_hart.proc = (p);          \
-    xv6_hart.sstatus = 0;         \
-    in_trap = 1;                  \
-    if (setjmp(trap_exit) == 0) { \
-      call;                       \
-    } else {                      \
-      completed_ = 0;             \
-    }                             \
-    in_trap = 0;                  \
-    completed_;                   \
-  })
+/* Runs call(arg), the lab's code, on behalf of p; returns 0 when it called
+ * exit(). setjmp is here, in the frame that stays live while the lab runs. */
+static int as_process(struct proc *p, void (*call)(void *), void *arg) {
+  xv6_hart.proc = p;
+  xv6_hart.sstatus = 0;
+  in_trap = 1;
+  if (setjmp(trap_exit) != 0) {
+    in_trap = 0;
+    return 0;
+  }
+  call(arg);
+  in_trap = 0;
+  return 1;
+}
+
+static void call_usertrap(void *arg) {
+  (void)arg;
+  usertrap();
+}
+
+struct copyout_call {
+  pagetable_t pagetable;
+  uint64 va;
+  uint32 data;
+  int result;
+};
+
+static void call_copyout(void *arg) {
+  struct copyout_call *c = arg;
+  c->result = copyout(c->pagetable, c->va, (char *)&c->data, sizeof c->data);
+}
 
 static void end_process(struct slot *s) {
   struct proc *p = s->proc;
@@ -249,7 +265,7 @@ static int store_fault_until_writable(struct proc *p, uint64 va) {
     xv6_hart.scause = 15;
     xv6_hart.stval = va;
     xv6_hart.sepc = 0x1000;
-    if (!AS_PROCESS(p, usertrap())) return 0;
+    if (!as_process(p, call_usertrap, 0)) return 0;
   }
   return 1;
 }
@@ -385,17 +401,35 @@ static cow_status xv6_fork(cow_instance *instance, uint32_t pid, uint32_t *child
   return COW_OK;
 }
 
+/* A store of the process's (write) or the kernel's (copyout): the checks the
+ * adapter makes before the lab sees it, and the page as it was. */
+struct store {
+  struct slot *slot;
+  uint64 va;
+  pte_t before;
+};
+
+static cow_status start_store(uint32_t pid, uint32_t vpn, uint32_t word, cow_fault *fault,
+                              struct store *out) {
+  m.epoch++;
+  *fault = COW_FAULT_NONE;
+  out->slot = find(pid);
+  if (!out->slot) return COW_NO_SUCH_PROCESS;
+  if (word >= m.config.words) return COW_BAD_ADDRESS;
+  out->va = va_of(vpn) + (uint64)word * 4;
+  out->before = vpn < m.config.pages ? mmu_pte(out->slot->proc, vpn) : 0;
+  return COW_OK;
+}
+
 static cow_status xv6_write(cow_instance *instance, uint32_t pid, uint32_t vpn, uint32_t word,
                             uint32_t value, cow_fault *fault) {
   (void)instance;
-  m.epoch++;
-  *fault = COW_FAULT_NONE;
-  struct slot *s = find(pid);
-  if (!s) return COW_NO_SUCH_PROCESS;
-  if (word >= m.config.words) return COW_BAD_ADDRESS;
-  uint64 va = va_of(vpn) + (uint64)word * 4;
-  pte_t before = vpn < m.config.pages ? mmu_pte(s->proc, vpn) : 0;
-  if (!store_fault_until_writable(s->proc, va)) return refusal(s, vpn, before);
+  struct store st;
+  cow_status status = start_store(pid, vpn, word, fault, &st);
+  if (status != COW_OK) return status;
+  struct slot *s = st.slot;
+  pte_t before = st.before;
+  if (!store_fault_until_writable(s->proc, st.va)) return refusal(s, vpn, before);
   pte_t after = mmu_pte(s->proc, vpn);
   *fault = fault_kind(before, after);
   *(uint32 *)(PTE2PA(after) + (uint64)word * 4) = value;
@@ -426,19 +460,14 @@ static cow_status xv6_exit(cow_instance *instance, uint32_t pid) {
 static cow_status xv6_copyout(cow_instance *instance, uint32_t pid, uint32_t vpn, uint32_t word,
                               uint32_t value, cow_fault *fault) {
   (void)instance;
-  m.epoch++;
-  *fault = COW_FAULT_NONE;
-  struct slot *s = find(pid);
-  if (!s) return COW_NO_SUCH_PROCESS;
-  if (word >= m.config.words) return COW_BAD_ADDRESS;
-  pte_t before = vpn < m.config.pages ? mmu_pte(s->proc, vpn) : 0;
-  uint32 data = value;
-  int result = -1;
-  if (!AS_PROCESS(s->proc, result = copyout(s->proc->pagetable, va_of(vpn) + (uint64)word * 4,
-                                            (char *)&data, sizeof data)) ||
-      result != 0)
-    return refusal(s, vpn, before);
-  *fault = fault_kind(before, mmu_pte(s->proc, vpn));
+  struct store st;
+  cow_status status = start_store(pid, vpn, word, fault, &st);
+  if (status != COW_OK) return status;
+  struct slot *s = st.slot;
+  struct copyout_call call = {s->proc->pagetable, st.va, value, -1};
+  if (!as_process(s->proc, call_copyout, &call) || call.result != 0)
+    return refusal(s, vpn, st.before);
+  *fault = fault_kind(st.before, mmu_pte(s->proc, vpn));
   check_layout(s->proc);
   return COW_OK;
 }

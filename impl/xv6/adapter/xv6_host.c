@@ -78,7 +78,7 @@ __attribute__((visibility("hidden"))) void host_note(const char *format, ...) {
 __attribute__((visibility("hidden"))) void host_panic(const char *message) {
   Dl_info info;
   fprintf(stderr, "panic: %s\n", message);
-  if (dladdr((void *)host_panic, &info) && info.dli_fname) {
+  if (dladdr((void *)&globals, &info) && info.dli_fname) {
     char path[4096];
     const char *slash = strrchr(info.dli_fname, '/');
     int dir = slash ? (int)(slash - info.dli_fname) : 0;
