@@ -6,6 +6,9 @@
 // refcount kept in a narrow type wraps.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "app/cli/campaign_command.h"
