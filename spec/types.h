@@ -60,10 +60,10 @@ enum class ReuseRule : std::uint8_t { Required, Optional };
 
 // When frames are taken. Demand: at first touch (a page-in or zero-fill)
 // and by copies, as Linux does. Eager: also when a mapping is made, as a
-// kernel without demand paging does (xv6): mmap of text fills its frames at
-// once and fails with out-of-memory when too few are free, and fork, whose
-// page tables come from the same frames, may fail when none is free,
-// having write-protected pages of its parent for COW before it did.
+// kernel without demand paging does (xv6): mmap fills its frames at once
+// (xv6 maps only text) and fails with out-of-memory when too few are free,
+// and fork, whose page tables come from the same frames, may fail when none
+// is free, having write-protected pages of its parent for COW before it did.
 enum class Paging : std::uint8_t { Demand, Eager };
 
 // The one file every file mapping maps, page p at vpn p. Its initial
