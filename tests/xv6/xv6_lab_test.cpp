@@ -1,6 +1,6 @@
-// cowcheck xv6 as a student runs it: on the correct lab it passes 10,000
-// runs; on each buggy variant it reports the bug, by the invariant the
-// properties written before the variant say it breaks.
+// cowcheck xv6 on what differs between labs and on what goes wrong around
+// a campaign: flags, errors, replay, one worker serving many instances.
+// The campaigns themselves are xv6_campaign_test.cpp.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -15,97 +15,12 @@
 #include "cowcheck/cow_abi.h"
 #include "impl/xv6/xv6_impl.h"
 #include "tests/support/cowcheck_runner.h"
+#include "tests/xv6/xv6_lab_fixture.h"
 
 namespace cow::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-const fs::path kSource = COWCHECK_SOURCE_DIR;
-
-class Xv6Lab : public CowcheckTest {
- protected:
-  // A copy of tests/xv6/lab, with variants/NAME.sed applied to its .c files
-  // when a variant is named.
-  fs::path lab(const std::string& variant = "") {
-    fs::path copy = dir_ / "lab";
-    fs::remove_all(copy);
-    fs::copy(kSource / "tests/xv6/lab", copy, fs::copy_options::recursive);
-    if (!variant.empty()) {
-      std::string script = (kSource / "tests/xv6/variants" / (variant + ".sed")).string();
-      for (const char* file : {"kalloc.c", "vm.c", "trap.c"}) {
-        std::string command =
-            "sed -i -f '" + script + "' '" + (copy / "kernel" / file).string() + "'";
-        EXPECT_EQ(std::system(command.c_str()), 0) << command;
-      }
-      EXPECT_NE(slurp(copy / "kernel/vm.c") + slurp(copy / "kernel/kalloc.c"),
-                slurp(kSource / "tests/xv6/lab/kernel/vm.c") +
-                    slurp(kSource / "tests/xv6/lab/kernel/kalloc.c"))
-          << variant << " changed nothing";
-    }
-    return copy;
-  }
-
-  // cowcheck with its build cache inside the test's folder.
-  CommandResult xv6(const std::string& args) {
-    return cowcheck(args, {.env = "COWCHECK_CACHE_DIR='" + (dir_ / "cache").string() + "' "});
-  }
-};
-
-TEST_F(Xv6Lab, TheCorrectLabPassesTenThousandRunsAndTheManySharersPass) {
-  lab();
-  CommandResult r = xv6("xv6 lab --runs 10000");
-  EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("COW bit: PTE_COW = (1L << 8) (kernel/riscv.h)"), std::string::npos)
-      << r.out;
-  EXPECT_NE(r.out.find("refcount: krefcount() (kernel/defs.h)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("10000 runs"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("many sharers (300 processes"), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find("VIOLATION"), std::string::npos) << r.out;
-}
-
-struct Planted {
-  const char* variant;
-  const char* invariant;  // what the finding names
-  const char* detail;     // and a word of its message
-  const char* runs;       // enough to meet the bug many times over
-};
-
-void PrintTo(const Planted& p, std::ostream* os) { *os << p.variant; }
-
-class Xv6Variant : public Xv6Lab, public ::testing::WithParamInterface<Planted> {};
-
-TEST_P(Xv6Variant, IsCaught) {
-  const Planted& p = GetParam();
-  lab(p.variant);
-  CommandResult r = xv6(std::string("xv6 lab ") + p.runs);
-  EXPECT_EQ(r.status, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find(std::string("VIOLATION of ") + p.invariant), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(p.detail), std::string::npos) << r.out;
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Planted, Xv6Variant,
-    ::testing::Values(
-        // Each is met within the first 50 runs of the default seed; the
-        // byte-wide refcount only in the many-sharers pass.
-        Planted{"text-writable-after-fork", "WP", "a read-only text page is writable or COW",
-                "--runs 500 --sharers-runs 0"},
-        Planted{"copyout-skips-cow", "ISO", "a write leaked across processes",
-                "--runs 500 --sharers-runs 0"},
-        Planted{"refcount-in-a-byte", "RC", "256 PTEs", "--runs 100 --sharers-runs 4"},
-        Planted{"fork-leaks-on-failure", "RC", "reported out-of-memory but changed the state",
-                "--runs 500 --sharers-runs 0"},
-        Planted{"panic-on-bad-address", "CRASH", "the kernel panicked: \"cowfault: no page\"",
-                "--runs 500 --sharers-runs 0"},
-        Planted{"reuse-never-writable", "HANG", "of CPU time without answering",
-                "--runs 300 --sharers-runs 0 --max-bugs 1"}),
-    [](const auto& info) {
-      std::string name = info.param.variant;
-      for (char& c : name)
-        if (c == '-') c = '_';
-      return name;
-    });
 
 TEST_F(Xv6Lab, ALabThatAlwaysCopiesPassesAndFailsOnlyWhenReuseIsRequired) {
   lab("always-copy");
