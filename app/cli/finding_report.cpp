@@ -53,7 +53,11 @@ std::vector<std::string> outcome_notes(const Finding& f, std::string_view found)
   std::vector<std::string> notes;
   notes.push_back(fmt::format("{} at op {}: {}", found, f.ops.size(), to_string(f.violation)));
   notes.insert(notes.end(), f.notes.begin(), f.notes.end());
-  if (!f.reproduced) notes.push_back("warning: this sequence did not fail again on a fresh run");
+  if (!f.reproduced)
+    notes.push_back(
+        "warning: this sequence did not fail again on a fresh run (the implementation is not "
+        "deterministic, or, for a plug-in, state it kept across destroy() and create() in a "
+        "reused worker caused the failure)");
   return notes;
 }
 
