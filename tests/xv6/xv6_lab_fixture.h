@@ -22,7 +22,8 @@ class Xv6Lab : public CowcheckTest {
   std::filesystem::path lab(const std::string& variant = "") {
     std::filesystem::path copy = dir_ / "lab";
     std::filesystem::remove_all(copy);
-    std::filesystem::copy(kSource / "tests/xv6/lab", copy, std::filesystem::copy_options::recursive);
+    std::filesystem::copy(kSource / "tests/xv6/lab", copy,
+                          std::filesystem::copy_options::recursive);
     if (!variant.empty()) {
       std::string script = (kSource / "tests/xv6/variants" / (variant + ".sed")).string();
       for (const char* file : {"kalloc.c", "vm.c", "trap.c"}) {
