@@ -200,7 +200,9 @@ int main(int argc, char** argv) {
       "check an xv6-riscv copy-on-write lab from its source tree: every distinct bug, then a "
       "pass with many sharers",
       add_xv6);
-  add("bench", "measure host fork() against the fast implementation, faults, and throughput",
+  add("bench",
+      "measure host fork() against the fast implementation, faults, throughput, and a plug-in "
+      "checked against in-process",
       add_bench);
   bound_numeric_options(app);
 
