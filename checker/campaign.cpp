@@ -73,7 +73,7 @@ struct Campaign {
     // that still fails a costly way costs a timeout: each "passes" unrun,
     // so RapidCheck ends with the failure it found, and the engine shrinks
     // it by dropping single ops within a budget instead (minimize_ops).
-    if (first_failure && (options.costly_runs || costly_to_rerun(result.violation.id))) {
+    if (first_failure && costly_to_rerun(result.violation.id, options)) {
       ++result.shrinks_skipped;
       return;
     }
@@ -142,6 +142,10 @@ CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& m
 }
 
 bool costly_to_rerun(InvariantId id) { return id == InvariantId::HANG || id == InvariantId::OOM; }
+
+bool costly_to_rerun(InvariantId id, const CheckOptions& options) {
+  return options.costly_runs || costly_to_rerun(id);
+}
 
 Violation start_violation(const ImplementationStopped& e) {
   return stop_violation(e, 0, "while starting, before any op was sent");

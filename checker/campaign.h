@@ -73,6 +73,8 @@ CampaignResult run_campaign(const CheckOptions& options, const StepperFactory& m
 // Whether re-running a sequence that fails this way costs a timeout or a
 // memory fill: shrinking such findings is bounded (costly_shrink_runs).
 bool costly_to_rerun(InvariantId id);
+// The same, or any finding when the campaign's runs are costly (costly_runs).
+bool costly_to_rerun(InvariantId id, const CheckOptions& options);
 
 // The violation of an implementation that stopped while it was being built
 // (a plug-in whose worker died or hung before it answered): no op was sent.

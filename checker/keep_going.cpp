@@ -36,8 +36,7 @@ Triage::Verdict classify(const ImplFactory& make, const CheckOptions& options,
                          const std::vector<Op>& ops, const Violation& v) {
   const Config& config = options.config;
   // A stop returned nothing, so only the op and the invariant say which.
-  if (ops.empty() || options.costly_runs || costly_to_rerun(v.id))
-    return {bug_key(ops, std::nullopt, v), ops};
+  if (ops.empty() || costly_to_rerun(v.id, options)) return {bug_key(ops, std::nullopt, v), ops};
   std::vector<Op> minimized = minimize_ops(make, config, ops, v.id);
   Trace trace = trace_from_start(make, config, minimized, false);
   Violation seen = trace.violation.value_or(v);
@@ -53,7 +52,7 @@ KeptBug new_bug(const ImplFactory& make, const CheckOptions& options,
   const Violation& seen = campaign.violation;
   int skipped = 0;
   std::vector<Op> ops = campaign.failing_minimized;
-  if (!ops.empty() && (options.costly_runs || costly_to_rerun(seen.id)))
+  if (!ops.empty() && costly_to_rerun(seen.id, options))
     ops = minimize_ops(make, options.config, ops, seen.id, options.costly_shrink_runs, &skipped,
                        options.costly_runs);
   Trace trace = trace_from_start(make, options.config, ops);

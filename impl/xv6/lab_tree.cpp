@@ -73,7 +73,7 @@ bool names_a_count(const std::string& name) {
       n.find("count") == std::string::npos)
     return false;
   for (const char* verb : {"inc", "dec", "add", "sub", "set", "up", "down", "put", "drop", "free",
-                           "alloc", "lock", "init", "ref_count_ptr"})
+                           "alloc", "lock", "init"})
     if (n.find(verb) != std::string::npos) return false;
   return true;
 }

@@ -89,9 +89,9 @@ std::vector<std::string_view> operand_parts(std::string_view inside) {
 
 // The C expression of the first operand in `"=r" (x), ...`: x.
 std::string_view operand_expression(std::string_view operands) {
-  std::size_t open = operands.find('(', operands.find('"') == std::string_view::npos
-                                            ? 0
-                                            : skip_literal(operands, operands.find('"')));
+  std::size_t quote = operands.find('"');
+  std::size_t open =
+      operands.find('(', quote == std::string_view::npos ? 0 : skip_literal(operands, quote));
   if (open == std::string_view::npos) return {};
   int depth = 0;
   for (std::size_t i = open; i < operands.size(); ++i) {

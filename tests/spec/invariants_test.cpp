@@ -33,12 +33,16 @@ Snapshot after_parent_copy() {
   return s;
 }
 
-// The semantics after fork 1, and optionally after the parent wrote 7.
+// The semantics after fork 1, and optionally after the parent wrote 7; or
+// on another machine after the given ops.
 struct World {
   Semantics sem{kConfig};
   explicit World(bool parent_wrote = false) {
     do_op(Op::fork(1));
     if (parent_wrote) do_op(Op::write(1, 0, 7));
+  }
+  World(const Config& config, std::initializer_list<Op> ops) : sem(config) {
+    for (const Op& op : ops) do_op(op);
   }
   void do_op(const Op& op) { sem.apply(op, sem.expect(op)); }
 };
@@ -230,18 +234,12 @@ Snapshot alone_and_full() {
   return s;
 }
 
-// `op` answered out-of-memory on `config`, after `first` (a fork, say).
-std::optional<InvariantId> failed_alone(const Config& config, const Op& op, const Snapshot& before,
-                                        const Snapshot& after,
-                                        std::optional<Op> first = std::nullopt) {
-  Semantics sem{config};
-  if (first) sem.apply(*first, sem.expect(*first));
-  Outcome expected = sem.expect(op);
-  Semantics sem_before = sem;
-  Outcome oom = Outcome::error(Status::OutOfMemory);
-  sem.apply(op, oom);
-  auto v = check_step(Step{op, expected, oom, sem, &before, &after, nullptr, &sem_before});
-  return v ? std::optional(v->id) : std::nullopt;
+// `op` answered out-of-memory on `config`, after `first`.
+std::optional<InvariantId> failed_out_of_memory(const Config& config,
+                                                std::initializer_list<Op> first, const Op& op,
+                                                const Snapshot& before, const Snapshot& after) {
+  World w(config, first);
+  return failing(op, Outcome::error(Status::OutOfMemory), &before, &after, w);
 }
 
 TEST(Invariants, EagerPagingLetsForkFailOnlyWhenNoFrameIsFree) {
@@ -254,15 +252,16 @@ TEST(Invariants, EagerPagingLetsForkFailOnlyWhenNoFrameIsFree) {
   protected_for_cow.ptes[0].exclusive = false;
   Snapshot leaked = protected_for_cow;
   leaked.frames[0].refcount = 2;
-  EXPECT_EQ(failed_alone(eager, Op::fork(1), full, full), std::nullopt);
-  EXPECT_EQ(failed_alone(eager, Op::fork(1), full, protected_for_cow), std::nullopt);
-  EXPECT_EQ(failed_alone(eager, Op::fork(1), full, leaked), InvariantId::RC);
-  EXPECT_EQ(failed_alone(kConfig, Op::fork(1), full, full), InvariantId::RC);
-  EXPECT_EQ(failed_alone(kConfig, Op::fork(1), full, protected_for_cow), InvariantId::RC);
+  EXPECT_EQ(failed_out_of_memory(eager, {}, Op::fork(1), full, full), std::nullopt);
+  EXPECT_EQ(failed_out_of_memory(eager, {}, Op::fork(1), full, protected_for_cow), std::nullopt);
+  EXPECT_EQ(failed_out_of_memory(eager, {}, Op::fork(1), full, leaked), InvariantId::RC);
+  EXPECT_EQ(failed_out_of_memory(kConfig, {}, Op::fork(1), full, full), InvariantId::RC);
+  EXPECT_EQ(failed_out_of_memory(kConfig, {}, Op::fork(1), full, protected_for_cow),
+            InvariantId::RC);
   Snapshot one_free = full;
   one_free.total_frames = 2;
   one_free.free_frames = 1;
-  EXPECT_EQ(failed_alone(eager, Op::fork(1), one_free, one_free), InvariantId::RC);
+  EXPECT_EQ(failed_out_of_memory(eager, {}, Op::fork(1), one_free, one_free), InvariantId::RC);
 }
 
 TEST(Invariants, EagerPagingLetsTextMmapFailOnlyWhenItsFramesAreNotThere) {
@@ -271,13 +270,13 @@ TEST(Invariants, EagerPagingLetsTextMmapFailOnlyWhenItsFramesAreNotThere) {
   Op text = Op::mmap(1, 0, 1, MapKind::Text);
   Snapshot full = alone_and_full();
   // Its unmap frees the frame the one page held alone: the text needs none more.
-  EXPECT_EQ(failed_alone(eager, text, full, full), InvariantId::RC);
+  EXPECT_EQ(failed_out_of_memory(eager, {}, text, full, full), InvariantId::RC);
   // A page still shared after a fork frees nothing: the text needs a frame.
   Snapshot shared = after_fork();
   shared.total_frames = 1;
   shared.free_frames = 0;
-  EXPECT_EQ(failed_alone(eager, text, shared, shared, Op::fork(1)), std::nullopt);
-  EXPECT_EQ(failed_alone(kConfig, text, shared, shared, Op::fork(1)), InvariantId::ISO);
+  EXPECT_EQ(failed_out_of_memory(eager, {Op::fork(1)}, text, shared, shared), std::nullopt);
+  EXPECT_EQ(failed_out_of_memory(kConfig, {Op::fork(1)}, text, shared, shared), InvariantId::ISO);
 }
 
 TEST(Invariants, NamesRoundTrip) {

@@ -401,40 +401,34 @@ static cow_status xv6_fork(cow_instance *instance, uint32_t pid, uint32_t *child
   return COW_OK;
 }
 
-/* A store of the process's (write) or the kernel's (copyout): the checks the
- * adapter makes before the lab sees it, and the page as it was. */
-struct store {
-  struct slot *slot;
-  uint64 va;
-  pte_t before;
-};
-
-static cow_status start_store(uint32_t pid, uint32_t vpn, uint32_t word, cow_fault *fault,
-                              struct store *out) {
+/* A store to (pid, vpn, word): the process's own, as the hart makes it
+ * (write), or the kernel's, through the lab's copyout(). */
+static cow_status store(uint32_t pid, uint32_t vpn, uint32_t word, uint32_t value, cow_fault *fault,
+                        int by_kernel) {
   m.epoch++;
   *fault = COW_FAULT_NONE;
-  out->slot = find(pid);
-  if (!out->slot) return COW_NO_SUCH_PROCESS;
+  struct slot *s = find(pid);
+  if (!s) return COW_NO_SUCH_PROCESS;
   if (word >= m.config.words) return COW_BAD_ADDRESS;
-  out->va = va_of(vpn) + (uint64)word * 4;
-  out->before = vpn < m.config.pages ? mmu_pte(out->slot->proc, vpn) : 0;
+  uint64 va = va_of(vpn) + (uint64)word * 4;
+  pte_t before = vpn < m.config.pages ? mmu_pte(s->proc, vpn) : 0;
+  if (by_kernel) {
+    struct copyout_call call = {s->proc->pagetable, va, value, -1};
+    if (!as_process(s->proc, call_copyout, &call) || call.result != 0)
+      return refusal(s, vpn, before);
+  } else {
+    if (!store_fault_until_writable(s->proc, va)) return refusal(s, vpn, before);
+    *(uint32 *)(PTE2PA(mmu_pte(s->proc, vpn)) + (uint64)word * 4) = value;
+  }
+  *fault = fault_kind(before, mmu_pte(s->proc, vpn));
+  check_layout(s->proc);
   return COW_OK;
 }
 
 static cow_status xv6_write(cow_instance *instance, uint32_t pid, uint32_t vpn, uint32_t word,
                             uint32_t value, cow_fault *fault) {
   (void)instance;
-  struct store st;
-  cow_status status = start_store(pid, vpn, word, fault, &st);
-  if (status != COW_OK) return status;
-  struct slot *s = st.slot;
-  pte_t before = st.before;
-  if (!store_fault_until_writable(s->proc, st.va)) return refusal(s, vpn, before);
-  pte_t after = mmu_pte(s->proc, vpn);
-  *fault = fault_kind(before, after);
-  *(uint32 *)(PTE2PA(after) + (uint64)word * 4) = value;
-  check_layout(s->proc);
-  return COW_OK;
+  return store(pid, vpn, word, value, fault, 0);
 }
 
 static cow_status xv6_read(cow_instance *instance, uint32_t pid, uint32_t vpn, uint32_t word,
@@ -460,16 +454,7 @@ static cow_status xv6_exit(cow_instance *instance, uint32_t pid) {
 static cow_status xv6_copyout(cow_instance *instance, uint32_t pid, uint32_t vpn, uint32_t word,
                               uint32_t value, cow_fault *fault) {
   (void)instance;
-  struct store st;
-  cow_status status = start_store(pid, vpn, word, fault, &st);
-  if (status != COW_OK) return status;
-  struct slot *s = st.slot;
-  struct copyout_call call = {s->proc->pagetable, st.va, value, -1};
-  if (!as_process(s->proc, call_copyout, &call) || call.result != 0)
-    return refusal(s, vpn, st.before);
-  *fault = fault_kind(st.before, mmu_pte(s->proc, vpn));
-  check_layout(s->proc);
-  return COW_OK;
+  return store(pid, vpn, word, value, fault, 1);
 }
 
 /* mmap of text, as exec maps a text segment: the file's words in fresh
