@@ -15,7 +15,7 @@ CowModel::CowModel(const Config& config)
     frames().set_contents(pte.frame, PageData{});
   }
   state_.spaces.emplace(state_.next_space, std::move(init));
-  state_.procs[kInitPid] = Process{state_.next_space++, 0, 0};
+  state_.procs[kInitPid] = Process{state_.next_space++, 0, 0, kInitPid, kInitPid};
 }
 
 Space CowModel::fresh_space() const {
@@ -68,8 +68,10 @@ Outcome CowModel::dispatch(const Op& op) {
     case OpKind::Vfork: return do_vfork(op.pid);
     case OpKind::Exit: end_process(op.pid); return Outcome::ok();
     case OpKind::Exec: return do_exec(op.pid);
+    case OpKind::Thread: return do_thread(op.pid);
     case OpKind::Mmap:
     case OpKind::Munmap: return do_map(op);
+    case OpKind::Madvise: return do_madvise(op);
     default: return page_op(op, space_of(op.pid));
   }
 }
@@ -84,6 +86,7 @@ Outcome CowModel::page_op(const Op& op, Space& space) {
     case OpKind::Copyout:
       if (space.vmas[op.vpn].kind == MapKind::Text) return Outcome::error(Status::ProtFault);
       return kernel_store(space, op.vpn, op.word, op.value);
+    case OpKind::Memwrite: return do_memwrite(space, op.vpn, op.word, op.value);
     case OpKind::Pin: return do_pin(space, op.vpn, op.rw);
     case OpKind::Swapout: return do_swapout(space, op.vpn);
     default: return Outcome::error(Status::BadAddress);
@@ -107,7 +110,7 @@ Outcome CowModel::do_fork(Pid pid) {
       swap().slot_get(p.slot);
       pte_share(p);
       c = p;
-    } else if (!is_private(kind)) {
+    } else if (!fork_shares_cow(kind, p)) {
       frames().frame_get(p.frame);  // shared and text pages stay one page
       c = p;
     } else if (fork_copies_pinned(p)) {
@@ -115,15 +118,22 @@ Outcome CowModel::do_fork(Pid pid) {
       std::optional<Pfn> copy = alloc_frame();
       if (!copy) return Outcome::error(Status::OutOfMemory);
       frames().set_contents(*copy, frames().contents(p.frame));
-      pte_map_own(c, *copy);
+      if (kind == MapKind::Text)
+        pte_map_forced_copy(c, *copy);
+      else
+        pte_map_own(c, *copy);
     } else {
       fork_share_page(p, c);
     }
   }
   state_.spaces.emplace(state_.next_space, std::move(child));
   Pid child_pid = state_.next_pid++;
-  state_.procs[child_pid] = Process{state_.next_space++, 0, 0};
+  state_.procs[child_pid] = Process{state_.next_space++, 0, 0, child_pid, child_pid};
   return Outcome::forked(child_pid);
+}
+
+bool CowModel::fork_shares_cow(MapKind kind, const Pte& pte) const {
+  return is_private(kind) || (kind == MapKind::Text && !is_cache_frame(pte.frame));
 }
 
 // Linux 5.10's early COW of pinned pages, which the exclusive bit relies on.
@@ -140,15 +150,28 @@ void CowModel::fork_share_page(Pte& parent, Pte& child) {
 Outcome CowModel::do_vfork(Pid pid) {
   if (state_.procs.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
   Pid child = state_.next_pid++;
-  state_.procs[child] = Process{state_.procs.at(pid).space, pid, 0};
+  const Process& parent = state_.procs.at(pid);
+  state_.procs[child] = Process{parent.space, pid, 0, child, parent.owner};
   state_.procs.at(pid).suspended_by = child;
   return Outcome::forked(child);
 }
 
+// clone(CLONE_VM|CLONE_THREAD): the same space and thread group.
+Outcome CowModel::do_thread(Pid pid) {
+  if (state_.procs.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
+  const Process& creator = state_.procs.at(pid);
+  Pid tid = state_.next_pid++;
+  state_.procs[tid] = Process{creator.space, 0, 0, creator.group, creator.owner};
+  return Outcome::forked(tid);
+}
+
+// Only the vfork child itself wakes its parent, not a task it made.
 void CowModel::leave_vfork(Pid pid) {
   Process& proc = state_.procs.at(pid);
   if (proc.vfork_parent == 0) return;
-  state_.procs.at(proc.vfork_parent).suspended_by = 0;
+  auto parent = state_.procs.find(proc.vfork_parent);
+  if (parent != state_.procs.end() && parent->second.suspended_by == pid)
+    parent->second.suspended_by = 0;
   proc.vfork_parent = 0;
 }
 
@@ -160,26 +183,43 @@ void CowModel::release_space(std::uint32_t id) {
   state_.spaces.erase(id);
 }
 
+void CowModel::name_space(std::uint32_t space) {
+  Pid owner = 0;
+  for (auto& [pid, proc] : state_.procs)  // in pid order: the first is the lowest
+    if (proc.space == space) {
+      if (owner == 0) owner = pid;
+      proc.owner = owner;
+    }
+}
+
 void CowModel::end_process(Pid pid) {
   leave_vfork(pid);
   std::uint32_t space = state_.procs.at(pid).space;
   state_.procs.erase(pid);
+  name_space(space);
   release_space(space);
+}
+
+// de_thread: exec ends the other tasks of the caller's thread group.
+void CowModel::end_thread_group(Pid pid) {
+  Pid group = state_.procs.at(pid).group;
+  std::vector<Pid> others;
+  for (const auto& [other, proc] : state_.procs)
+    if (other != pid && proc.group == group) others.push_back(other);
+  for (Pid other : others) end_process(other);
 }
 
 Outcome CowModel::do_exec(Pid pid) {
   leave_vfork(pid);
+  end_thread_group(pid);
   Process& proc = state_.procs.at(pid);
   std::uint32_t old = proc.space;
   state_.spaces.emplace(state_.next_space, fresh_space());
   proc.space = state_.next_space++;
+  proc.owner = pid;
+  name_space(old);
   release_space(old);
   return Outcome::ok();
-}
-
-Pid CowModel::space_owner(Pid pid) const {
-  while (state_.procs.at(pid).vfork_parent != 0) pid = state_.procs.at(pid).vfork_parent;
-  return pid;
 }
 
 void CowModel::exit_drop_page(Pte& pte) {
@@ -200,6 +240,16 @@ Outcome CowModel::do_map(const Op& op) {
     exit_drop_page(space.page_table[vpn]);
     space.vmas[vpn] = vma;
   }
+  return Outcome::ok();
+}
+
+// MADV_DONTNEED: the mappings stay, their pages go; the next touch
+// zero-fills or pages in again.
+Outcome CowModel::do_madvise(const Op& op) {
+  if (op.count == 0 || op.vpn >= config_.pages || op.count > config_.pages - op.vpn)
+    return Outcome::error(Status::BadAddress);
+  Space& space = space_of(op.pid);
+  for (Vpn vpn = op.vpn; vpn < op.vpn + op.count; ++vpn) exit_drop_page(space.page_table[vpn]);
   return Outcome::ok();
 }
 
@@ -357,6 +407,30 @@ Outcome CowModel::kernel_store(Space& space, Vpn vpn, std::uint32_t word, Value 
   return do_write(space, vpn, word, value);
 }
 
+// A write through /proc/PID/mem: get_user_pages with FOLL_FORCE|FOLL_WRITE.
+// On a writable mapping it is the user's write fault; on text, a COW break
+// that leaves the PTE read-only, as the mapping is.
+Outcome CowModel::do_memwrite(Space& space, Vpn vpn, std::uint32_t word, Value value) {
+  if (space.vmas[vpn].kind != MapKind::Text) return do_write(space, vpn, word, value);
+  FaultResult r = fault_in_read(space, vpn);
+  if (r.status != Status::Ok) return Outcome::error(r.status);
+  Pte& pte = space.page_table[vpn];
+  FaultResult cow = force_cow(pte);
+  if (cow.status != Status::Ok) return Outcome::error(cow.status);
+  if (cow.fault != Fault::None) r.fault = cow.fault;
+  frames().set_word(pte.frame, word, value);
+  return Outcome::wrote(r.fault);
+}
+
+// do_wp_page for a read-only text page under FOLL_FORCE: a file's frame is
+// never the writer's own, and a copy stays read-only, as its mapping is.
+CowModel::FaultResult CowModel::force_cow(Pte& pte) {
+  if (!is_cache_frame(pte.frame) && can_reuse_frame(pte)) return {};
+  if (!wp_copy(pte)) return {Status::OutOfMemory, Fault::None};
+  pte_map_forced_copy(pte, pte.frame);
+  return {Status::Ok, Fault::CowCopy};
+}
+
 Outcome CowModel::do_pin(Space& space, Vpn vpn, bool rw) {
   MapKind kind = space.vmas[vpn].kind;
   if (rw && kind == MapKind::Text) return Outcome::error(Status::ProtFault);
@@ -369,9 +443,9 @@ Outcome CowModel::do_pin(Space& space, Vpn vpn, bool rw) {
   }
   // 5.19: a read-only pin first makes the page its pinner's (unshare), so a
   // later COW by anyone cannot leave the pin behind.
-  if (policy_info(config_.policy).ro_pin_unshares && is_private(kind) &&
+  if (policy_info(config_.policy).ro_pin_unshares && fork_shares_cow(kind, pte) &&
       !is_cache_frame(pte.frame) && !pte.exclusive) {
-    r = wp_fault(pte);
+    r = kind == MapKind::Text ? force_cow(pte) : wp_fault(pte);
     if (r.status != Status::Ok) return Outcome::error(r.status);
   }
   frames().frame_get(pte.frame);

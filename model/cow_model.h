@@ -33,6 +33,8 @@ struct Process {
   std::uint32_t space = 0;
   Pid vfork_parent = 0;  // set while running in the parent's space
   Pid suspended_by = 0;  // the vfork child this process waits for
+  Pid group = 0;         // its thread group: the pid of the task that began it
+  Pid owner = 0;         // the lowest live pid in its space, which names the space
 };
 
 struct Pin {
@@ -121,7 +123,11 @@ class CowModel : public Implementation {
   Outcome do_fork(Pid pid);
   Outcome do_vfork(Pid pid);
   Outcome do_exec(Pid pid);
+  Outcome do_thread(Pid pid);
   Outcome do_map(const Op& op);
+  Outcome do_madvise(const Op& op);
+  Outcome do_memwrite(Space& space, Vpn vpn, std::uint32_t word, Value value);
+  FaultResult force_cow(Pte& pte);  // text: a private, still read-only copy
   Outcome do_read(Space& space, Vpn vpn, std::uint32_t word);
   Outcome do_pin(Space& space, Vpn vpn, bool rw);
   Outcome do_unpin(const Op& op);
@@ -138,9 +144,14 @@ class CowModel : public Implementation {
   Space fresh_space() const;
   Space& space_of(Pid pid) { return state_.spaces.at(state_.procs.at(pid).space); }
   void end_process(Pid pid);
+  void end_thread_group(Pid pid);        // exec: every other task of the caller's group
+  void name_space(std::uint32_t space);  // after its tasks changed: every task's owner
   void leave_vfork(Pid pid);
+  // Private pages are copy-on-write across fork; so is a text page a forced
+  // write gave its process a copy of.
+  bool fork_shares_cow(MapKind kind, const Pte& pte) const;
   void release_space(std::uint32_t id);
-  Pid space_owner(Pid pid) const;
+  Pid space_owner(Pid pid) const { return state_.procs.at(pid).owner; }
 
   Config config_;
   State state_;

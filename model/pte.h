@@ -44,6 +44,14 @@ inline void pte_map_own(Pte& pte, Pfn frame) {
   pte_make_writable(pte);
 }
 
+// A forced write's private copy of a read-only page (/proc/PID/mem on
+// text): the writer's alone, and as read-only as its mapping.
+inline void pte_map_forced_copy(Pte& pte, Pfn frame) {
+  pte_map_own(pte, frame);
+  pte.writable = false;
+  pte.cow = false;
+}
+
 // A page of an object (a file or shared anon memory) mapped as the mapping
 // kind says: shared kinds write through, a private file is copy-on-write.
 inline void pte_map_object(Pte& pte, Pfn frame, bool writable, bool cow) {

@@ -67,7 +67,8 @@ std::optional<Violation> check_fault(const Step& s, const PteView& before, const
 }  // namespace
 
 std::optional<Violation> check_reuse(const Step& s) {
-  if (s.op.kind != OpKind::Write && s.op.kind != OpKind::Copyout) return std::nullopt;
+  if (s.op.kind != OpKind::Write && s.op.kind != OpKind::Copyout && s.op.kind != OpKind::Memwrite)
+    return std::nullopt;
   if (s.actual.status != Status::Ok || !s.snap_before || !s.snap_after) return std::nullopt;
   Pid owner = s.after.space_owner(s.op.pid);  // a vfork child writes its parent's PTEs
   const PteView* before = s.snap_before->find_pte(owner, s.op.vpn);

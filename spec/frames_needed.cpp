@@ -48,8 +48,8 @@ std::uint32_t fork_needs(const Op& op, const Snapshot& snap, const Semantics& se
   std::uint32_t copies = 0;
   for (Vpn vpn = 0; vpn < sem.config().pages; ++vpn) {
     const PteView* pte = snap.find_pte(owner, vpn);
-    if (pte && pte->present && is_private(pte->kind) && pte->exclusive &&
-        refs.pins(pte->frame) != 0)
+    if (pte && pte->present && pte->exclusive && refs.pins(pte->frame) != 0 &&
+        (is_private(pte->kind) || (pte->kind == MapKind::Text && !cache_frame(snap, pte->frame))))
       ++copies;
   }
   return copies;
@@ -87,8 +87,10 @@ std::uint32_t page_op_needs(const Op& op, const Snapshot& snap, const Semantics&
   const PteView* pte = target_pte(op, snap, sem);
   if (!pte || pte->kind == MapKind::None || op.word >= sem.config().words) return 0;
   bool is_pin = op.kind == OpKind::Pin;
-  bool for_write = op.kind == OpKind::Write || op.kind == OpKind::Copyout || (is_pin && op.rw);
-  if (for_write && pte->kind == MapKind::Text) return 0;  // protection fault
+  bool forced = op.kind == OpKind::Memwrite;  // FOLL_FORCE: even text gets a private copy
+  bool for_write =
+      op.kind == OpKind::Write || op.kind == OpKind::Copyout || forced || (is_pin && op.rw);
+  if (for_write && !forced && pte->kind == MapKind::Text) return 0;  // protection fault
   ReusePolicy policy = sem.config().policy;
 
   std::uint32_t taken = 0;
@@ -110,12 +112,16 @@ std::uint32_t page_op_needs(const Op& op, const Snapshot& snap, const Semantics&
     taken = object_page_cached(snap, sem, sem.space_owner(op.pid), op.vpn) ? 0 : 1;
     // Shared kinds map the cache frame writable, text read-only; a private
     // file page is read-only and cow on the cache frame.
-    if (pte->kind != MapKind::PrivateFile) return taken;
+    if (pte->kind != MapKind::PrivateFile && !(forced && pte->kind == MapKind::Text)) return taken;
     page = {false, true, false, true, 0, 0};
   }
-
-  bool unshare = is_pin && !op.rw && policy_info(policy).ro_pin_unshares && is_private(pte->kind) &&
-                 !page.cache && !page.exclusive;
+  // A text page a forced write copied is COW across fork like a private
+  // one; a forced write, or a read-only pin's unshare, breaks COW on text as
+  // a write fault does on a cow page.
+  bool text = pte->kind == MapKind::Text;
+  bool unshare = is_pin && !op.rw && policy_info(policy).ro_pin_unshares &&
+                 (is_private(pte->kind) || text) && !page.cache && !page.exclusive;
+  if (text && (forced || unshare)) page.cow = true;
   if (!(for_write || unshare) || page.writable || !page.cow) return taken;
   if (page.cache) return taken + 1;  // a file's frame is never the writer's own
   // When reuse is optional the implementation may copy where the policy
@@ -133,6 +139,7 @@ std::uint32_t frames_needed(const Op& op, const Snapshot& before, const Semantic
     case OpKind::Read:
     case OpKind::Write:
     case OpKind::Copyout:
+    case OpKind::Memwrite:
     case OpKind::Pin: return page_op_needs(op, before, sem);
     default: return 0;
   }

@@ -16,18 +16,21 @@
 namespace cow {
 
 enum class OpKind : std::uint8_t {
-  Fork,     // fork P: the child gets the next pid and a COW copy of P's space
-  Write,    // write P VPN VALUE [WORD]
-  Read,     // read P VPN [WORD]
-  Exit,     // exit P
-  Exec,     // exec P: a fresh space, every page private anon and untouched
-  Vfork,    // vfork P: the child borrows P's space; P is suspended until it execs or exits
-  Mmap,     // mmap P VPN COUNT KIND: a fresh mapping over the range (MAP_FIXED)
-  Munmap,   // munmap P VPN COUNT
-  Swapout,  // swapout P VPN: evict the page's frame; the next touch brings it back
-  Pin,      // pin P VPN [ro|rw]: a long-term reference, as get_user_pages takes
-  Unpin,    // unpin ID [WORD]: read a word through the pin, then drop it
-  Copyout,  // copyout P VPN VALUE [WORD]: the kernel writes into a user page
+  Fork,      // fork P: the child gets the next pid and a COW copy of P's space
+  Write,     // write P VPN VALUE [WORD]
+  Read,      // read P VPN [WORD]
+  Exit,      // exit P
+  Exec,      // exec P: a fresh space, every page private anon and untouched
+  Vfork,     // vfork P: the child borrows P's space; P is suspended until it execs or exits
+  Mmap,      // mmap P VPN COUNT KIND: a fresh mapping over the range (MAP_FIXED)
+  Munmap,    // munmap P VPN COUNT
+  Swapout,   // swapout P VPN: evict the page's frame; the next touch brings it back
+  Pin,       // pin P VPN [ro|rw]: a long-term reference, as get_user_pages takes
+  Unpin,     // unpin ID [WORD]: read a word through the pin, then drop it
+  Copyout,   // copyout P VPN VALUE [WORD]: the kernel writes into a user page
+  Thread,    // thread P: a new task (the next pid) in P's address space, clone(CLONE_VM)
+  Madvise,   // madvise P VPN COUNT: MADV_DONTNEED, the range's pages are dropped
+  Memwrite,  // memwrite P VPN VALUE [WORD]: a write through /proc/P/mem (FOLL_FORCE)
 };
 
 // The fields an op does not use stay zero, so equal ops compare equal.
@@ -67,6 +70,13 @@ struct Op {
   }
   static Op copyout(Pid pid, Vpn vpn, Value value, std::uint32_t word = 0) {
     return {OpKind::Copyout, pid, vpn, value, word};
+  }
+  static Op thread(Pid pid) { return {OpKind::Thread, pid}; }
+  static Op madvise(Pid pid, Vpn vpn, std::uint32_t count) {
+    return {OpKind::Madvise, pid, vpn, 0, 0, count};
+  }
+  static Op memwrite(Pid pid, Vpn vpn, Value value, std::uint32_t word = 0) {
+    return {OpKind::Memwrite, pid, vpn, value, word};
   }
 
   friend bool operator==(const Op&, const Op&) = default;
@@ -203,6 +213,36 @@ inline constexpr OpInfo kOps[] = {
      "copyout",
      1,
      "the kernel stores VALUE into a user page"},
+    {OpKind::Thread,
+     "thread",
+     {OpArg::Pid},
+     false,
+     false,
+     0,
+     "",
+     1,
+     "a new task, the next pid, in PID's address space (clone with CLONE_VM)",
+     false},
+    {OpKind::Madvise,
+     "madvise",
+     {OpArg::Pid, OpArg::Vpn, OpArg::Count},
+     false,
+     false,
+     0,
+     "",
+     1,
+     "MADV_DONTNEED: drop COUNT pages; private ones read as zeros or the file again",
+     false},
+    {OpKind::Memwrite,
+     "memwrite",
+     {OpArg::Pid, OpArg::Vpn, OpArg::Value, OpArg::Word},
+     true,
+     true,
+     0,
+     "",
+     1,
+     "a write through /proc/PID/mem: forced, so a read-only private page gets a private copy",
+     false},
 };
 
 // Every op kind, in table order.
@@ -231,6 +271,10 @@ inline constexpr OpSet kAllOps = (OpSet{1} << std::size(kOps)) - 1;
 inline constexpr OpSet kCoreOps =
     op_mask(OpKind::Fork) | op_mask(OpKind::Write) | op_mask(OpKind::Read) | op_mask(OpKind::Exit);
 inline constexpr bool op_in(OpSet set, OpKind kind) { return (set & op_mask(kind)) != 0; }
+// The ops that tasks and their races need: a thread, MADV_DONTNEED and a
+// forced write (Dirty COW's three). Not every implementation has them.
+inline constexpr OpSet kTaskOps =
+    op_mask(OpKind::Thread) | op_mask(OpKind::Madvise) | op_mask(OpKind::Memwrite);
 // The ops the Z3 encoding covers (the rows marked `encoded`).
 inline constexpr OpSet kEncodedOps = [] {
   OpSet set = 0;

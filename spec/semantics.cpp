@@ -13,7 +13,7 @@ Semantics::Semantics(const Config& config) : config_(config) {
   for (Vpn vpn = 0; vpn < config.pages; ++vpn)
     init.push_back(fresh_mapping(MapKind::PrivateAnon, vpn));
   spaces_.emplace(next_space_, std::move(init));
-  procs_[kInitPid] = Process{next_space_++, 0, 0};
+  procs_[kInitPid] = Process{next_space_++, 0, 0, kInitPid, kInitPid};
 }
 
 Semantics::CellId Semantics::new_cell(const Page& page) {
@@ -41,11 +41,6 @@ Semantics::Mapping Semantics::fresh_mapping(MapKind kind, Vpn vpn) {
   return {};
 }
 
-Pid Semantics::space_owner(Pid pid) const {
-  while (procs_.at(pid).vfork_parent != 0) pid = procs_.at(pid).vfork_parent;
-  return pid;
-}
-
 const Semantics::Page* Semantics::view(Pid pid, Vpn vpn) const {
   const std::vector<Mapping>& s = space(pid);
   if (vpn >= s.size() || s[vpn].kind == MapKind::None) return nullptr;
@@ -59,9 +54,12 @@ bool range_ok(const Op& op, const Config& c) {
 }
 
 // Ops that may need a frame, and so may meet an empty free list.
-bool may_need_frame(OpKind kind) {
-  return kind == OpKind::Write || kind == OpKind::Read || kind == OpKind::Copyout ||
-         kind == OpKind::Pin || kind == OpKind::Fork;
+bool may_need_frame(OpKind kind) { return op_info(kind).may_need_frame; }
+
+// A private copy goes with its process across fork. Text is read-only, but a
+// forced write (/proc/PID/mem) gives the writer a private copy of it too.
+bool copied_by_fork(const Semantics::Mapping& m) {
+  return m.own && (is_private(m.kind) || m.kind == MapKind::Text);
 }
 
 }  // namespace
@@ -75,6 +73,7 @@ Outcome Semantics::expect_page_op(const Op& op, const Process& proc) const {
     case OpKind::Write:
     case OpKind::Copyout:
       return kind == MapKind::Text ? Outcome::error(Status::ProtFault) : Outcome::ok();
+    case OpKind::Memwrite: return Outcome::ok();  // forced: even text
     case OpKind::Read: return Outcome::read(cells_.at(s[op.vpn].cell).data[op.word]);
     case OpKind::Pin:
       if (op.rw && kind == MapKind::Text) return Outcome::error(Status::ProtFault);
@@ -97,6 +96,7 @@ Outcome Semantics::expect(const Op& op) const {
   switch (op.kind) {
     case OpKind::Fork:
     case OpKind::Vfork:
+    case OpKind::Thread:
       if (procs_.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
       return Outcome::forked(next_pid_);
     case OpKind::Exit:
@@ -106,6 +106,7 @@ Outcome Semantics::expect(const Op& op) const {
         return Outcome::error(Status::BadAddress);
       return Outcome::ok();
     case OpKind::Munmap:
+    case OpKind::Madvise:
       return range_ok(op, config_) ? Outcome::ok() : Outcome::error(Status::BadAddress);
     default: return expect_page_op(op, proc);
   }
@@ -125,35 +126,79 @@ bool Semantics::allows(const Op& op, const Outcome& expected, const Outcome& act
   return false;
 }
 
+// Only the calling task is copied, as Linux forks a threaded process.
 void Semantics::fork_space(Pid parent, Pid child) {
   std::vector<Mapping> copy = space(parent);
   for (Mapping& m : copy)
-    if (is_private(m.kind) && m.own) m.cell = new_cell(cells_.at(m.cell));
+    if (copied_by_fork(m)) m.cell = new_cell(cells_.at(m.cell));
   spaces_.emplace(next_space_, std::move(copy));
-  procs_[child] = Process{next_space_++, 0, 0};
+  procs_[child] = Process{next_space_++, 0, 0, child, child};
 }
 
+// A task a vfork child made borrows the same space, but only the child
+// itself wakes the parent.
 void Semantics::leave_vfork(Pid pid) {
   Process& proc = procs_.at(pid);
   if (proc.vfork_parent == 0) return;
   auto parent = procs_.find(proc.vfork_parent);
-  if (parent != procs_.end()) parent->second.suspended_by = 0;
+  if (parent != procs_.end() && parent->second.suspended_by == pid) parent->second.suspended_by = 0;
   proc.vfork_parent = 0;
+}
+
+void Semantics::name_space(SpaceId space) {
+  Pid owner = 0;
+  for (auto& [pid, proc] : procs_)  // in pid order: the first is the lowest
+    if (proc.space == space) {
+      if (owner == 0) owner = pid;
+      proc.owner = owner;
+    }
 }
 
 void Semantics::end_process(Pid pid) {
   leave_vfork(pid);
   SpaceId space = procs_.at(pid).space;
   procs_.erase(pid);
+  name_space(space);
   for (const auto& [other, proc] : procs_)
     if (proc.space == space) return;
   spaces_.erase(space);
 }
 
+// exec ends the other tasks of its thread group (de_thread) and starts the
+// caller, which keeps its pid, in a fresh space.
+void Semantics::exec_space(Pid pid) {
+  leave_vfork(pid);
+  Pid group = procs_.at(pid).group;
+  std::vector<Pid> others;
+  for (const auto& [other, proc] : procs_)
+    if (other != pid && proc.group == group) others.push_back(other);
+  for (Pid other : others) end_process(other);
+  Process& proc = procs_.at(pid);
+  SpaceId old = proc.space;
+  std::vector<Mapping> fresh;
+  for (Vpn vpn = 0; vpn < config_.pages; ++vpn)
+    fresh.push_back(fresh_mapping(MapKind::PrivateAnon, vpn));
+  spaces_.emplace(next_space_, std::move(fresh));
+  proc.space = next_space_++;
+  proc.owner = pid;
+  name_space(old);
+  bool shared = false;
+  for (const auto& [other, p] : procs_) shared = shared || p.space == old;
+  if (!shared) spaces_.erase(old);
+}
+
 void Semantics::own_page(Mapping& m) {
-  if (!is_private(m.kind) || m.own) return;
+  if (m.own || !(is_private(m.kind) || m.kind == MapKind::Text)) return;
   m.cell = new_cell(cells_.at(m.cell));
   m.own = true;
+}
+
+void Semantics::store(const Op& op) {
+  Mapping& m = spaces_.at(procs_.at(op.pid).space)[op.vpn];
+  own_page(m);
+  Page& page = cells_.at(m.cell);
+  page.data[op.word] = op.value;
+  page.writer[op.word] = op.pid;
 }
 
 void Semantics::apply(const Op& op, const Outcome& actual) {
@@ -168,25 +213,19 @@ void Semantics::apply(const Op& op, const Outcome& actual) {
     case OpKind::Fork: fork_space(op.pid, next_pid_++); break;
     case OpKind::Vfork: {
       Pid child = next_pid_++;
-      procs_[child] = Process{procs_.at(op.pid).space, op.pid, 0};
+      const Process& parent = procs_.at(op.pid);
+      procs_[child] = Process{parent.space, op.pid, 0, child, parent.owner};
       procs_.at(op.pid).suspended_by = child;
       break;
     }
-    case OpKind::Exit: end_process(op.pid); break;
-    case OpKind::Exec: {
-      leave_vfork(op.pid);
-      Process& proc = procs_.at(op.pid);
-      SpaceId old = proc.space;
-      std::vector<Mapping> fresh;
-      for (Vpn vpn = 0; vpn < config_.pages; ++vpn)
-        fresh.push_back(fresh_mapping(MapKind::PrivateAnon, vpn));
-      spaces_.emplace(next_space_, std::move(fresh));
-      proc.space = next_space_++;
-      bool shared = false;
-      for (const auto& [other, p] : procs_) shared = shared || p.space == old;
-      if (!shared) spaces_.erase(old);
+    case OpKind::Thread: {
+      const Process& creator = procs_.at(op.pid);
+      procs_[next_pid_] = Process{creator.space, 0, 0, creator.group, creator.owner};
+      ++next_pid_;
       break;
     }
+    case OpKind::Exit: end_process(op.pid); break;
+    case OpKind::Exec: exec_space(op.pid); break;
     case OpKind::Mmap: {
       std::vector<Mapping>& s = spaces_.at(procs_.at(op.pid).space);
       for (Vpn vpn = op.vpn; vpn < op.vpn + op.count; ++vpn) s[vpn] = fresh_mapping(op.map, vpn);
@@ -197,15 +236,19 @@ void Semantics::apply(const Op& op, const Outcome& actual) {
       for (Vpn vpn = op.vpn; vpn < op.vpn + op.count; ++vpn) s[vpn] = Mapping{};
       break;
     }
-    case OpKind::Write:
-    case OpKind::Copyout: {
-      Mapping& m = spaces_.at(procs_.at(op.pid).space)[op.vpn];
-      own_page(m);
-      Page& page = cells_.at(m.cell);
-      page.data[op.word] = op.value;
-      page.writer[op.word] = op.pid;
+    case OpKind::Madvise: {
+      // The range's pages are dropped: a private anon page reads as zeros
+      // again, a private file or text page as the file; shared ones keep
+      // their object.
+      std::vector<Mapping>& s = spaces_.at(procs_.at(op.pid).space);
+      for (Vpn vpn = op.vpn; vpn < op.vpn + op.count; ++vpn)
+        if (s[vpn].kind == MapKind::PrivateAnon || s[vpn].own)
+          s[vpn] = fresh_mapping(s[vpn].kind, vpn);
       break;
     }
+    case OpKind::Write:
+    case OpKind::Copyout:
+    case OpKind::Memwrite: store(op); break;
     case OpKind::Pin: {
       Mapping& m = spaces_.at(procs_.at(op.pid).space)[op.vpn];
       if (op.rw) own_page(m);
@@ -222,7 +265,7 @@ void Semantics::apply(const Op& op, const Outcome& actual) {
   }
   // Only these can leave a cell unreachable.
   if (op.kind == OpKind::Exit || op.kind == OpKind::Exec || op.kind == OpKind::Mmap ||
-      op.kind == OpKind::Munmap || op.kind == OpKind::Unpin)
+      op.kind == OpKind::Munmap || op.kind == OpKind::Unpin || op.kind == OpKind::Madvise)
     collect();
 }
 

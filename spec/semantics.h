@@ -23,6 +23,7 @@ class Semantics {
   struct Page {
     PageData data{};
     std::array<Pid, kMaxWords> writer{};  // 0: nobody yet
+    friend bool operator==(const Page&, const Page&) = default;
   };
   using CellId = std::uint32_t;  // one page of memory; cells 0..pages-1 are the file
 
@@ -33,12 +34,17 @@ class Semantics {
     MapKind kind = MapKind::None;
     CellId cell = 0;
     bool own = false;
+    friend bool operator==(const Mapping&, const Mapping&) = default;
   };
   using SpaceId = std::uint32_t;
   struct Process {
     SpaceId space = 0;
     Pid vfork_parent = 0;  // set while the process runs in its parent's space
     Pid suspended_by = 0;  // the vfork child this process waits for
+    Pid group = 0;         // its thread group: the pid of the task that began it
+    Pid owner = 0;         // the lowest live pid in its space, which names the space
+
+    friend bool operator==(const Process&, const Process&) = default;
   };
 
   explicit Semantics(const Config& config);
@@ -58,8 +64,9 @@ class Semantics {
 
   bool live(Pid pid) const { return procs_.count(pid) != 0; }
   const std::map<Pid, Process>& processes() const { return procs_; }
-  // The pid whose space `pid` runs in: itself, or its vfork parent.
-  Pid space_owner(Pid pid) const;
+  // The pid that names the space `pid` runs in: the lowest live pid in it,
+  // so a vfork child's is its parent and a thread's its group's first.
+  Pid space_owner(Pid pid) const { return procs_.at(pid).owner; }
   const std::vector<Mapping>& space(Pid pid) const { return spaces_.at(procs_.at(pid).space); }
   // What `pid` sees at `vpn`, or null when nothing is mapped there.
   const Page* view(Pid pid, Vpn vpn) const;
@@ -71,6 +78,9 @@ class Semantics {
   PinId next_pin() const { return next_pin_; }
   const Config& config() const { return config_; }
 
+  // Equal states answer every op alike (the concurrent oracle merges them).
+  friend bool operator==(const Semantics&, const Semantics&) = default;
+
  private:
   Outcome expect_page_op(const Op& op, const Process& proc) const;
   CellId new_cell(const Page& page);
@@ -78,8 +88,11 @@ class Semantics {
   void fork_space(Pid parent, Pid child);
   void end_process(Pid pid);  // exit, or the OOM killer
   void leave_vfork(Pid pid);
-  void own_page(Mapping& m);  // a private file page's first write
-  void collect();             // forget cells nothing can reach
+  void exec_space(Pid pid);
+  void name_space(SpaceId space);  // after its tasks changed: every task's owner
+  void own_page(Mapping& m);       // a private file page's first write, or a forced one of text
+  void store(const Op& op);        // write, copyout, memwrite
+  void collect();                  // forget cells nothing can reach
 
   Config config_;
   std::map<Pid, Process> procs_;

@@ -47,6 +47,7 @@ class FastCow final : public Implementation {
   Outcome apply(const Op& op) override;
   std::optional<Snapshot> snapshot() const override;
   std::unique_ptr<Implementation> clone() const override;
+  OpSet supported_ops() const override { return kAllOps & ~kTaskOps; }
 
   // The reuse policy (Config::policy), a pure predicate: may the writer keep
   // the frame its present, read-only, cow, private PTE `pte` (as the

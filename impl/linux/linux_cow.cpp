@@ -101,7 +101,7 @@ LinuxCow::LinuxCow(const Config& config, const LinuxOptions& options)
     throw HostUnsupported(fmt::format(
         "linux:thp: {} pages do not fit in one huge page of {} (use --pages {} or fewer)",
         config.pages, kPagesPerHuge, kPagesPerHuge));
-  supported_ = kAllOps & ~op_mask(OpKind::Swapout);
+  supported_ = kAllOps & ~op_mask(OpKind::Swapout) & ~kTaskOps;
   ring_ = PinRing::create();
   if (ring_)
     slot_used_.assign(PinRing::kSlots, false);
