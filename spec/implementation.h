@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "spec/call.h"
 #include "spec/op.h"
 #include "spec/outcome.h"
 #include "spec/snapshot.h"
@@ -54,6 +55,15 @@ class Implementation {
   // The kinds mmap may map; engines generate only these, and apply()
   // throws UnsupportedOp for an mmap of any other.
   virtual MapSet supported_map_kinds() const { return kAllMaps; }
+
+  // Runs the lanes at once, from the state the ops so far left, and
+  // returns every call (in any order). Only an implementation that several
+  // threads may drive has it; the rest answer one op at a time and throw
+  // UnsupportedOp. Afterwards apply() goes on from the state the lanes left.
+  virtual std::vector<Call> run_lanes(const Lanes& lanes) {
+    (void)lanes;
+    throw UnsupportedOp("this implementation answers one op at a time; it cannot run lanes at once");
+  }
 
   // An independent copy in the same state, for engines that branch (the
   // exhaustive search); nullptr when the implementation cannot be copied.

@@ -14,23 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "spec/call.h"
 #include "spec/op.h"
 #include "spec/outcome.h"
 #include "spec/semantics.h"
 
 namespace cow {
-
-// One call as its caller saw it. `lane` is the thread of control that made
-// it (at most one call in flight per lane); `invoked` and `returned` are
-// ticks of a logical clock that every lane's events advance, never wall
-// time, with invoked < returned.
-struct Call {
-  std::uint32_t lane = 0;
-  Op op;
-  Outcome outcome;
-  std::uint64_t invoked = 0;
-  std::uint64_t returned = 0;
-};
 
 class LinearizabilityMonitor {
  public:
