@@ -6,8 +6,8 @@ namespace cow {
 
 namespace {
 
-// The op's step in the mechanism. exit, exec, munmap and mmap (which
-// unmaps what was there) all drop pages one way (exit_drop_page), so a bug
+// The op's step in the mechanism. exit, exec, munmap, mmap (which unmaps
+// what was there) and madvise all drop pages one way (exit_drop_page), so a bug
 // there is one bug whichever of them shows it; a pin's rw takes the write
 // fault path, ro the read one.
 std::string kind_word(const Op& op) {
@@ -15,7 +15,8 @@ std::string kind_word(const Op& op) {
     case OpKind::Exit:
     case OpKind::Exec:
     case OpKind::Munmap:
-    case OpKind::Mmap: return "a page drop (exit, exec, munmap, mmap)";
+    case OpKind::Mmap:
+    case OpKind::Madvise: return "a page drop (exit, exec, munmap, mmap, madvise)";
     case OpKind::Pin: return op.rw ? "pin rw" : "pin ro";
     default: return std::string(op_kind_name(op.kind));
   }

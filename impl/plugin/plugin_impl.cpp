@@ -62,7 +62,14 @@ static_assert(
 
 wire::Code to_code(OpKind kind) { return static_cast<wire::Code>(op_info(kind).wire); }
 
-std::string entry_point(OpKind kind) { return std::string(op_info(kind).abi_entry); }
+// What a plug-in lacks for an op: its entry point, or, for an op the ABI
+// has no entry point for at all, the op itself.
+std::string lacks(OpKind kind) {
+  if (op_info(kind).abi_entry.empty())
+    return fmt::format("cannot run {} ops: the plug-in ABI has no entry point for them",
+                       op_kind_name(kind));
+  return fmt::format("has no {} entry point", op_info(kind).abi_entry);
+}
 
 bool valid_map_kind(std::uint32_t k) {
   return k >= COW_MAP_PRIVATE_ANON && k <= COW_MAP_SHARED_FILE;
@@ -319,7 +326,7 @@ std::string PluginImplementation::missing_for(std::span<const Op> ops) const {
   std::map<std::string, std::string> missing;  // what is missing -> the first op that needs it
   for (const Op& op : ops) {
     if (supports(op)) continue;
-    std::string what = !supports(op.kind) ? "has no " + entry_point(op.kind) + " entry point"
+    std::string what = !supports(op.kind) ? lacks(op.kind)
                                           : std::string("has an mmap that does not take ") +
                                                 std::string(map_kind_name(op.map)) + " (map_kinds)";
     std::string needed_by = fmt::format("'{}'", to_string(op));
@@ -332,7 +339,7 @@ std::string PluginImplementation::missing_for(std::span<const OpKind> kinds) con
   std::map<std::string, std::string> missing;
   for (OpKind kind : kinds)
     if (!supports(kind))
-      missing.emplace("has no " + entry_point(kind) + " entry point",
+      missing.emplace(lacks(kind),
                       std::string(op_kind_name(kind)) + " ops");
   return missing.empty() ? "" : missing_message(library_, abi_version(), missing);
 }
@@ -417,7 +424,7 @@ Outcome PluginImplementation::send_op(const Op& op) {
                         op.rw ? 1u : 0u,
                         op.pin};
   std::string text = to_string(op);
-  worker_->set_activity(fmt::format("answering '{}' ({}())", text, entry_point(op.kind)),
+  worker_->set_activity(fmt::format("answering '{}' ({}())", text, op_info(op.kind).abi_entry),
                         "showing its state after '" + text + "'");
   sent_ops_ = true;
   worker_->send(&request, sizeof request);

@@ -189,11 +189,12 @@ TEST(ProvePolicy, TheEncodingSeesCve202029374UnderMapcountOnly) {
 }
 
 TEST(ProveOps, EveryOpKindIsGeneratableAndItsWitnessReplays) {
-  // For each op kind: a run of up to 3 steps from the initial state whose
-  // last op is that kind and succeeds; its witness must replay on the
-  // model with that op returning ok.
+  // For each encoded op kind: a run of up to 3 steps from the initial
+  // state whose last op is that kind and succeeds; its witness must replay
+  // on the model with that op returning ok.
   for (OpKind k : kAllOpKinds) {
-    SymConfig config{Config{2, 4, 2, 2}, 2, Bug::None, 3, 2, 1, kAllOps};
+    if (!op_in(kEncodedOps, k)) continue;
+    SymConfig config{Config{2, 4, 2, 2}, 2, Bug::None, 3, 2, 1, kEncodedOps};
     z3::context ctx;
     TransitionSystem ts(ctx, config);
     Unroller u(ts, "");
