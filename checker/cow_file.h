@@ -8,6 +8,13 @@
 //   invariant WP
 //   fork 1          # ok child=2
 //   write 1 0 1     # ok
+//
+// A race (cowcheck race) adds lanes of ops that run at once after the ops
+// above, and the schedule that interleaves their steps (checker/race/):
+//
+//   lane 0 memwrite 1 0 1   # ok
+//   lane 1 madvise 1 0 1    # ok
+//   schedule 0 0 1 1 0
 #pragma once
 
 #include <filesystem>
@@ -17,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "spec/call.h"
 #include "spec/invariants.h"
 #include "spec/op.h"
 #include "spec/types.h"
@@ -33,7 +41,15 @@ struct CowFile {
   std::vector<std::string> notes;        // comment lines under the header
   std::vector<std::string> op_comments;  // empty, or one per op (may be "")
   int impl_line = 0;                     // where `impl` was read, for messages
+  // A race: lanes of ops run at once after `ops`, and the lane of each step.
+  Lanes lanes;
+  std::vector<std::vector<std::string>> lane_comments;  // as op_comments, per lane
+  std::vector<std::uint32_t> schedule;
+  bool is_race() const { return !lanes.empty(); }
 };
+
+// Lanes a .cow file may hold.
+inline constexpr std::uint32_t kMaxLanes = 16;
 
 // A file that cannot be read as a .cow file; what() is "file:line: reason".
 class CowParseError : public std::runtime_error {

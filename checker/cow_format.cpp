@@ -85,6 +85,19 @@ std::string format_cow(const CowFile& f) {
     bool commented = i < f.op_comments.size() && !f.op_comments[i].empty();
     text += commented ? fmt::format("{:<16}# {}\n", op, comment_text(f.op_comments[i])) : op + "\n";
   }
+  for (std::size_t lane = 0; lane < f.lanes.size(); ++lane)
+    for (std::size_t i = 0; i < f.lanes[lane].size(); ++i) {
+      std::string op = fmt::format("lane {} {}", lane, to_string(f.lanes[lane][i]));
+      bool commented = lane < f.lane_comments.size() && i < f.lane_comments[lane].size() &&
+                       !f.lane_comments[lane][i].empty();
+      text += commented ? fmt::format("{:<24}# {}\n", op, comment_text(f.lane_comments[lane][i]))
+                        : op + "\n";
+    }
+  if (f.is_race()) {
+    text += "schedule";
+    for (std::uint32_t lane : f.schedule) text += fmt::format(" {}", lane);
+    text += "\n";
+  }
   return text;
 }
 

@@ -86,8 +86,15 @@ class Parser {
         want_args(words, 1, "invariant ID");
         parse_invariant(words[1]);
       } else if (op_kind_from_name(head)) {
+        if (!file_.lanes.empty()) fail("an op outside the lanes after a 'lane' line");
         file_.ops.push_back(parse_one_op(words));
         file_.op_comments.emplace_back(comment);
+      } else if (head == "lane") {
+        parse_lane(words, comment);
+      } else if (head == "schedule") {
+        if (have_schedule) fail("'schedule' given twice");
+        have_schedule = true;
+        parse_schedule(words);
       } else {
         fail(
             fmt::format("unknown op or directive '{}' (expected an op such as {}, or impl, config "
@@ -97,6 +104,11 @@ class Parser {
     }
     if (!have_header) fail("empty file: expected the header 'cowcheck 1'");
     if (!have_impl) fail("missing 'impl NAME' line");
+    for (std::uint32_t lane : file_.schedule)
+      if (lane >= file_.lanes.size())
+        fail(fmt::format("the schedule names lane {}, but the file has {} lane{}", lane,
+                         file_.lanes.size(), file_.lanes.size() == 1 ? "" : "s"));
+    if (have_schedule && file_.lanes.empty()) fail("a 'schedule' line, but no 'lane' lines");
     return file_;
   }
 
@@ -243,6 +255,36 @@ class Parser {
     file_.invariant = id;
   }
 
+  // "lane N OP ARGS...": the lanes are numbered from 0, each in its order.
+  void parse_lane(const std::vector<std::string>& words, std::string_view comment) {
+    if (words.size() < 3) fail("expected 'lane N OP ...'");
+    std::uint32_t lane = number(words[1], "lane");
+    if (lane >= kMaxLanes)
+      fail(fmt::format("lane {} is past the last one, {}", lane, kMaxLanes - 1));
+    if (lane > file_.lanes.size())
+      fail(fmt::format("lane {} comes before lane {}", lane, lane - 1));
+    if (lane == file_.lanes.size()) {
+      file_.lanes.emplace_back();
+      file_.lane_comments.emplace_back();
+    }
+    file_.lanes[lane].push_back(
+        parse_one_op(std::vector<std::string>(words.begin() + 2, words.end())));
+    file_.lane_comments[lane].emplace_back(comment);
+  }
+
+  void parse_schedule(const std::vector<std::string>& words) {
+    for (std::size_t i = 1; i < words.size(); ++i)
+      file_.schedule.push_back(number(words[i], "a schedule's lane"));
+  }
+
+  std::uint32_t number(const std::string& word, std::string_view what) {
+    std::uint32_t value = 0;
+    auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+    if (ec != std::errc{} || ptr != word.data() + word.size())
+      fail(fmt::format("{} '{}' is not a non-negative integer", what, word));
+    return value;
+  }
+
   Op parse_one_op(const std::vector<std::string>& words) {
     std::vector<std::string_view> views(words.begin(), words.end());
     auto op = cow::parse_op(views);
@@ -254,6 +296,7 @@ class Parser {
   std::string_view filename_;
   int line_ = 0;
   CowFile file_;
+  bool have_schedule = false;
 };
 
 // Closes the descriptor on every path out of read_cow.

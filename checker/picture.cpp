@@ -140,7 +140,39 @@ void ReplayPicture::step(std::size_t number, const std::string& op, const std::s
   clusters_.push_back(std::move(cluster));
 }
 
+void ReplayPicture::lanes(const RaceProgram& program, const RaceTrace& trace) {
+  std::string dot =
+      "digraph cowcheck {\n  rankdir=TB; newrank=true; fontname=\"monospace\";\n"
+      "  node [shape=box, fontname=\"monospace\", fontsize=10]; edge [arrowsize=0.6];\n";
+  std::vector<std::vector<std::size_t>> by_lane(program.lanes.size());
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) by_lane[trace.steps[i].lane].push_back(i);
+  for (std::size_t lane = 0; lane < by_lane.size(); ++lane) {
+    dot += fmt::format("  subgraph cluster_lane{} {{ label=\"lane {}\";\n", lane, lane);
+    for (std::size_t i : by_lane[lane]) {
+      const RaceStep& s = trace.steps[i];
+      std::string text =
+          fmt::format("{}. {}\\n{}{}", i + 1, to_string(program.lanes[s.lane][s.op_index]),
+                      s.starts ? "start" : std::string(model::pc_name(s.pc)),
+                      s.returned ? " -> " + to_string(*s.returned) : "");
+      bool failing = trace.violation && i + 1 == trace.violation_step;
+      dot += fmt::format("    s{} [label=\"{}\"{}];\n", i, text,
+                         failing ? ", color=red, fontcolor=red" : "");
+    }
+    for (std::size_t k = 1; k < by_lane[lane].size(); ++k)
+      dot += fmt::format("    s{} -> s{};\n", by_lane[lane][k - 1], by_lane[lane][k]);
+    dot += "  }\n";
+  }
+  // Time runs down the page: each step a rank of its own.
+  for (std::size_t i = 1; i < trace.steps.size(); ++i)
+    dot += fmt::format("  s{} -> s{} [style=invis];\n", i - 1, i);
+  if (trace.violation)
+    dot += fmt::format("  violation [shape=note, color=red, fontcolor=red, label=\"{}\"];\n",
+                       escape(to_string(*trace.violation)));
+  lanes_ = dot + "}\n";
+}
+
 std::string ReplayPicture::dot() const {
+  if (!lanes_.empty()) return lanes_;
   std::string dot =
       "digraph cowcheck {\n  rankdir=LR; compound=true; fontname=\"monospace\";\n"
       "  node [shape=plaintext, fontname=\"monospace\"]; edge [arrowsize=0.7];\n";

@@ -4,6 +4,8 @@
 // the `dot` program.
 #pragma once
 
+#include "checker/race/race_program.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,10 +25,14 @@ class ReplayPicture {
   // set, draws the step in red with the violation.
   void step(std::size_t number, const std::string& op, const std::string& outcome,
             const Snapshot* after, const Violation* failing);
+  // A race instead: one column per lane, one box per step, top to bottom
+  // in the order the schedule took them.
+  void lanes(const RaceProgram& program, const RaceTrace& trace);
   std::string dot() const;
 
  private:
   std::vector<std::string> clusters_;  // in step order, the initial state first
+  std::string lanes_;                  // a race's drawing, when it is one
 };
 
 // Renders DOT to SVG with graphviz; throws std::runtime_error when `dot` is

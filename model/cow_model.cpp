@@ -98,38 +98,52 @@ Outcome CowModel::page_op(const Op& op, Space& space) {
 Outcome CowModel::do_fork(Pid pid) {
   if (state_.procs.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
   Space& parent = space_of(pid);
+  Space child = fork_child_space(parent);
+  for (Vpn vpn = 0; vpn < config_.pages; ++vpn)
+    if (!fork_page(parent, child, vpn)) return Outcome::error(Status::OutOfMemory);
+  return Outcome::forked(fork_install(std::move(child)));
+}
+
+Space CowModel::fork_child_space(const Space& parent) const {
   Space child;
   child.vmas = parent.vmas;
   child.page_table.resize(config_.pages);
-  for (Vpn vpn = 0; vpn < config_.pages; ++vpn) {
-    Pte& p = parent.page_table[vpn];
-    Pte& c = child.page_table[vpn];
-    MapKind kind = parent.vmas[vpn].kind;
-    if (!p.present) {
-      if (p.slot == kNoSlot) continue;  // untouched, or in its object
-      swap().slot_get(p.slot);
-      pte_share(p);
-      c = p;
-    } else if (!fork_shares_cow(kind, p)) {
-      frames().frame_get(p.frame);  // shared and text pages stay one page
-      c = p;
-    } else if (fork_copies_pinned(p)) {
-      // A pinned page stays its pinner's: the child gets its copy now.
-      std::optional<Pfn> copy = alloc_frame();
-      if (!copy) return Outcome::error(Status::OutOfMemory);
-      frames().set_contents(*copy, frames().contents(p.frame));
-      if (kind == MapKind::Text)
-        pte_map_forced_copy(c, *copy);
-      else
-        pte_map_own(c, *copy);
-    } else {
-      fork_share_page(p, c);
-    }
+  return child;
+}
+
+// copy_present_pte, for one page. False when an early copy finds no frame.
+bool CowModel::fork_page(Space& parent, Space& child, Vpn vpn) {
+  Pte& p = parent.page_table[vpn];
+  Pte& c = child.page_table[vpn];
+  MapKind kind = parent.vmas[vpn].kind;
+  if (!p.present) {
+    if (p.slot == kNoSlot) return true;  // untouched, or in its object
+    swap().slot_get(p.slot);
+    pte_share(p);
+    c = p;
+  } else if (!fork_shares_cow(kind, p)) {
+    frames().frame_get(p.frame);  // shared and text pages stay one page
+    c = p;
+  } else if (fork_copies_pinned(p)) {
+    // A pinned page stays its pinner's: the child gets its copy now.
+    std::optional<Pfn> copy = alloc_frame();
+    if (!copy) return false;
+    frames().set_contents(*copy, frames().contents(p.frame));
+    if (kind == MapKind::Text)
+      pte_map_forced_copy(c, *copy);
+    else
+      pte_map_own(c, *copy);
+  } else {
+    fork_share_page(p, c);
   }
+  return true;
+}
+
+Pid CowModel::fork_install(Space child) {
   state_.spaces.emplace(state_.next_space, std::move(child));
   Pid child_pid = state_.next_pid++;
   state_.procs[child_pid] = Process{state_.next_space++, 0, 0, child_pid, child_pid};
-  return Outcome::forked(child_pid);
+  return child_pid;
 }
 
 bool CowModel::fork_shares_cow(MapKind kind, const Pte& pte) const {
@@ -425,7 +439,10 @@ Outcome CowModel::do_memwrite(Space& space, Vpn vpn, std::uint32_t word, Value v
 // do_wp_page for a read-only text page under FOLL_FORCE: a file's frame is
 // never the writer's own, and a copy stays read-only, as its mapping is.
 CowModel::FaultResult CowModel::force_cow(Pte& pte) {
-  if (!is_cache_frame(pte.frame) && can_reuse_frame(pte)) return {};
+  if (!is_cache_frame(pte.frame) && can_reuse_frame(pte)) {
+    pte_claim(pte);
+    return {};
+  }
   if (!wp_copy(pte)) return {Status::OutOfMemory, Fault::None};
   pte_map_forced_copy(pte, pte.frame);
   return {Status::Ok, Fault::CowCopy};

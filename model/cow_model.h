@@ -22,11 +22,13 @@ namespace cow::model {
 struct Vma {
   MapKind kind = MapKind::None;
   ObjectId object = kFileObject;  // shared anon: its object; file kinds: the file
+  friend bool operator==(const Vma&, const Vma&) = default;
 };
 
 struct Space {
   std::vector<Vma> vmas;        // indexed by vpn
   std::vector<Pte> page_table;  // indexed by vpn
+  friend bool operator==(const Space&, const Space&) = default;
 };
 
 struct Process {
@@ -35,16 +37,22 @@ struct Process {
   Pid suspended_by = 0;  // the vfork child this process waits for
   Pid group = 0;         // its thread group: the pid of the task that began it
   Pid owner = 0;         // the lowest live pid in its space, which names the space
+  friend bool operator==(const Process&, const Process&) = default;
 };
 
 struct Pin {
   Pfn frame = kNoFrame;
   bool rw = false;
+  friend bool operator==(const Pin&, const Pin&) = default;
 };
 
 class CowModel : public Implementation {
  public:
   explicit CowModel(const Config& config);
+
+  bool same_state(const CowModel& other) const {
+    return config_ == other.config_ && state_ == other.state_;
+  }
 
   Outcome apply(const Op& op) override;
   std::optional<Snapshot> snapshot() const override;
@@ -97,7 +105,7 @@ class CowModel : public Implementation {
       for (Pte& pte : space.page_table) f(pte);
   }
 
- private:
+ protected:
   struct FaultResult {
     Status status = Status::Ok;
     Fault fault = Fault::None;
@@ -115,12 +123,16 @@ class CowModel : public Implementation {
     Pid next_pid = kInitPid + 1;
     PinId next_pin = 1;
     std::uint32_t next_space = 0;
+    friend bool operator==(const State&, const State&) = default;
   };
 
   std::size_t frames_needed(const Op& op) const;
   Outcome dispatch(const Op& op);
   Outcome page_op(const Op& op, Space& space);
   Outcome do_fork(Pid pid);
+  Space fork_child_space(const Space& parent) const;  // the mappings, no page yet
+  bool fork_page(Space& parent, Space& child, Vpn vpn);
+  Pid fork_install(Space child);  // the child runs in it: its pid
   Outcome do_vfork(Pid pid);
   Outcome do_exec(Pid pid);
   Outcome do_thread(Pid pid);

@@ -39,6 +39,10 @@ class FrameTable {
   std::vector<std::uint32_t> refcount_;
   std::vector<PageData> contents_;
   std::vector<Pfn> free_;  // in no order: frame_alloc takes the lowest
+
+ public:
+  // The exhaustive search of interleavings merges equal states.
+  friend bool operator==(const FrameTable&, const FrameTable&) = default;
 };
 
 }  // namespace cow::model

@@ -18,6 +18,7 @@ inline constexpr ObjectId kFileObject = 0;
 struct ObjectPage {
   ObjectId object = kFileObject;
   Vpn page = 0;
+  friend bool operator==(const ObjectPage&, const ObjectPage&) = default;
 };
 
 class ObjectStore {
@@ -37,6 +38,7 @@ class ObjectStore {
   struct Page {
     PageData data{};
     Pfn frame = kNoFrame;
+    friend bool operator==(const Page&, const Page&) = default;
   };
   std::vector<Page>& pages(ObjectId id) { return objects_.at(id); }
   const std::vector<Page>& pages(ObjectId id) const { return objects_.at(id); }
@@ -44,6 +46,9 @@ class ObjectStore {
   std::uint32_t size_;
   std::map<ObjectId, std::vector<Page>> objects_;
   ObjectId next_ = kFileObject + 1;
+
+ public:
+  friend bool operator==(const ObjectStore&, const ObjectStore&) = default;
 };
 
 }  // namespace cow::model

@@ -13,6 +13,8 @@ struct Pte {
   bool exclusive = false;  // a private page known to be this PTE's alone (PageAnonExclusive)
   Pfn frame = kNoFrame;
   Slot slot = kNoSlot;  // a swap PTE: not present, the data is in this slot
+  // pte_same(): a fault re-checks the PTE it decided on before it acts.
+  friend bool operator==(const Pte&, const Pte&) = default;
 };
 
 // Makes a private page copy-on-write and shared: the next write faults and
@@ -34,6 +36,10 @@ inline void pte_make_writable(Pte& pte) {
   pte.cow = false;
   pte.exclusive = true;
 }
+
+// A reuse found the page its writer's alone, and marks it so (a forced
+// write's retry then follows it: can_follow_write_pte).
+inline void pte_claim(Pte& pte) { pte.exclusive = true; }
 
 // A page that is the PTE's alone from the start: a zero-fill, a COW copy,
 // fork's early copy of a pinned page.

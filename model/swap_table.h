@@ -25,8 +25,12 @@ class SwapTable {
   struct Entry {
     PageData data{};
     std::uint32_t refcount = 0;
+    friend bool operator==(const Entry&, const Entry&) = default;
   };
   std::map<Slot, Entry> slots_;
+
+ public:
+  friend bool operator==(const SwapTable&, const SwapTable&) = default;
 };
 
 }  // namespace cow::model

@@ -62,7 +62,8 @@ class Implementation {
   // UnsupportedOp. Afterwards apply() goes on from the state the lanes left.
   virtual std::vector<Call> run_lanes(const Lanes& lanes) {
     (void)lanes;
-    throw UnsupportedOp("this implementation answers one op at a time; it cannot run lanes at once");
+    throw UnsupportedOp(
+        "this implementation answers one op at a time; it cannot run lanes at once");
   }
 
   // An independent copy in the same state, for engines that branch (the

@@ -81,4 +81,12 @@ std::optional<Violation> check_step(const Step& step) {
   return std::nullopt;
 }
 
+// As a step of an op that answers as the semantics says and touches
+// nothing: a read of no process, whose checks are the state's alone.
+std::optional<Violation> check_state(const Semantics& sem, const Snapshot& snap) {
+  const Op none = Op::read(0, 0);
+  const Outcome same = Outcome::error(Status::NoSuchProcess);
+  return check_step(Step{none, same, same, sem, &snap, &snap});
+}
+
 }  // namespace cow

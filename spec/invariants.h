@@ -72,4 +72,9 @@ std::span<const Invariant> invariant_table();
 // The first violation of any invariant in table order, if any.
 std::optional<Violation> check_step(const Step& step);
 
+// The invariants of a state no op is in flight in (a quiescent point of a
+// concurrent run): every page and pin holds what `sem` says (ISO), and the
+// PTE (WP) and refcount (RC) rules. Nothing about an op's answer.
+std::optional<Violation> check_state(const Semantics& sem, const Snapshot& snap);
+
 }  // namespace cow

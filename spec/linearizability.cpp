@@ -84,9 +84,10 @@ bool LinearizabilityMonitor::respond(std::uint32_t lane, const Outcome& outcome)
   Op op = pending_.at(lane);
   pending_.erase(lane);
   if (next.empty()) {
-    why_ = fmt::format("lane {}: {} returned {}, but in every order of the calls so far the "
-                       "semantics answers {}",
-                       lane, to_string(op), to_string(seen), outcome_list(allowed));
+    why_ = fmt::format(
+        "lane {}: {} returned {}, but in every order of the calls so far the "
+        "semantics answers {}",
+        lane, to_string(op), to_string(seen), outcome_list(allowed));
     return false;
   }
   configs_ = std::move(next);

@@ -59,7 +59,8 @@ class LinearizabilityMonitor {
 // The whole history at once: its events in clock order through a monitor.
 // Empty when it is linearizable, else why not, naming the first call no
 // order explains.
-std::optional<std::string> check_linearizable(const Semantics& start, std::span<const Call> history);
+std::optional<std::string> check_linearizable(const Semantics& start,
+                                              std::span<const Call> history);
 
 // The answers the semantics allows for `op` in `sem`: what it expects, and
 // the choices it leaves open (out-of-memory, killed, busy).

@@ -51,5 +51,6 @@ Command add_prove(CLI::App& app);
 Command add_explore(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_xv6(CLI::App& app);
+Command add_race(CLI::App& app);
 
 }  // namespace cow::cli

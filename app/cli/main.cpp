@@ -200,6 +200,10 @@ int main(int argc, char** argv) {
       "check an xv6-riscv copy-on-write lab from its source tree: every distinct bug, then a "
       "pass with many sharers",
       add_xv6);
+  add("race",
+      "interleave the steps of ops running at once on the stepped model; every answer must be "
+      "explained by an order of the calls",
+      add_race);
   add("bench",
       "measure host fork() against the fast implementation, faults, throughput, and a plug-in "
       "checked against in-process",

@@ -8,10 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/commands.h"
+#include "app/race_registry.h"
 #include "app/registry.h"
 #include "app/replay_by_name.h"
 #include "checker/cow_file.h"
 #include "checker/picture.h"
+#include "checker/race/race_program.h"
 #include "impl/plugin/worker_process.h"
 
 namespace cow::cli {
@@ -71,8 +73,15 @@ std::vector<Loaded> load_all(const ReplayArgs& args) {
     // A name that is known is not started here: a plug-in that will not
     // load is reported when its file runs, and one that dies starting is a
     // finding (a constructor that takes seconds to die does so once).
-    if (!known_implementation(impl))
+    if (file.is_race()) {
+      if (!stepped_factory(impl, file.config))
+        bad_impl(args, path, file,
+                 fmt::format("'{}' is not a stepped model: a race replays on 'model' or "
+                             "'race-mutant:NAME'",
+                             impl));
+    } else if (!known_implementation(impl)) {
       bad_impl(args, path, file, implementation_error(impl, file.config));
+    }
     loaded.push_back({path, std::move(file), std::move(impl)});
   }
   return loaded;
@@ -174,6 +183,46 @@ void write_text(const std::string& path, const std::string& text) {
   if (!out.flush()) throw UsageError(fmt::format("cannot write {}", printable(path)));
 }
 
+// A race file: its setup, then its lanes step by step as its schedule says.
+ReplayResult replay_race(const Loaded& l, bool json, nlohmann::json& results,
+                         ReplayPicture* picture) {
+  RaceProgram program{l.file.ops, l.file.lanes, l.file.schedule};
+  RaceTrace trace = run_race(stepped_factory(l.impl, l.file.config), l.file.config, program);
+  ReplayResult result;
+  result.violation = trace.violation;
+  result.steps = trace.violation_step;
+  if (picture) picture->lanes(program, trace);
+  Loaded shown = l;
+  if (json) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const RaceStep& s : trace.steps)
+      steps.push_back({{"lane", s.lane},
+                       {"op", to_string(program.lanes[s.lane][s.op_index])},
+                       {"step", s.starts ? "start" : std::string(model::pc_name(s.pc))},
+                       {"returned", s.returned ? to_string(*s.returned) : ""}});
+    nlohmann::json j = {{"file", l.path},
+                        {"impl", l.impl},
+                        {"expected", l.file.invariant ? invariant_name(*l.file.invariant) : "none"},
+                        {"violation", trace.violation.has_value()},
+                        {"steps", std::move(steps)}};
+    if (trace.violation) {
+      j["invariant"] = invariant_name(trace.violation->id);
+      j["detail"] = to_string(*trace.violation);
+    }
+    results.push_back(std::move(j));
+    return result;
+  }
+  fmt::print("replay {} on {}: {} setup op{}, {} lanes\n", printable(l.path), printable(l.impl),
+             program.setup.size(), program.setup.size() == 1 ? "" : "s", program.lanes.size());
+  for (std::size_t i = 0; i < program.setup.size(); ++i)
+    fmt::print("  {:>3}. {:<16} {}\n", i + 1, to_string(program.setup[i]),
+               i < trace.setup_outcomes.size() ? to_string(trace.setup_outcomes[i]) : "");
+  fmt::print("{}", describe_steps(program, trace));
+  if (trace.violation) fmt::print("  {}\n", printable(to_string(*trace.violation)));
+  fmt::print("  {}\n", verdict(shown, result));
+  return result;
+}
+
 int run_replay(const ReplayArgs& args) {
   bool pictures = !args.dot_out.empty() || !args.svg_out.empty();
   if (pictures && args.files.size() != 1)
@@ -186,7 +235,9 @@ int run_replay(const ReplayArgs& args) {
     if (pictures) picture.emplace();
     ReplayResult result;
     try {
-      if (args.json) {
+      if (l.file.is_race()) {
+        result = replay_race(l, args.json, results, picture ? &*picture : nullptr);
+      } else if (args.json) {
         JsonReport report;
         Tee tee(report, picture ? &*picture : nullptr);
         result = replay_cow(l.file, l.impl, tee);

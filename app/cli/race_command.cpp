@@ -1,0 +1,153 @@
+// cowcheck race: random concurrent runs of the stepped model. RapidCheck
+// draws a setup, lanes of ops and a schedule; every answer must be
+// explained by an order of the calls, and every quiet state must hold the
+// invariants. A failure is shrunk (ops and schedule) and written as a .cow
+// file that replays step for step.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/cli/commands.h"
+#include "app/cli/finding_report.h"
+#include "app/race_registry.h"
+#include "checker/cow_file.h"
+#include "checker/race/race_random.h"
+
+namespace cow::cli {
+
+namespace {
+
+struct RaceArgs {
+  std::vector<std::string> impls{"model"};
+  RaceOptions options;
+  std::string out_dir = kDefaultOutDir;
+  bool expect_violation = false;
+};
+
+std::string command_line(const RaceArgs& a, const std::string& impl) {
+  const RaceOptions& o = a.options;
+  return fmt::format("cowcheck race --impl {} --seed {} --runs {} --lanes {} --lane-ops {} --setup {}{}",
+                     shell_word(impl), o.seed, o.runs, o.lanes, o.max_lane_ops, o.max_setup,
+                     run_flags(o.config, o.ops));
+}
+
+std::string schedule_text(const std::vector<std::uint32_t>& schedule) {
+  std::string text;
+  for (std::uint32_t lane : schedule) text += (text.empty() ? "" : " ") + std::to_string(lane);
+  return text;
+}
+
+CowFile race_file(const RaceArgs& a, const std::string& impl, const RaceFinding& f) {
+  CowFile file;
+  file.impl = impl;
+  file.config = a.options.config;
+  file.invariant = f.trace.violation->id;
+  file.notes = {fmt::format("found by: {}", command_line(a, impl)),
+                fmt::format("violation after step {}: {}", f.trace.violation_step,
+                            to_string(*f.trace.violation)),
+                fmt::format("found in run {}; shrunk from {} setup ops, {} lane ops and {} "
+                            "schedule entries",
+                            f.run, f.first.setup.size(),
+                            f.first.lanes.empty() ? 0
+                                                  : f.first.lanes[0].size() +
+                                                        (f.first.lanes.size() > 1
+                                                             ? f.first.lanes[1].size()
+                                                             : 0),
+                            f.first.schedule.size())};
+  file.ops = f.program.setup;
+  for (const Outcome& o : f.trace.setup_outcomes) file.op_comments.push_back(to_string(o));
+  file.lanes = f.program.lanes;
+  file.lane_comments.assign(file.lanes.size(), {});
+  for (std::size_t lane = 0; lane < file.lanes.size(); ++lane)
+    file.lane_comments[lane].assign(file.lanes[lane].size(), "not run");
+  for (const Call& call : f.trace.calls) {
+    std::size_t index = 0;
+    for (const RaceStep& s : f.trace.steps)
+      if (s.lane == call.lane && s.returned && s.op_index < file.lanes[call.lane].size() &&
+          file.lanes[call.lane][s.op_index] == call.op)
+        index = s.op_index;
+    file.lane_comments[call.lane][index] = to_string(call.outcome);
+  }
+  file.schedule = f.trace.taken;
+  return file;
+}
+
+void print_finding(const std::string& impl, const RaceFinding& f, const std::string& path) {
+  fmt::print("race {}: VIOLATION of {} in run {} (found in {:.2f} s, shrunk in {:.2f} s)\n", impl,
+             invariant_name(f.trace.violation->id), f.run, f.seconds_to_find,
+             f.seconds_to_shrink);
+  fmt::print("  {}\n", to_string(*f.trace.violation));
+  if (!f.program.setup.empty()) fmt::print("  setup:\n");
+  for (std::size_t i = 0; i < f.program.setup.size(); ++i)
+    fmt::print("   {:>2}. {:<22} {}\n", i + 1, to_string(f.program.setup[i]),
+               i < f.trace.setup_outcomes.size() ? to_string(f.trace.setup_outcomes[i]) : "");
+  fmt::print("  lanes, step by step (schedule {}):\n", schedule_text(f.trace.taken));
+  fmt::print("{}", describe_steps(f.program, f.trace));
+  fmt::print("  counterexample: {}\n", path);
+}
+
+int run_race_command(const RaceArgs& a) {
+  validate_config(a.options.config);
+  if (a.options.lanes < 1 || a.options.lanes > kMaxLanes)
+    throw UsageError(fmt::format("--lanes must be 1 to {}", kMaxLanes));
+  bool any = false;
+  for (const std::string& impl : expand_stepped_names(a.impls)) {
+    require_writable_name(impl);
+    SteppedFactory make = stepped_factory(impl, a.options.config);
+    if (!make)
+      throw UsageError(fmt::format(
+          "'{}' is not a stepped model: race runs 'model' or 'race-mutant:NAME' (see cowcheck "
+          "impls)",
+          impl));
+    RaceResult r = race_random(make, a.options);
+    if (!r.error.empty()) throw UsageError(fmt::format("race {}: {}", impl, r.error));
+    if (!r.finding) {
+      fmt::print("race {}: {} runs, {} steps in {:.2f} s: no violation\n", impl, r.runs, r.steps,
+                 r.seconds);
+      continue;
+    }
+    any = true;
+    std::string path =
+        save_finding(race_file(a, impl, *r.finding), a.out_dir, cow_file_name(impl));
+    print_finding(impl, *r.finding, path);
+  }
+  if (a.expect_violation) return any ? kExitOk : kExitViolation;
+  return any ? kExitViolation : kExitOk;
+}
+
+}  // namespace
+
+Command add_race(CLI::App& app) {
+  auto a = std::make_shared<RaceArgs>();
+  a->options.ops = kAllOps;
+  app.add_option("--impl", a->impls,
+                 "stepped models to race: model, race-mutant:NAME, or race-mutant:* (repeatable)")
+      ->capture_default_str();
+  add_config_options(app, a->options.config);
+  add_ops_option(app, a->options.ops);
+  app.add_option("--seed", a->options.seed, "RapidCheck seed")->capture_default_str();
+  app.add_option("--runs", a->options.runs, "concurrent runs to generate")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
+  app.add_option("--lanes", a->options.lanes, "lanes (CPUs) running ops at once")
+      ->capture_default_str();
+  app.add_option("--lane-ops", a->options.max_lane_ops, "most ops per lane")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  app.add_option("--setup", a->options.max_setup, "most ops run one at a time before the lanes")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  app.add_option("--schedule", a->options.max_schedule, "longest schedule drawn")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--out", a->out_dir, "folder for the .cow file of a finding")
+      ->capture_default_str();
+  app.add_flag("--expect-violation", a->expect_violation,
+               "exit 0 only if every implementation shows a violation (for mutants)");
+  return [a] { return run_race_command(*a); };
+}
+
+}  // namespace cow::cli
