@@ -338,9 +338,7 @@ std::string PluginImplementation::missing_for(std::span<const Op> ops) const {
 std::string PluginImplementation::missing_for(std::span<const OpKind> kinds) const {
   std::map<std::string, std::string> missing;
   for (OpKind kind : kinds)
-    if (!supports(kind))
-      missing.emplace(lacks(kind),
-                      std::string(op_kind_name(kind)) + " ops");
+    if (!supports(kind)) missing.emplace(lacks(kind), std::string(op_kind_name(kind)) + " ops");
   return missing.empty() ? "" : missing_message(library_, abi_version(), missing);
 }
 
