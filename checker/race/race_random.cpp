@@ -4,6 +4,7 @@
 #include <rapidcheck/detail/TestListenerAdapter.h>
 
 #include <chrono>
+#include <functional>
 #include <iostream>
 
 #include "checker/op_gen.h"
@@ -25,7 +26,7 @@ struct GenProgram {
   std::size_t setup_len = 0;  // how many of `setup` are used: a shrink drops the last
   std::vector<std::vector<GenOp>> lanes;
   std::vector<std::size_t> lane_len;
-  std::uint8_t focus = 0;  // the page most ops are moved to, so they meet
+  std::uint8_t focus = 0;          // the page most ops are moved to, so they meet
   std::vector<std::uint8_t> near;  // per op, setup first: nonzero keeps its own page
   // Per lane: nonzero runs its ops as the lane's own task (see below).
   std::vector<std::uint8_t> own_task;
@@ -47,21 +48,20 @@ rc::Gen<GenProgram> gen_program(const RaceOptions& o) {
     return rc::gen::container<std::vector<GenOp>>(n, gen_op(o.config, o.ops));
   };
   return rc::gen::resize(
-      100,
-      rc::gen::build<GenProgram>(
-          rc::gen::set(&GenProgram::setup, ops(o.max_setup)),
-          rc::gen::set(&GenProgram::setup_len, count(o.max_setup)),
-          rc::gen::set(&GenProgram::lanes, rc::gen::container<std::vector<std::vector<GenOp>>>(
-                                               o.lanes, ops(o.max_lane_ops))),
-          rc::gen::set(&GenProgram::lane_len,
-                       rc::gen::container<std::vector<std::size_t>>(o.lanes, count(o.max_lane_ops))),
-          rc::gen::set(&GenProgram::focus, rc::gen::inRange<std::uint8_t>(0, 8)),
-          rc::gen::set(&GenProgram::near, flags(o.max_setup + o.lanes * o.max_lane_ops, 3, 1)),
-          rc::gen::set(&GenProgram::own_task, flags(o.lanes, 1, 3)),
-          rc::gen::set(&GenProgram::schedule,
-                       rc::gen::container<std::vector<std::uint8_t>>(
-                           o.max_schedule, rc::gen::inRange<std::uint8_t>(0, 8))),
-          rc::gen::set(&GenProgram::schedule_len, count(o.max_schedule))));
+      100, rc::gen::build<GenProgram>(
+               rc::gen::set(&GenProgram::setup, ops(o.max_setup)),
+               rc::gen::set(&GenProgram::setup_len, count(o.max_setup)),
+               rc::gen::set(&GenProgram::lanes, rc::gen::container<std::vector<std::vector<GenOp>>>(
+                                                    o.lanes, ops(o.max_lane_ops))),
+               rc::gen::set(&GenProgram::lane_len, rc::gen::container<std::vector<std::size_t>>(
+                                                       o.lanes, count(o.max_lane_ops))),
+               rc::gen::set(&GenProgram::focus, rc::gen::inRange<std::uint8_t>(0, 8)),
+               rc::gen::set(&GenProgram::near, flags(o.max_setup + o.lanes * o.max_lane_ops, 3, 1)),
+               rc::gen::set(&GenProgram::own_task, flags(o.lanes, 1, 3)),
+               rc::gen::set(&GenProgram::schedule,
+                            rc::gen::container<std::vector<std::uint8_t>>(
+                                o.max_schedule, rc::gen::inRange<std::uint8_t>(0, 8))),
+               rc::gen::set(&GenProgram::schedule_len, count(o.max_schedule))));
 }
 
 RaceProgram resolve_program(const GenProgram& g, const RaceOptions& o) {
@@ -137,7 +137,66 @@ struct Search {
   }
 };
 
+// Whether `candidate` fails with `id`.
+bool fails(const SteppedFactory& make, const Config& config, const RaceProgram& candidate,
+           InvariantId id) {
+  RaceTrace trace = run_race(make, config, candidate);
+  return trace.violation && trace.violation->id == id;
+}
+
+template <typename T>
+bool try_erase(std::vector<T>& list, std::size_t i, const std::function<bool()>& still_fails) {
+  T kept = list[i];
+  list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+  if (still_fails()) return true;
+  list.insert(list.begin() + static_cast<std::ptrdiff_t>(i), kept);
+  return false;
+}
+
 }  // namespace
+
+std::size_t switches(const std::vector<std::uint32_t>& schedule) {
+  std::size_t n = 0;
+  for (std::size_t i = 1; i < schedule.size(); ++i) n += schedule[i] != schedule[i - 1];
+  return n;
+}
+
+RaceProgram minimize_race(const SteppedFactory& make, const Config& config, RaceProgram program,
+                          InvariantId id) {
+  std::function<bool()> still_fails = [&] { return fails(make, config, program, id); };
+  // A schedule is smaller when its run takes fewer steps, then fewer switches.
+  auto size = [&](const RaceProgram& p) {
+    std::vector<std::uint32_t> taken = run_race(make, config, p).taken;
+    return std::pair{taken.size(), switches(taken)};
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = program.setup.size(); i-- > 0;)
+      changed |= try_erase(program.setup, i, still_fails);
+    for (std::vector<Op>& lane : program.lanes)
+      for (std::size_t i = lane.size(); i-- > 0;) changed |= try_erase(lane, i, still_fails);
+    program.schedule = run_race(make, config, program).taken;
+    for (std::size_t i = 0; i < program.schedule.size(); ++i) {
+      auto before = size(program);
+      for (bool erase : {true, false}) {
+        if (!erase && (i == 0 || program.schedule[i] == program.schedule[i - 1])) continue;
+        RaceProgram candidate = program;
+        if (erase)
+          candidate.schedule.erase(candidate.schedule.begin() + static_cast<std::ptrdiff_t>(i));
+        else
+          candidate.schedule[i] = candidate.schedule[i - 1];
+        if (fails(make, config, candidate, id) && size(candidate) < before) {
+          program = std::move(candidate);
+          program.schedule = run_race(make, config, program).taken;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  program.schedule = run_race(make, config, program).taken;
+  return program;
+}
 
 RaceResult race_random(const SteppedFactory& make, const RaceOptions& options) {
   Search search(make, options);
@@ -156,6 +215,11 @@ RaceResult race_random(const SteppedFactory& make, const RaceOptions& options) {
   RaceResult result = std::move(search.result);
   if (rc::detail::Error error; outcome.match(error)) result.error = error.description;
   if (rc::detail::GaveUpResult gave_up; outcome.match(gave_up)) result.error = gave_up.description;
+  if (result.finding) {
+    RaceFinding& f = *result.finding;
+    f.program = minimize_race(make, options.config, f.program, f.trace.violation->id);
+    f.trace = run_race(make, options.config, f.program);
+  }
   if (result.finding && search.first_failure)
     result.finding->seconds_to_shrink = since(*search.first_failure);
   result.seconds = since(search.start);

@@ -13,8 +13,8 @@
 namespace cow {
 
 struct RaceOptions {
-  Config config{2, 8, 6, 2};   // pages, frames, procs, words
-  OpSet ops = kAllOps;         // kinds the setup and the lanes draw
+  Config config{2, 8, 6, 2};  // pages, frames, procs, words
+  OpSet ops = kAllOps;        // kinds the setup and the lanes draw
   std::uint32_t lanes = 2;
   std::uint32_t max_setup = 5;      // setup ops
   std::uint32_t max_lane_ops = 2;   // ops per lane
@@ -41,5 +41,16 @@ struct RaceResult {
 };
 
 RaceResult race_random(const SteppedFactory& make, const RaceOptions& options);
+
+// Shrinks a failing program further than RapidCheck can by itself: drops
+// single setup ops, lane ops and schedule entries, and gives an entry the
+// lane of the one before it (one switch fewer), while it still fails the
+// same invariant; then the schedule is the one the run took. `program`
+// must fail with `id`.
+RaceProgram minimize_race(const SteppedFactory& make, const Config& config, RaceProgram program,
+                          InvariantId id);
+
+// Lane switches in a schedule: what the minimization makes few.
+std::size_t switches(const std::vector<std::uint32_t>& schedule);
 
 }  // namespace cow
