@@ -21,7 +21,12 @@ enum class Request : std::uint32_t {
   Exec,       // execve the oracle's own executable: the new image says Hello
   Map,        // mmap `count` pages from `vpn` of kind `map`, MAP_FIXED
   Unmap,      // munmap `count` pages from `vpn`
-  Exit,       // _exit(0) without a reply: the oracle sees the socket close
+  Exit,       // this task exits (SYS_exit) without a reply: the oracle sees the socket close
+  Thread,     // clone(CLONE_VM | CLONE_THREAD): a new task of this process; the
+              // message carries the new task's end of a new socket
+  Madvise,    // madvise(MADV_DONTNEED) over `count` pages from `vpn`
+  Memwrite,   // pwrite() `value` into word `word` of page `vpn` through
+              // /proc/thread-self/mem (FOLL_FORCE | FOLL_WRITE)
 };
 
 struct RequestMsg {
@@ -33,6 +38,11 @@ struct RequestMsg {
   std::uint32_t map = 0;    // Map: a cow::MapKind
   std::uint32_t rw = 0;     // Pin
   std::uint32_t slot = 0;   // Pin
+  // Lanes (LinuxCow::run_lanes): wait until the race clock's start word
+  // reaches `start` (0: do not wait), then spin `spin` rounds, then act, with
+  // the clock read just before and just after (ReplyMsg::invoked, returned).
+  std::uint32_t start = 0;
+  std::uint32_t spin = 0;
 };
 
 enum class Reply : std::uint32_t {
@@ -42,7 +52,8 @@ enum class Reply : std::uint32_t {
   Forked,   // the parent's answer to Fork: `host_pid` is the child
   Vforked,  // the parent is back from vfork: its child exec'd or exited
   Touched,  // a page access (Write, Read, Copyout, Pin, Reference)
-  Mapped,   // Map or Unmap done (`error` when the host refused)
+  Mapped,   // Map, Unmap or Madvise done (`error` when the host refused)
+  Threaded, // the creator's answer to Thread: `host_pid` is the new task's tid
 };
 
 // How a page access ended, as the kernel answered it.
@@ -93,6 +104,10 @@ struct ReplyMsg {
   std::uint32_t faults = 0;
   std::uint32_t copied = 0;  // Forked: pages the fork copied for the child rather than share
   ThpFacts thp;              // Touched: the page and its huge page; Hello: see ThpFacts::pmd_after
+  // Touched, Mapped: the race clock (impl/linux/race_clock.h) read just
+  // before and just after the access; 0 when the server has no clock.
+  std::uint64_t invoked = 0;
+  std::uint64_t returned = 0;
 };
 
 }  // namespace cow::linux_host

@@ -1,0 +1,73 @@
+#include "impl/linux/race_clock.h"
+
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "impl/linux/pagemap.h"
+
+namespace cow::linux_host {
+
+namespace {
+
+// The futex is shared between processes (no FUTEX_PRIVATE_FLAG): the
+// servers are processes of their own.
+long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value) {
+  return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op, value, nullptr, nullptr,
+                   0);
+}
+
+}  // namespace
+
+RaceClock* race_clock_create(int* fd) {
+  *fd = ::memfd_create("cowcheck-race-clock", MFD_CLOEXEC);
+  if (*fd < 0) return nullptr;
+  if (::ftruncate(*fd, kPageBytes) != 0) {
+    int error = errno;
+    ::close(*fd);
+    *fd = -1;
+    errno = error;
+    return nullptr;
+  }
+  RaceClock* clock = race_clock_map(*fd);
+  if (clock == nullptr) {
+    int error = errno;
+    ::close(*fd);
+    *fd = -1;
+    errno = error;
+  }
+  return clock;
+}
+
+RaceClock* race_clock_map(int fd) {
+  void* at = ::mmap(nullptr, kPageBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  return at == MAP_FAILED ? nullptr : static_cast<RaceClock*>(at);
+}
+
+void race_clock_wait(RaceClock* clock, std::uint32_t round) {
+  for (;;) {
+    std::uint32_t now = clock->start.load(std::memory_order_acquire);
+    if (now >= round) return;
+    futex(&clock->start, FUTEX_WAIT, now);  // EAGAIN when it moved meanwhile
+  }
+}
+
+void race_clock_open(RaceClock* clock, std::uint32_t round) {
+  clock->start.store(round, std::memory_order_release);
+  futex(&clock->start, FUTEX_WAKE, INT32_MAX);
+}
+
+void race_spin(std::uint32_t rounds) {
+  for (std::uint32_t i = 0; i < rounds; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    asm volatile("" ::: "memory");
+#endif
+  }
+}
+
+}  // namespace cow::linux_host
