@@ -69,6 +69,13 @@ Outcome LinuxChecked::apply(const Op& op) {
   return got;
 }
 
+std::vector<Call> LinuxChecked::run_lanes(const Lanes& lanes) {
+  finding_.reset();
+  allowance_.clear();
+  model_in_step_ = false;
+  return host_.run_lanes(lanes);
+}
+
 // A difference is a finding unless the semantics leaves the host the
 // choice and the host's own report says which choice it made and why.
 void LinuxChecked::judge_fault(const Op& op, Fault host, Fault model) {

@@ -587,6 +587,7 @@ Outcome LinuxCow::do_map(const Op& op, const ServerRef& server, const Race& race
   request.map = static_cast<std::uint32_t>(op.map);
   request.start = race.start;
   request.spin = race.spin;
+  request.cpu = race.cpu;
   std::optional<ReplyMsg> mapped;
   bool sent = send_to(op.pid, *server, request, -1);
   race.arrive();
@@ -612,6 +613,7 @@ Outcome LinuxCow::do_access(const Op& op, const ServerRef& server, const Race& r
   request.rw = op.rw ? 1 : 0;
   request.start = race.start;
   request.spin = race.spin;
+  request.cpu = race.cpu;
   if (op.kind == OpKind::Pin) {
     std::lock_guard lock(state_);
     request.slot = take_slot(op);

@@ -167,6 +167,7 @@ class LinuxCow final : public Implementation {
   struct Race {
     std::uint32_t start = 0;
     std::uint32_t spin = 0;
+    std::uint32_t cpu = 0;  // RequestMsg::cpu
     // run_lanes' count of lanes that have sent their first request (or are
     // about to wait for a task another lane holds); null outside lanes.
     std::latch* sent = nullptr;
@@ -253,7 +254,7 @@ class LinuxCow final : public Implementation {
   int clock_fd_ = -1;
   RaceClock* clock_ = nullptr;  // the race clock, mapped here too
   std::uint32_t round_ = 0;     // the gate's last round
-  std::uint32_t max_spin_ = 4096;
+  std::uint32_t max_spin_ = 300;  // about 8 us of `pause` on x86-64: a fault's time
   std::uint64_t spin_seed_ = 1;
   std::map<PinId, HeldPin> pins_;  // the `pin` op's pins
   PinId next_pin_ = 1;

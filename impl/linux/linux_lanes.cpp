@@ -1,5 +1,7 @@
 // LinuxCow::run_lanes: the lanes of a concurrent run, each on a thread of
 // the oracle driving its tasks, released together at the race clock's gate.
+#include <sched.h>
+
 #include <exception>
 #include <latch>
 #include <mutex>
@@ -36,6 +38,15 @@ std::vector<Call> LinuxCow::run_lanes(const Lanes& lanes) {
     for (std::size_t k = 0; k < lanes[i].size(); ++k)
       spins[i].push_back(max_spin_ == 0 ? 0 : static_cast<std::uint32_t>(random() % (max_spin_ + 1)));
 
+  // Lane i's accesses run on CPU i modulo the CPUs this process may use:
+  // the lanes' tasks run in parallel, not in turns on the servers' one CPU.
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  std::vector<std::uint32_t> cpus;
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &allowed)) cpus.push_back(static_cast<std::uint32_t>(cpu));
+
   std::vector<std::vector<Call>> calls(lanes.size());
   std::latch sent(static_cast<std::ptrdiff_t>(lanes.size()));
   std::mutex first_error_lock;
@@ -48,6 +59,7 @@ std::vector<Call> LinuxCow::run_lanes(const Lanes& lanes) {
         for (std::size_t k = 0; k < lanes[i].size(); ++k) {
           Race race;
           race.spin = spins[i][k];
+          if (!cpus.empty()) race.cpu = cpus[i % cpus.size()] + 1;
           if (!counted) {
             race.start = round;
             race.sent = &sent;

@@ -47,7 +47,17 @@ RaceClock* race_clock_map(int fd) {
   return at == MAP_FAILED ? nullptr : static_cast<RaceClock*>(at);
 }
 
+// A waiter spins a while before it sleeps: the lanes' tasks wait on
+// separate CPUs, and a spinning one sees the gate open at once where one
+// woken from the futex would start tens of microseconds later, after the
+// other lane's op was over. Bounded: a lane kept waiting long sleeps.
+constexpr std::uint32_t kSpinsBeforeSleep = 1u << 16;
+
 void race_clock_wait(RaceClock* clock, std::uint32_t round) {
+  for (std::uint32_t i = 0; i < kSpinsBeforeSleep; ++i) {
+    if (clock->start.load(std::memory_order_acquire) >= round) return;
+    race_spin(1);
+  }
   for (;;) {
     std::uint32_t now = clock->start.load(std::memory_order_acquire);
     if (now >= round) return;

@@ -3,6 +3,7 @@
 // stores, the kernel's store into the page (copyout), and the kernel's
 // long-term references to it (pins).
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
@@ -186,11 +187,32 @@ Result memwrite(const ServerState& s, volatile std::uint32_t* word, std::uint32_
 
 }  // namespace
 
+namespace {
+
+// Run this task on `cpu` alone; a preference (failing is harmless).
+void run_on(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  CPU_SET(cpu, &cpus);
+  ::sched_setaffinity(0, sizeof cpus, &cpus);
+}
+
+}  // namespace
+
 std::uint64_t enter_race(const ServerState& s, const RequestMsg& rq) {
   if (s.clock == nullptr) return 0;
+  if (rq.cpu != 0) run_on(static_cast<int>(rq.cpu) - 1);
   race_clock_wait(s.clock, rq.start);
   race_spin(rq.spin);
   return race_clock_tick(s.clock);
+}
+
+std::uint64_t leave_race(const ServerState& s, const RequestMsg& rq) {
+  if (s.clock == nullptr) return 0;
+  std::uint64_t tick = race_clock_tick(s.clock);
+  if (rq.cpu != 0) run_on(s.setup.cpu);
+  return tick;
 }
 
 void serve_access(ServerState& s, const RequestMsg& rq) {
@@ -235,7 +257,7 @@ void serve_access(ServerState& s, const RequestMsg& rq) {
     case Request::Memwrite: r = memwrite(s, word, rq.value); break;
     default: ::_exit(kExitBadRequest);
   }
-  if (s.clock) reply_msg.returned = race_clock_tick(s.clock);
+  reply_msg.returned = leave_race(s, rq);
   reply_msg.faults = static_cast<std::uint32_t>(faults_so_far() - faults_before);
   reply_msg.entry_after = pagemap_read(s.pagemap, page);
   reply_msg.access = r.access;

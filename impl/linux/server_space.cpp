@@ -220,7 +220,7 @@ ReplyMsg serve_madvise(ServerState& s, const RequestMsg& rq) {
   r.invoked = enter_race(s, rq);
   int done = ::madvise(at, bytes, MADV_DONTNEED);
   int error = errno;
-  if (s.clock) r.returned = race_clock_tick(s.clock);
+  r.returned = leave_race(s, rq);
   if (done != 0 && error != ENOMEM) {
     r.error = error;
     return r;

@@ -93,6 +93,8 @@ void serve_access(ServerState& s, const RequestMsg& rq);
 // server_access.cpp: the lanes' gate and delay before an access (RequestMsg
 // start, spin), and the clock read just before it.
 std::uint64_t enter_race(const ServerState& s, const RequestMsg& rq);
+// The clock read just after it, and the task back on its own CPU.
+std::uint64_t leave_race(const ServerState& s, const RequestMsg& rq);
 
 // server_exec.cpp: returns only when execve failed, having said why.
 void serve_exec(const ServerState& s);

@@ -43,6 +43,10 @@ struct RequestMsg {
   // the clock read just before and just after (ReplyMsg::invoked, returned).
   std::uint32_t start = 0;
   std::uint32_t spin = 0;
+  // Lanes: run the access on CPU `cpu - 1` (0: where the server runs), so
+  // that lanes run in parallel, not in turns; back on the server's own CPU
+  // afterwards (ServerSetup::cpu).
+  std::uint32_t cpu = 0;
 };
 
 enum class Reply : std::uint32_t {
