@@ -252,46 +252,78 @@ Outcome LinuxCow::apply(const Op& op) {
   return run_op(op, Race{}, nullptr);
 }
 
+namespace {
+
+// An access that changes what is mapped, or a read-only pin (which makes a
+// text page writable for a moment, server_access.cpp), has its address
+// space alone: an access that fails with EFAULT is told "no mapping" from
+// "not allowed" by asking mincore() after the call, which a concurrent
+// mmap or munmap would answer for the wrong moment. So has an exec: it
+// kills the other tasks of its process, and one killed in the middle of an
+// access never says whether the access was done (a write to shared memory
+// may be seen afterwards, or not), so no access may be in flight then.
+bool needs_space_alone(const Op& op) {
+  return op.kind == OpKind::Mmap || op.kind == OpKind::Munmap || op.kind == OpKind::Exec ||
+         (op.kind == OpKind::Pin && !op.rw);
+}
+
+bool takes_space(const Op& op) { return runs_at_once(op.kind) || op.kind == OpKind::Exec; }
+
+// Takes `lock` at once if it can, else first lets the gate open without
+// this lane (another lane holds what it needs) and then waits.
+template <typename Lock>
+void take(Lock& lock, const auto& race) {
+  if (lock.try_lock()) return;
+  race.arrive();
+  lock.lock();
+}
+
+}  // namespace
+
 Outcome LinuxCow::run_op(const Op& op, const Race& race, Call* call) {
+  // One call at a time on a task's socket; then its address space, for an
+  // access; then the oracle's state. The task is looked up again under the
+  // last: another lane may have made or ended it meanwhile, and the answer
+  // must be of the moment the call's first tick is read.
   ServerRef server;
   std::unique_lock<std::mutex> busy;
-  {
-    std::lock_guard lock(state_);
-    if (!stopped_.empty())
-      throw ImplementationStopped(Kind::Crash, "linux: already stopped: " + stopped_);
-    if (op.kind != OpKind::Unpin) {
-      auto it = servers_.find(op.pid);
-      if (it != servers_.end()) server = it->second;
-    }
-  }
-  // One call at a time on a task's socket; then its address space, for an
-  // access; then the oracle's state. Whatever another lane holds, this lane
-  // no longer keeps the gate shut.
   std::shared_lock<std::shared_mutex> shared_space;
   std::unique_lock<std::shared_mutex> own_space;
-  if (server) {
-    busy = std::unique_lock(server->busy, std::try_to_lock);
-    if (!busy.owns_lock()) {
-      race.arrive();
-      busy.lock();
-    }
-  }
-  if (server && runs_at_once(op.kind)) {
-    if (op.kind == OpKind::Pin && !op.rw) {
-      own_space = std::unique_lock(*server->space, std::try_to_lock);
-      if (!own_space.owns_lock()) {
-        race.arrive();
-        own_space.lock();
-      }
-    } else {
-      shared_space = std::shared_lock(*server->space, std::try_to_lock);
-      if (!shared_space.owns_lock()) {
-        race.arrive();
-        shared_space.lock();
+  std::unique_lock<std::recursive_mutex> lock;
+  for (;;) {
+    {
+      std::lock_guard look(state_);
+      if (!stopped_.empty())
+        throw ImplementationStopped(Kind::Crash, "linux: already stopped: " + stopped_);
+      server.reset();
+      if (op.kind != OpKind::Unpin) {
+        auto it = servers_.find(op.pid);
+        if (it != servers_.end()) server = it->second;
       }
     }
+    if (server) {
+      busy = std::unique_lock(server->busy, std::defer_lock);
+      take(busy, race);
+      if (takes_space(op)) {
+        if (needs_space_alone(op)) {
+          own_space = std::unique_lock(*server->space, std::defer_lock);
+          take(own_space, race);
+        } else {
+          shared_space = std::shared_lock(*server->space, std::defer_lock);
+          take(shared_space, race);
+        }
+      }
+    }
+    lock = std::unique_lock(state_);
+    ServerRef now;
+    if (op.kind != OpKind::Unpin)
+      if (auto it = servers_.find(op.pid); it != servers_.end()) now = it->second;
+    if (now == server || !stopped_.empty()) break;
+    lock.unlock();
+    if (own_space.owns_lock()) own_space.unlock();
+    if (shared_space.owns_lock()) shared_space.unlock();
+    if (busy.owns_lock()) busy.unlock();
   }
-  std::unique_lock lock(state_);
   if (!stopped_.empty())
     throw ImplementationStopped(Kind::Crash, "linux: already stopped: " + stopped_);
   if (call) call->invoked = tick();
@@ -304,8 +336,7 @@ Outcome LinuxCow::run_op(const Op& op, const Race& race, Call* call) {
     race.arrive();
     return done(do_unpin(op));
   }
-  auto it = servers_.find(op.pid);
-  if (it == servers_.end() || it->second != server) {
+  if (!server) {
     race.arrive();
     return done(Outcome::error(Status::NoSuchProcess));
   }
