@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "impl/linux/pagemap.h"
+#include "impl/linux/raw_syscall.h"
 
 namespace cow::linux_host {
 
@@ -129,7 +130,8 @@ Access probe_load(const volatile std::uint32_t* word, std::uint32_t* value) {
 Access efault_access(const volatile void* page) {
   unsigned char resident = 0;
   auto address = reinterpret_cast<std::uintptr_t>(page) & ~(kPageBytes - 1);
-  if (::mincore(reinterpret_cast<void*>(address), kPageBytes, &resident) != 0 && errno == ENOMEM)
+  if (raw_syscall(SYS_mincore, as_word(address), as_word(kPageBytes), as_word(&resident)) ==
+      -ENOMEM)
     return Access::Unmapped;
   return Access::Forbidden;
 }

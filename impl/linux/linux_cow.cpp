@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <sched.h>
-#include <sys/mman.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,9 +104,10 @@ bool proc_mem_forces() {
   if (page == MAP_FAILED) return false;
   int mem = ::open("/proc/thread-self/mem", O_RDWR | O_CLOEXEC);
   std::uint32_t value = 7;
-  bool forced = mem >= 0 && ::pwrite(mem, &value, sizeof value,
-                                     static_cast<off_t>(reinterpret_cast<std::uintptr_t>(page))) ==
-                                static_cast<ssize_t>(sizeof value) &&
+  bool forced = mem >= 0 &&
+                ::pwrite(mem, &value, sizeof value,
+                         static_cast<off_t>(reinterpret_cast<std::uintptr_t>(page))) ==
+                    static_cast<ssize_t>(sizeof value) &&
                 *static_cast<volatile std::uint32_t*>(page) == value;
   if (mem >= 0) ::close(mem);
   ::munmap(page, kPageBytes);
@@ -179,8 +180,8 @@ void LinuxCow::start_first(const Config& config) {
   ServerSetup setup{oracle_,      config.pages,       config.words,
                     config.procs, options_.read_pfns, pick_cpu(options_.pin_cpu),
                     options_.thp};
-  pid_t host =
-      server_spawn_first(setup, ServerFiles{ends[1], file_, exe_, ring_ ? ring_->fd() : -1, clock_fd_});
+  pid_t host = server_spawn_first(
+      setup, ServerFiles{ends[1], file_, exe_, ring_ ? ring_->fd() : -1, clock_fd_});
   int error = errno;
   ::close(ends[1]);
   if (host < 0) {
@@ -190,6 +191,7 @@ void LinuxCow::start_first(const Config& config) {
   // The server does the same; whichever runs first, the group exists.
   ::setpgid(host, host);
   group_ = host;
+  if (spin_seed_ == 0) spin_seed_ = static_cast<std::uint64_t>(host);
   servers_[kInitPid] =
       std::make_shared<Server>(host, host, ends[0], std::make_shared<std::shared_mutex>());
   ReplyMsg hello = receive(kInitPid, Reply::Hello, "its hello");
@@ -353,10 +355,10 @@ Outcome LinuxCow::run_op(const Op& op, const Race& race, Call* call) {
   // The access itself runs without the oracle's state held: other lanes'
   // tasks act meanwhile.
   lock.unlock();
-  Outcome outcome = op.kind == OpKind::Mmap || op.kind == OpKind::Munmap ||
-                            op.kind == OpKind::Madvise
-                        ? do_map(op, server, race, call)
-                        : do_access(op, server, race, call);
+  Outcome outcome =
+      op.kind == OpKind::Mmap || op.kind == OpKind::Munmap || op.kind == OpKind::Madvise
+          ? do_map(op, server, race, call)
+          : do_access(op, server, race, call);
   race.arrive();
   std::lock_guard relock(state_);
   return done(outcome);
@@ -468,10 +470,10 @@ Outcome LinuxCow::do_thread(Pid creator) {
                                            ours.release(), servers_.at(creator)->space);
   ReplyMsg ready = receive(tid, Reply::Ready, "the new thread's first message");
   if (ready.host_pid != servers_.at(creator)->process)
-    stop(Kind::Crash, fmt::format("thread pid {} (task {}) says it is in process {}, its creator "
-                                  "is in {}",
-                                  tid, made.host_pid, ready.host_pid,
-                                  servers_.at(creator)->process));
+    stop(Kind::Crash,
+         fmt::format("thread pid {} (task {}) says it is in process {}, its creator "
+                     "is in {}",
+                     tid, made.host_pid, ready.host_pid, servers_.at(creator)->process));
   ++next_pid_;
   return Outcome::forked(tid);
 }
@@ -580,8 +582,9 @@ Outcome LinuxCow::do_exec(Pid pid) {
          fmt::format("exec in pid {} failed on the host: {}", pid, std::strerror(hello.error)));
   // A thread that execs takes its process's id (de_thread).
   if (hello.host_pid != server.process)
-    stop(Kind::Crash, fmt::format("pid {} (task {} of process {}) came back from exec as host pid {}",
-                                  pid, server.host, server.process, hello.host_pid));
+    stop(Kind::Crash,
+         fmt::format("pid {} (task {} of process {}) came back from exec as host pid {}", pid,
+                     server.host, server.process, hello.host_pid));
   end_other_tasks(pid);
   server.space = std::make_shared<std::shared_mutex>();
   pid_t was = std::exchange(server.host, server.process);
@@ -654,12 +657,12 @@ Outcome LinuxCow::do_access(const Op& op, const ServerRef& server, const Race& r
   bool sent = send_to(op.pid, *server, request, -1);
   race.arrive();
   if (sent)
-    answer = receive_from(op.pid, *server, Reply::Touched, request_name(request.kind).data(),
-                          &passed);
+    answer =
+        receive_from(op.pid, *server, Reply::Touched, request_name(request.kind).data(), &passed);
   OwnedFd pipe(passed);
   std::lock_guard lock(state_);
   if (op.kind == OpKind::Pin) slot_used_[request.slot] = false;  // taken again below if held
-  if (!answer) return Outcome::error(Status::NoSuchProcess);  // ended by an exec meanwhile
+  if (!answer) return Outcome::error(Status::NoSuchProcess);     // ended by an exec meanwhile
   const ReplyMsg& touched = *answer;
   if (touched.error != 0)
     stop(Kind::Crash,

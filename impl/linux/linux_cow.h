@@ -105,7 +105,8 @@ class LinuxCow final : public Implementation {
   // supported_ops().
   std::vector<Call> run_lanes(const Lanes& lanes) override;
   // The random delays of run_lanes: up to `max_spin` rounds before each op,
-  // from `seed`. 0: none.
+  // from `seed`. 0: none. By default 300 rounds from a seed of this
+  // instance's own (pid 1's host pid), so that instances differ.
   void set_lane_spin(std::uint32_t max_spin, std::uint64_t seed) {
     max_spin_ = max_spin;
     spin_seed_ = seed;
@@ -143,15 +144,18 @@ class LinuxCow final : public Implementation {
   struct Server {
     using SpaceLock = std::shared_ptr<std::shared_mutex>;
     Server(pid_t task, pid_t process, int fd, SpaceLock space, Pid vfork_parent = 0)
-        : host(task), process(process), fd(fd), space(std::move(space)),
+        : host(task),
+          process(process),
+          fd(fd),
+          space(std::move(space)),
           vfork_parent(vfork_parent) {}
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    pid_t host = -1;       // its task id (the process's id for its first task); -1 once reaped
-    pid_t process = -1;    // its process (thread group): our child, reaped with its last task
-    int fd = -1;           // our end of its socket, closed with this record
+    pid_t host = -1;     // its task id (the process's id for its first task); -1 once reaped
+    pid_t process = -1;  // its process (thread group): our child, reaped with its last task
+    int fd = -1;         // our end of its socket, closed with this record
     // One per address space, shared by the tasks in it: every access takes
     // it shared, a read-only pin alone (it makes a text page writable for a
     // moment, server_access.cpp). Changed only by its own task's exec.
@@ -227,8 +231,8 @@ class LinuxCow final : public Implementation {
   // send_to is false when the task is gone, receive_from returns nullopt
   // then; only a task an exec ended may be gone, anything else stops.
   bool send_to(Pid pid, Server& server, const RequestMsg& request, int pass_fd);
-  std::optional<ReplyMsg> receive_from(Pid pid, Server& server, Reply want,
-                                       const char* waiting_for, int* passed_fd = nullptr);
+  std::optional<ReplyMsg> receive_from(Pid pid, Server& server, Reply want, const char* waiting_for,
+                                       int* passed_fd = nullptr);
   // Waits for a server whose socket closed; its wait status, or nullopt
   // when there is none to have (reaped already, or by the kernel).
   std::optional<int> reap(Server& server);
@@ -252,10 +256,10 @@ class LinuxCow final : public Implementation {
   // Recursive: stop() may be reached with it held or not.
   mutable std::recursive_mutex state_;
   int clock_fd_ = -1;
-  RaceClock* clock_ = nullptr;  // the race clock, mapped here too
-  std::uint32_t round_ = 0;     // the gate's last round
+  RaceClock* clock_ = nullptr;    // the race clock, mapped here too
+  std::uint32_t round_ = 0;       // the gate's last round
   std::uint32_t max_spin_ = 300;  // about 8 us of `pause` on x86-64: a fault's time
-  std::uint64_t spin_seed_ = 1;
+  std::uint64_t spin_seed_ = 0;  // 0 until pid 1 starts
   std::map<PinId, HeldPin> pins_;  // the `pin` op's pins
   PinId next_pin_ = 1;
   std::map<int, int> references_;  // reference id -> the pipe holding the page

@@ -36,7 +36,8 @@ std::vector<Call> LinuxCow::run_lanes(const Lanes& lanes) {
   std::vector<std::vector<std::uint32_t>> spins(lanes.size());
   for (std::size_t i = 0; i < lanes.size(); ++i)
     for (std::size_t k = 0; k < lanes[i].size(); ++k)
-      spins[i].push_back(max_spin_ == 0 ? 0 : static_cast<std::uint32_t>(random() % (max_spin_ + 1)));
+      spins[i].push_back(max_spin_ == 0 ? 0
+                                        : static_cast<std::uint32_t>(random() % (max_spin_ + 1)));
 
   // Lane i's accesses run on CPU i modulo the CPUs this process may use:
   // the lanes' tasks run in parallel, not in turns on the servers' one CPU.

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "impl/linux/pagemap.h"
+#include "impl/linux/raw_syscall.h"
 
 namespace cow::linux_host {
 
@@ -15,9 +16,10 @@ namespace {
 
 // The futex is shared between processes (no FUTEX_PRIVATE_FLAG): the
 // servers are processes of their own.
+// Raw: a waiter's EAGAIN must not land in errno, which a server's threads
+// share (impl/linux/raw_syscall.h).
 long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value) {
-  return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op, value, nullptr, nullptr,
-                   0);
+  return raw_syscall(SYS_futex, as_word(word), op, value);
 }
 
 }  // namespace

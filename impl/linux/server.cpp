@@ -15,6 +15,7 @@
 
 #include "impl/linux/channel.h"
 #include "impl/linux/fault_probe.h"
+#include "impl/linux/raw_syscall.h"
 #include "impl/linux/server_state.h"
 #include "impl/linux/vfork_stack.h"
 
@@ -181,7 +182,7 @@ int thread_main(void* arg) {
   auto* start = static_cast<TaskStart*>(arg);
   ServerState s = begin_task(start);
   start->copied.store(1);
-  ::syscall(SYS_futex, &start->copied, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  raw_syscall(SYS_futex, as_word(&start->copied), FUTEX_WAKE_PRIVATE, 1);
   die_with_oracle(s);
   settle_own_memory();
   say_ready();
@@ -217,7 +218,7 @@ void serve_thread(ServerState& s, int child_channel) {
     return;
   }
   while (start.copied.load() == 0)
-    ::syscall(SYS_futex, &start.copied, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+    raw_syscall(SYS_futex, as_word(&start.copied), FUTEX_WAIT_PRIVATE, 0);
   r.host_pid = tid;
   reply(r);
 }

@@ -13,6 +13,7 @@
 
 #include "impl/linux/fault_probe.h"
 #include "impl/linux/pin_ring.h"
+#include "impl/linux/raw_syscall.h"
 #include "impl/linux/server_state.h"
 #include "spec/types.h"
 
@@ -40,14 +41,13 @@ Result copyout(volatile std::uint32_t* word, std::uint32_t value) {
   if (::write(pipe_fds[1], &value, sizeof value) != static_cast<ssize_t>(sizeof value)) {
     r.error = errno != 0 ? errno : EIO;
   } else {
-    ssize_t got = ::read(pipe_fds[0], const_cast<std::uint32_t*>(word), sizeof value);
-    int error = errno;
-    if (got == static_cast<ssize_t>(sizeof value))
+    long got = raw_syscall(SYS_read, pipe_fds[0], as_word(word), sizeof value);
+    if (got == static_cast<long>(sizeof value))
       r.wrote = true;
-    else if (got < 0 && error == EFAULT)
+    else if (got == -EFAULT)
       r.access = efault_access(word);
     else
-      r.error = got < 0 ? error : EIO;
+      r.error = got < 0 ? static_cast<int>(-got) : EIO;
   }
   ::close(pipe_fds[0]);
   ::close(pipe_fds[1]);
@@ -64,13 +64,12 @@ Result copyout(volatile std::uint32_t* word, std::uint32_t value) {
 Result pin_fixed_buffer(volatile std::uint32_t* page, std::uint32_t slot) {
   Result r;
   int registered = pin_ring_register(kRingFd, slot, const_cast<std::uint32_t*>(page));
-  int error = errno;
   if (registered == 0)
     r.wrote = true;
-  else if (error == EFAULT)
+  else if (registered == -EFAULT)
     r.access = efault_access(page);
   else
-    r.error = error;
+    r.error = -registered;
   return r;
 }
 
@@ -86,10 +85,10 @@ Result splice_reference(volatile std::uint32_t* page) {
     return r;
   }
   iovec buffer{const_cast<std::uint32_t*>(page), kPageBytes};
-  ssize_t spliced = ::vmsplice(pipe_fds[1], &buffer, 1, 0);
-  int error = errno;
+  long spliced = raw_syscall(SYS_vmsplice, pipe_fds[1], as_word(&buffer), 1, 0);
+  int error = spliced < 0 ? static_cast<int>(-spliced) : 0;
   ::close(pipe_fds[1]);
-  if (spliced == static_cast<ssize_t>(kPageBytes)) {
+  if (spliced == static_cast<long>(kPageBytes)) {
     r.attach = pipe_fds[0];
     return r;
   }
@@ -171,17 +170,15 @@ Result memwrite(const ServerState& s, volatile std::uint32_t* word, std::uint32_
     r.error = errno;
     return r;
   }
-  auto at = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(word));
-  ssize_t put = ::pwrite(mem, &value, sizeof value, at);
-  int error = errno;
+  long put = raw_syscall(SYS_pwrite64, mem, as_word(&value), sizeof value, as_word(word));
   ::close(mem);
   drain_page_batches(s);
-  if (put == static_cast<ssize_t>(sizeof value))
+  if (put == static_cast<long>(sizeof value))
     r.wrote = true;
-  else if (put < 0 && (error == EIO || error == EFAULT))
+  else if (put == -EIO || put == -EFAULT)
     r.access = efault_access(word);
   else
-    r.error = put < 0 ? error : EIO;
+    r.error = put < 0 ? static_cast<int>(-put) : EIO;
   return r;
 }
 

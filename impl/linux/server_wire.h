@@ -50,14 +50,14 @@ struct RequestMsg {
 };
 
 enum class Reply : std::uint32_t {
-  Hello,    // a server is set up (or says why not in `error`): the first one,
-            // or a fresh image after Exec (or, from the old image, why exec failed)
-  Ready,    // a forked or vforked child is serving its new socket
-  Forked,   // the parent's answer to Fork: `host_pid` is the child
-  Vforked,  // the parent is back from vfork: its child exec'd or exited
-  Touched,  // a page access (Write, Read, Copyout, Pin, Reference)
-  Mapped,   // Map, Unmap or Madvise done (`error` when the host refused)
-  Threaded, // the creator's answer to Thread: `host_pid` is the new task's tid
+  Hello,     // a server is set up (or says why not in `error`): the first one,
+             // or a fresh image after Exec (or, from the old image, why exec failed)
+  Ready,     // a forked or vforked child is serving its new socket
+  Forked,    // the parent's answer to Fork: `host_pid` is the child
+  Vforked,   // the parent is back from vfork: its child exec'd or exited
+  Touched,   // a page access (Write, Read, Copyout, Pin, Reference)
+  Mapped,    // Map, Unmap or Madvise done (`error` when the host refused)
+  Threaded,  // the creator's answer to Thread: `host_pid` is the new task's tid
 };
 
 // How a page access ended, as the kernel answered it.
