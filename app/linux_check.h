@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "checker/step_audit.h"
 #include "impl/linux/linux_cow.h"
@@ -65,6 +66,8 @@ class LinuxChecked final : public Implementation, public StepAudit {
   void track_thp(const Op& op, const Outcome& got);
   void judge_fork(const Op& op, const Outcome& got);
   Pid space_of(Pid pid) const;
+  std::vector<Pid> pids_in_space(Pid space) const;
+  void rename_pinned_space(Pid leaver, Pid old_name, const std::vector<Pid>& sharers);
 };
 
 }  // namespace cow
