@@ -191,9 +191,10 @@ int thread_main(void* arg) {
 
 // clone(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND), as pthread_create makes
 // a thread, but without CLONE_FILES (above) and without a TLS of its own:
-// like a vfork child, the thread shares its creator's (so errno, which the
-// servers read only right after a call that failed). The kernel frees its
-// stack slot when it exits or its process execs (CLONE_CHILD_CLEARTID).
+// like a vfork child, the thread shares its creator's, errno with it, so
+// the calls whose error decides an answer leave errno alone
+// (impl/linux/raw_syscall.h). The kernel frees its stack slot when it
+// exits or its process execs (CLONE_CHILD_CLEARTID).
 void serve_thread(ServerState& s, int child_channel) {
   ReplyMsg r;
   r.kind = Reply::Threaded;
