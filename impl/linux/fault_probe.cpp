@@ -12,6 +12,7 @@
 
 #include "impl/linux/pagemap.h"
 #include "impl/linux/raw_syscall.h"
+#include "impl/linux/vfork_stack.h"
 
 namespace cow::linux_host {
 
@@ -77,7 +78,11 @@ void on_segv(int signal, siginfo_t* info, void*) {
   ::siglongjmp(probe->resume, 1);
 }
 
+// Back from the handler by siglongjmp: the handler's frames are gone, and
+// in a thread the sanitizer was not told (impl/linux/vfork_stack.h).
 Access verdict(int si_code) {
+  volatile char here = 0;
+  skipped_frames_clean(const_cast<const char*>(&here), 32 * 1024);
   return si_code == SEGV_MAPERR ? Access::Unmapped : Access::Forbidden;
 }
 

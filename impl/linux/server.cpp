@@ -206,6 +206,7 @@ void serve_thread(ServerState& s, int child_channel) {
     return;
   }
   char* bottom = s.stacks + std::size_t(slot) * kStackBytes;
+  thread_stack_clean(bottom, kStackBytes);
   TaskStart start{&s, child_channel, slot, {}};
   int tid = ::clone(thread_main, bottom + kStackBytes,
                     CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID,
