@@ -58,15 +58,29 @@ Outcome LinuxChecked::apply(const Op& op) {
   allowance_.clear();
   // Every access the host reports a fault for: write, read, copyout, pin.
   bool compare = host_.reads_pfns() && model_in_step_ && op_touches_page(op.kind);
+  // Who shares the space an exit or exec leaves, and its name until then.
+  bool leaves = host_.thp() && (op.kind == OpKind::Exit || op.kind == OpKind::Exec);
+  Pid left = leaves ? space_of(op.pid) : 0;
+  std::vector<Pid> sharers = leaves ? pids_in_space(left) : std::vector<Pid>{};
   Outcome got = host_.apply(op);
   Outcome want = model_.apply(op);
   if (want.status == Status::OutOfMemory) model_in_step_ = false;
-  if (host_.thp() && got.status == Status::Ok && want.status == Status::Ok) track_thp(op, got);
+  if (host_.thp() && got.status == Status::Ok && want.status == Status::Ok) {
+    track_thp(op, got);
+    if (leaves) rename_pinned_space(op.pid, left, sharers);
+  }
   if (!compare || !faults_in_step_ || got.status != Status::Ok || want.status != Status::Ok)
     return got;
   if (cow_decision(got.fault) != cow_decision(want.fault)) judge_fault(op, got.fault, want.fault);
   if (!finding_ && host_.last_thp().reused_whole) check_reused_with_thp(op);
   return got;
+}
+
+std::vector<Call> LinuxChecked::run_lanes(const Lanes& lanes) {
+  finding_.reset();
+  allowance_.clear();
+  model_in_step_ = false;
+  return host_.run_lanes(lanes);
 }
 
 // A difference is a finding unless the semantics leaves the host the
@@ -104,6 +118,36 @@ void LinuxChecked::judge_fault(const Op& op, Fault host, Fault model) {
       Violation{InvariantId::REUSE, op.pid, op.vpn, kNoFrame, fault_difference(op, host, model)};
 }
 
+std::vector<Pid> LinuxChecked::pids_in_space(Pid space) const {
+  std::vector<Pid> pids;
+  std::optional<Snapshot> state = model_.snapshot();
+  if (state)
+    for (const ProcView& p : state->procs)
+      if (p.space == space) pids.push_back(p.pid);
+  return pids;
+}
+
+// A space is named by its lowest live pid, so an exit or exec that leaves
+// it renames it while other tasks (threads, a vfork parent) still run in
+// it, and ends it when none does: its pins then pin pages no process maps.
+void LinuxChecked::rename_pinned_space(Pid leaver, Pid old_name, const std::vector<Pid>& sharers) {
+  std::optional<Pid> now;
+  std::optional<Snapshot> state = model_.snapshot();
+  if (state)
+    for (Pid pid : sharers)
+      for (const ProcView& p : state->procs)
+        if (pid != leaver && p.pid == pid && !now) now = p.space;
+  for (auto it = thp_pins_.begin(); it != thp_pins_.end();) {
+    if (it->second != old_name) {
+      ++it;
+    } else if (now) {
+      (it++)->second = *now;
+    } else {
+      it = thp_pins_.erase(it);
+    }
+  }
+}
+
 Pid LinuxChecked::space_of(Pid pid) const {
   std::optional<Snapshot> state = model_.snapshot();
   if (state)
@@ -115,7 +159,7 @@ Pid LinuxChecked::space_of(Pid pid) const {
 // A pin taken on a page still in the huge page pins the whole folio
 // (a pin that copied the page holds only its copy); a fork of the space
 // that holds it then copies every page of it for the child. Exit and exec
-// end a space: its pins then pin pages no process maps.
+// leave a space (rename_pinned_space).
 void LinuxChecked::track_thp(const Op& op, const Outcome& got) {
   switch (op.kind) {
     case OpKind::Pin:
@@ -125,10 +169,6 @@ void LinuxChecked::track_thp(const Op& op, const Outcome& got) {
       break;
     case OpKind::Unpin: thp_pins_.erase(op.pin); break;
     case OpKind::Fork: judge_fork(op, got); break;
-    case OpKind::Exit:
-    case OpKind::Exec:
-      std::erase_if(thp_pins_, [&](const auto& entry) { return entry.second == op.pid; });
-      break;
     default: break;
   }
 }

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "checker/step_audit.h"
 #include "impl/linux/linux_cow.h"
@@ -34,6 +35,10 @@ class LinuxChecked final : public Implementation, public StepAudit {
   OpSet supported_ops() const override { return host_.supported_ops(); }
   MapSet supported_map_kinds() const override { return host_.supported_map_kinds(); }
   std::optional<Violation> audit_last_step() const override { return finding_; }
+  // The host's lanes (LinuxCow::run_lanes). The model cannot follow a
+  // concurrent run (it has no order to take), so from then on faults are
+  // no longer compared; outcomes are the caller's to check (linearizable).
+  std::vector<Call> run_lanes(const Lanes& lanes) override;
   // Why the last step's fault differs from the model's and is still no
   // finding, or empty.
   const std::string& last_allowance() const { return allowance_; }
@@ -61,6 +66,8 @@ class LinuxChecked final : public Implementation, public StepAudit {
   void track_thp(const Op& op, const Outcome& got);
   void judge_fork(const Op& op, const Outcome& got);
   Pid space_of(Pid pid) const;
+  std::vector<Pid> pids_in_space(Pid space) const;
+  void rename_pinned_space(Pid leaver, Pid old_name, const std::vector<Pid>& sharers);
 };
 
 }  // namespace cow

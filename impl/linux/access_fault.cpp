@@ -8,6 +8,7 @@ namespace {
 
 // A page the access brought in: what was mapped there decides.
 Fault brought_in(const AccessReport& r) {
+  if (r.forced && r.kind == MapKind::Text) return Fault::CowCopy;
   switch (r.kind) {
     case MapKind::PrivateAnon: return r.writes ? Fault::ZeroFill : Fault::None;
     case MapKind::PrivateFile: return r.writes ? Fault::CowCopy : Fault::PageIn;

@@ -26,6 +26,11 @@ struct AccessReport {
   // none at all proves the page was writable already, which the record
   // above cannot see when a write to another page reused their huge page.
   std::optional<std::uint32_t> faults;
+  // A forced write (/proc/PID/mem, FOLL_FORCE): on text, the file's page is
+  // copied (`cow-copy`, whether it was present or not), and a copy already
+  // the writer's is written in place, no COW decision (the PTE stays
+  // read-only, so no fork's write protection is lifted).
+  bool forced = false;
 };
 
 // The fault the model would name for what the host did:

@@ -19,6 +19,9 @@ void install_fault_probe();
 // Writes the probe's own state, so that the first probe after a fork takes
 // no COW fault of its own.
 void settle_fault_probe();
+// In a fork's child: the probes its parent's other tasks had in flight at
+// the fork are none of its own (the child has the calling task only).
+void forget_other_probes();
 
 Access probe_store(volatile std::uint32_t* word, std::uint32_t value);
 Access probe_load(const volatile std::uint32_t* word, std::uint32_t* value);

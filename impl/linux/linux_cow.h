@@ -15,20 +15,33 @@
 // memory here. swapout is not run (see supported_ops). A black box:
 // snapshot() is nullopt.
 //
-// Use an instance from the thread that made it: its processes die with that
-// thread (PR_SET_PDEATHSIG), so that they never outlive the oracle.
+// `thread P` is a real thread of P's process (clone with CLONE_VM |
+// CLONE_THREAD) serving that pid on a socket of its own; `madvise` is
+// madvise(MADV_DONTNEED); `memwrite` is pwrite() into /proc/thread-self/mem.
+// run_lanes() drives several tasks at once, each lane from a thread of the
+// oracle, with every call's ticks read from one clock in shared memory
+// (impl/linux/race_clock.h).
+//
+// Use an instance from the thread that made it (run_lanes' own threads
+// aside): its processes die with that thread (PR_SET_PDEATHSIG), so that
+// they never outlive the oracle.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
+#include <latch>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "impl/linux/pin_ring.h"
+#include "impl/linux/race_clock.h"
 #include "impl/linux/server_wire.h"
 #include "spec/implementation.h"
 
@@ -76,9 +89,28 @@ class LinuxCow final : public Implementation {
   // this implementation.
   Outcome apply(const Op& op) override;
   // Every op but swapout; pin and unpin only where io_uring works, exec
-  // only where the oracle's executable can be opened (both are so here).
+  // only where the oracle's executable can be opened (both are so here),
+  // memwrite only where /proc/PID/mem may be written.
   OpSet supported_ops() const override { return supported_; }
   std::optional<Snapshot> snapshot() const override { return std::nullopt; }
+
+  // Each lane on a thread of its own, all released at once (the clock's
+  // gate), each op after a random spin of up to `max_spin` rounds (see
+  // set_lane_spin). Ops that act on a page or a mapping (write, read,
+  // copyout, memwrite, pin, mmap, munmap, madvise) run truly at once, their
+  // ticks read by the task itself just around its access; the ops that make
+  // or end tasks and unpin are done one at a time by the oracle, each at a
+  // moment between its ticks. Throws as apply() does (the first lane's
+  // failure); UnsupportedOp before anything runs for an op outside
+  // supported_ops().
+  std::vector<Call> run_lanes(const Lanes& lanes) override;
+  // The random delays of run_lanes: up to `max_spin` rounds before each op,
+  // from `seed`. 0: none. By default 300 rounds from a seed of this
+  // instance's own (pid 1's host pid), so that instances differ.
+  void set_lane_spin(std::uint32_t max_spin, std::uint64_t seed) {
+    max_spin_ = max_spin;
+    spin_seed_ = seed;
+  }
 
   // Whether accesses report their faults (PFNs readable) or outcomes only.
   bool reads_pfns() const { return reads_pfns_; }
@@ -108,11 +140,48 @@ class LinuxCow final : public Implementation {
   Value drop_reference(int reference, std::uint32_t word = 0);
 
  private:
+  // One task of the op sequence: a process, or a thread of one.
   struct Server {
-    pid_t host = -1;       // our child until reaped; -1 once reaped
-    int fd = -1;           // our end of its socket
-    Pid vfork_parent = 0;  // the process that sleeps in vfork until this one execs or exits
+    using SpaceLock = std::shared_ptr<std::shared_mutex>;
+    Server(pid_t task, pid_t process, int fd, SpaceLock space, Pid vfork_parent = 0)
+        : host(task),
+          process(process),
+          fd(fd),
+          space(std::move(space)),
+          vfork_parent(vfork_parent) {}
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    pid_t host = -1;     // its task id (the process's id for its first task); -1 once reaped
+    pid_t process = -1;  // its process (thread group): our child, reaped with its last task
+    int fd = -1;         // our end of its socket, closed with this record
+    // One per address space, shared by the tasks in it: every access takes
+    // it shared, a read-only pin alone (it makes a text page writable for a
+    // moment, server_access.cpp). Changed only by its own task's exec.
+    SpaceLock space;
+    Pid vfork_parent = 0;  // the task that sleeps in vfork until this one execs or exits
     Pid suspended_by = 0;  // the vfork child this one sleeps for
+    bool ended = false;    // ended by an exec in another task of its process
+    std::mutex busy;       // held by the one call on its socket (run_lanes)
+  };
+  using ServerRef = std::shared_ptr<Server>;
+  // How a lane's request starts: the gate's round to wait for (0: none) and
+  // the rounds to spin.
+  struct Race {
+    std::uint32_t start = 0;
+    std::uint32_t spin = 0;
+    std::uint32_t cpu = 0;  // RequestMsg::cpu
+    // run_lanes' count of lanes that have sent their first request (or are
+    // about to wait for a task another lane holds); null outside lanes.
+    std::latch* sent = nullptr;
+    bool* counted = nullptr;
+    void arrive() const {
+      if (sent && !*counted) {
+        *counted = true;
+        sent->count_down();
+      }
+    }
   };
   // A pin the oracle holds: a slot of the run's io_uring instance, or the
   // pipe a page-cache page was spliced into.
@@ -123,13 +192,22 @@ class LinuxCow final : public Implementation {
   };
 
   void start_first(const Config& config);
+  // One op with its ticks (`call`, when not null): what apply() and each
+  // lane of run_lanes() run.
+  Outcome run_op(const Op& op, const Race& race, Call* call);
+  Outcome do_task_op(const Op& op);
   Outcome do_fork(Pid parent);
   Outcome do_vfork(Pid parent);
+  Outcome do_thread(Pid creator);
   Outcome do_exit(Pid pid);
   Outcome do_exec(Pid pid);
-  Outcome do_map(const Op& op);
-  Outcome do_access(const Op& op);
+  // The tasks an exec in `pid` ended (de_thread): the other tasks of its process.
+  void end_other_tasks(Pid pid);
+  Outcome do_map(const Op& op, const ServerRef& server, const Race& race, Call* call);
+  Outcome do_access(const Op& op, const ServerRef& server, const Race& race, Call* call);
   Outcome do_unpin(const Op& op);
+  bool last_of_its_process(Pid pid) const;
+  std::uint64_t tick() { return clock_ ? race_clock_tick(clock_) : 0; }
 
   // Makes a new child's socket, sends `request` with its end to `parent`,
   // and registers the child (host pid unknown until it says Ready).
@@ -137,7 +215,8 @@ class LinuxCow final : public Implementation {
   // After a vfork child left (exit or exec): its parent must be back.
   void resume_vfork_parent(Pid child, pid_t child_host);
   // Waits for the socket of `pid` to close, and reaps it: the process is gone.
-  std::optional<int> await_exit(Pid pid, const char* why);
+  // Reaps it only when `reap_it` (the last task of its process).
+  std::optional<int> await_exit(Pid pid, const char* why, bool reap_it);
   // One page access, classified.
   Outcome touch(Pid pid, const RequestMsg& request, const Op& op, ReplyMsg* reply, int* passed_fd);
   Value read_pin(const HeldPin& pin, std::uint32_t word, const std::string& what);
@@ -148,6 +227,12 @@ class LinuxCow final : public Implementation {
   void send(Pid pid, const RequestMsg& request, int pass_fd);
   // An attached descriptor lands in `*passed_fd`, or is closed when null.
   ReplyMsg receive(Pid pid, Reply want, const char* waiting_for, int* passed_fd = nullptr);
+  // The same for a task already looked up (run_lanes: not under state_).
+  // send_to is false when the task is gone, receive_from returns nullopt
+  // then; only a task an exec ended may be gone, anything else stops.
+  bool send_to(Pid pid, Server& server, const RequestMsg& request, int pass_fd);
+  std::optional<ReplyMsg> receive_from(Pid pid, Server& server, Reply want, const char* waiting_for,
+                                       int* passed_fd = nullptr);
   // Waits for a server whose socket closed; its wait status, or nullopt
   // when there is none to have (reaped already, or by the kernel).
   std::optional<int> reap(Server& server);
@@ -166,7 +251,15 @@ class LinuxCow final : public Implementation {
   // Every server's process group (the first server's host pid): kill_all
   // reaches a server even when it died before we learned its pid.
   pid_t group_ = -1;
-  std::map<Pid, Server> servers_;  // the live processes, by our pid
+  std::map<Pid, ServerRef> servers_;  // the live tasks, by our pid
+  // Guards everything here but a server's socket while its `busy` is held.
+  // Recursive: stop() may be reached with it held or not.
+  mutable std::recursive_mutex state_;
+  int clock_fd_ = -1;
+  RaceClock* clock_ = nullptr;    // the race clock, mapped here too
+  std::uint32_t round_ = 0;       // the gate's last round
+  std::uint32_t max_spin_ = 300;  // about 8 us of `pause` on x86-64: a fault's time
+  std::uint64_t spin_seed_ = 0;  // 0 until pid 1 starts
   std::map<PinId, HeldPin> pins_;  // the `pin` op's pins
   PinId next_pin_ = 1;
   std::map<int, int> references_;  // reference id -> the pipe holding the page

@@ -38,6 +38,9 @@ std::string_view request_name(Request r) {
     case Request::Map: return "mmap";
     case Request::Unmap: return "munmap";
     case Request::Exit: return "exit";
+    case Request::Thread: return "thread";
+    case Request::Madvise: return "madvise";
+    case Request::Memwrite: return "memwrite";
   }
   return "?";
 }
@@ -50,6 +53,7 @@ std::string_view reply_name(Reply r) {
     case Reply::Vforked: return "vforked";
     case Reply::Touched: return "touched";
     case Reply::Mapped: return "mapped";
+    case Reply::Threaded: return "threaded";
   }
   return "?";
 }
@@ -69,9 +73,28 @@ ReplyMsg LinuxCow::call(Pid pid, const RequestMsg& request, Reply want, int pass
 }
 
 void LinuxCow::send(Pid pid, const RequestMsg& request, int pass_fd) {
-  Server& server = servers_.at(pid);
-  if (channel_send(server.fd, &request, sizeof request, pass_fd)) return;
+  ServerRef server = servers_.at(pid);
+  if (!send_to(pid, *server, request, pass_fd))
+    stop(Kind::Crash, fmt::format("pid {} (task {}) was ended before {}", pid, server->host,
+                                  request_name(request.kind)));
+}
+
+ReplyMsg LinuxCow::receive(Pid pid, Reply want, const char* waiting_for, int* passed_fd) {
+  ServerRef server = servers_.at(pid);
+  std::optional<ReplyMsg> reply = receive_from(pid, *server, want, waiting_for, passed_fd);
+  if (!reply)
+    stop(Kind::Crash, fmt::format("pid {} (task {}) was ended while we waited for {}", pid,
+                                  server->host, waiting_for));
+  return *reply;
+}
+
+// A task an exec ended (Server::ended) is known gone only once the exec is
+// done, so a lane that finds its task gone asks under the oracle's state.
+bool LinuxCow::send_to(Pid pid, Server& server, const RequestMsg& request, int pass_fd) {
+  if (channel_send(server.fd, &request, sizeof request, pass_fd)) return true;
   int error = errno;
+  std::lock_guard lock(state_);
+  if (server.ended) return false;
   if (error == EPIPE || error == ECONNRESET)
     stop(Kind::Crash, fmt::format("pid {} (host pid {}) died before {}: {}", pid, server.host,
                                   request_name(request.kind), exit_status_text(reap(server))));
@@ -79,11 +102,13 @@ void LinuxCow::send(Pid pid, const RequestMsg& request, int pass_fd) {
                                 std::strerror(error)));
 }
 
-ReplyMsg LinuxCow::receive(Pid pid, Reply want, const char* waiting_for, int* passed_fd) {
-  Server& server = servers_.at(pid);
+std::optional<ReplyMsg> LinuxCow::receive_from(Pid pid, Server& server, Reply want,
+                                               const char* waiting_for, int* passed_fd) {
   ReplyMsg reply;
   int timeout = static_cast<int>(options_.reply_timeout.count());
-  switch (channel_receive(server.fd, &reply, sizeof reply, timeout, passed_fd)) {
+  Received got = channel_receive(server.fd, &reply, sizeof reply, timeout, passed_fd);
+  std::lock_guard lock(state_);
+  switch (got) {
     case Received::Message:
       if (reply.kind != want) {
         if (passed_fd && *passed_fd >= 0) ::close(*passed_fd);
@@ -95,6 +120,7 @@ ReplyMsg LinuxCow::receive(Pid pid, Reply want, const char* waiting_for, int* pa
       stop(Kind::Hang, fmt::format("pid {} (host pid {}) did not answer {} within {} ms", pid,
                                    server.host, waiting_for, timeout));
     case Received::Closed:
+      if (server.ended) return std::nullopt;
       stop(Kind::Crash, fmt::format("pid {} (host pid {}) died while we waited for {}: {}", pid,
                                     server.host, waiting_for, exit_status_text(reap(server))));
     case Received::Failed: break;
@@ -103,19 +129,20 @@ ReplyMsg LinuxCow::receive(Pid pid, Reply want, const char* waiting_for, int* pa
        fmt::format("pid {} sent a malformed answer while we waited for {}", pid, waiting_for));
 }
 
+// A process is waited for by its id (a thread cannot be).
 std::optional<int> LinuxCow::reap(Server& server) {
-  if (server.host <= 0) return std::nullopt;
+  if (server.host <= 0 || server.process <= 0) return std::nullopt;
   // Its socket is closed, so it is exiting; give it the op timeout to finish
   // (a process in uninterruptible sleep can take a moment), then force it.
   auto deadline = std::chrono::steady_clock::now() + options_.reply_timeout;
   int status = 0;
   pid_t got;
-  while ((got = ::waitpid(server.host, &status, WNOHANG)) == 0 &&
+  while ((got = ::waitpid(server.process, &status, WNOHANG)) == 0 &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   if (got == 0) {
-    ::kill(server.host, SIGKILL);
-    while ((got = ::waitpid(server.host, &status, 0)) < 0 && errno == EINTR) {
+    ::kill(server.process, SIGKILL);
+    while ((got = ::waitpid(server.process, &status, 0)) < 0 && errno == EINTR) {
     }
   }
   server.host = -1;
@@ -124,7 +151,10 @@ std::optional<int> LinuxCow::reap(Server& server) {
 }
 
 void LinuxCow::stop(Kind kind, const std::string& what) {
-  stopped_ = what;
+  std::lock_guard lock(state_);
+  // The first failure is the one to report: killing everything makes the
+  // other lanes' tasks die too.
+  if (stopped_.empty()) stopped_ = what;
   kill_all();
   throw ImplementationStopped(kind, "linux: " + what);
 }
@@ -142,8 +172,7 @@ void LinuxCow::kill_all() noexcept {
   ring_.reset();
   for (auto& [id, fd] : references_) ::close(fd);
   references_.clear();
-  for (auto& [pid, server] : servers_)
-    if (server.fd >= 0) ::close(server.fd);
+  // Their sockets close with the last reference: a lane may still hold one.
   servers_.clear();
   for (int* fd : {&file_, &exe_})
     if (*fd >= 0) ::close(std::exchange(*fd, -1));

@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "impl/linux/raw_syscall.h"
+
 namespace cow::linux_host {
 
 namespace {
@@ -101,11 +103,10 @@ int pin_ring_register(int ring, std::uint32_t slot, void* address) {
   update.offset = slot;
   update.data = reinterpret_cast<std::uintptr_t>(&buffer);
   update.nr = 1;
-  long updated = ::syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS_UPDATE, &update,
-                           sizeof update);
+  long updated = raw_syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS_UPDATE,
+                             as_word(&update), sizeof update);
   if (updated == 1) return 0;
-  if (updated >= 0) errno = EIO;
-  return -1;
+  return updated < 0 ? static_cast<int>(updated) : -EIO;
 }
 
 // An empty buffer in the slot: the kernel drops the old one's pin as soon

@@ -57,8 +57,9 @@ class PinRing {
 };
 
 // A server's side: registers the page at `address` in `slot` of the
-// instance at `ring`. 0, or -1 with errno set (EFAULT: the page is not
-// mapped, or not writable). Async-signal-safe.
+// instance at `ring`. 0, or the error negated (-EFAULT: the page is not
+// mapped, or not writable); errno is left alone (impl/linux/raw_syscall.h).
+// Async-signal-safe.
 int pin_ring_register(int ring, std::uint32_t slot, void* address);
 
 }  // namespace cow::linux_host

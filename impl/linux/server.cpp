@@ -7,11 +7,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/futex.h>
+
+#include <atomic>
 #include <cerrno>
 #include <climits>
 
 #include "impl/linux/channel.h"
 #include "impl/linux/fault_probe.h"
+#include "impl/linux/raw_syscall.h"
 #include "impl/linux/server_state.h"
 #include "impl/linux/vfork_stack.h"
 
@@ -77,6 +81,8 @@ void say_ready() {
 // for flags and stack is the same on every architecture but s390.
 long server_fork() { return ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0); }
 
+void keep_own_stack(const ServerState& s);
+
 // Returns in the child too, which then serves `child_channel`.
 void serve_fork(ServerState& s, int child_channel) {
   ReplyMsg r;
@@ -92,6 +98,8 @@ void serve_fork(ServerState& s, int child_channel) {
     // at a number that is free here but fixed for something else.
     move_fd(child_channel, kChannelFd);  // replaces the parent's socket
     die_with_oracle(s);
+    keep_own_stack(s);
+    forget_other_probes();
     open_pagemap(s);
     mark_shared_by_fork(s);
     settle_own_memory();
@@ -110,26 +118,111 @@ void serve_fork(ServerState& s, int child_channel) {
   reply(r);
 }
 
-struct VforkStart {
-  const ServerState* parent;
+// A free stack of the address space, taken; -1 when none is (more live
+// tasks than setup.procs: the oracle never asks for that).
+int take_stack(const ServerState& s) {
+  for (std::uint32_t slot = 0; slot < s.setup.procs; ++slot) {
+    std::uint32_t free = 0;
+    if (__atomic_compare_exchange_n(&s.stack_taken[slot], &free, 1, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST))
+      return static_cast<int>(slot);
+  }
+  return -1;
+}
+
+void give_back_stack(const ServerState& s, int slot) {
+  __atomic_store_n(&s.stack_taken[slot], 0, __ATOMIC_SEQ_CST);
+}
+
+// A fork's child has one task, the caller, whatever tasks its parent had:
+// every stack but the one it runs on is free in its copy of the space.
+void keep_own_stack(const ServerState& s) {
+  for (std::uint32_t slot = 0; slot < s.setup.procs; ++slot)
+    __atomic_store_n(&s.stack_taken[slot], static_cast<int>(slot) == s.stack_slot ? 1 : 0,
+                     __ATOMIC_SEQ_CST);
+}
+
+// What a new task (vfork child or thread) copies from its creator before
+// the creator may go on: the creator's state is on the creator's stack.
+struct TaskStart {
+  const ServerState* creator;
   int channel;
+  int stack_slot;
   VforkStack stack;
+  std::atomic<std::uint32_t> copied{0};  // a thread's creator waits for it (futex)
 };
+
+// A new task's first steps: its state is its creator's, on its own stack,
+// serving its own socket in its own copy of the descriptor table (neither
+// vfork nor thread shares the table: each task's socket is its alone, so
+// it closes when that task exits).
+ServerState begin_task(TaskStart* start) {
+  ServerState s = *start->creator;
+  s.stack_slot = start->stack_slot;
+  move_fd(start->channel, kChannelFd);
+  return s;
+}
 
 // The vfork child: it runs in its parent's address space, on a stack of its
 // own (the parent's is live, frozen in clone()), with a copy of the parent's
-// descriptor table and signal handlers. Its state is its parent's, but one
-// stack slot further.
+// descriptor table and signal handlers.
 int vfork_child(void* arg) {
-  auto* start = static_cast<VforkStart*>(arg);
+  auto* start = static_cast<TaskStart*>(arg);
   vfork_stack_arrive(start->stack);
-  ServerState s = *start->parent;
-  s.stack_slot = start->parent->stack_slot + 1;
-  move_fd(start->channel, kChannelFd);  // in its own copy of the descriptor table
+  ServerState s = begin_task(start);
   die_with_oracle(s);
   settle_own_memory();
   say_ready();
   serve(s);
+}
+
+// A thread: a task of its creator's process (same pid, same space, same
+// signal handlers), but with a descriptor table of its own.
+int thread_main(void* arg) {
+  auto* start = static_cast<TaskStart*>(arg);
+  ServerState s = begin_task(start);
+  start->copied.store(1);
+  raw_syscall(SYS_futex, as_word(&start->copied), FUTEX_WAKE_PRIVATE, 1);
+  die_with_oracle(s);
+  settle_own_memory();
+  say_ready();
+  serve(s);
+}
+
+// clone(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND), as pthread_create makes
+// a thread, but without CLONE_FILES (above) and without a TLS of its own:
+// like a vfork child, the thread shares its creator's, errno with it, so
+// the calls whose error decides an answer leave errno alone
+// (impl/linux/raw_syscall.h). The kernel frees its stack slot when it
+// exits or its process execs (CLONE_CHILD_CLEARTID).
+void serve_thread(ServerState& s, int child_channel) {
+  ReplyMsg r;
+  r.kind = Reply::Threaded;
+  int slot = child_channel < 0 ? -1 : take_stack(s);
+  if (slot < 0) {
+    if (child_channel >= 0) ::close(child_channel);
+    r.error = child_channel < 0 ? EBADMSG : EAGAIN;
+    reply(r);
+    return;
+  }
+  char* bottom = s.stacks + std::size_t(slot) * kStackBytes;
+  thread_stack_clean(bottom, kStackBytes);
+  TaskStart start{&s, child_channel, slot, {}};
+  int tid = ::clone(thread_main, bottom + kStackBytes,
+                    CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID,
+                    &start, nullptr, nullptr, &s.stack_taken[slot]);
+  int error = errno;
+  ::close(child_channel);
+  if (tid < 0) {
+    give_back_stack(s, slot);
+    r.error = error;
+    reply(r);
+    return;
+  }
+  while (start.copied.load() == 0)
+    raw_syscall(SYS_futex, as_word(&start.copied), FUTEX_WAIT_PRIVATE, 0);
+  r.host_pid = tid;
+  reply(r);
 }
 
 // vfork as the kernel does it: clone(CLONE_VM | CLONE_VFORK), so the child
@@ -144,24 +237,28 @@ int vfork_child(void* arg) {
 void serve_vfork(ServerState& s, int child_channel) {
   ReplyMsg r;
   r.kind = Reply::Vforked;
-  if (child_channel < 0 || s.stack_slot >= s.setup.procs) {
+  int slot = child_channel < 0 ? -1 : take_stack(s);
+  if (slot < 0) {
     if (child_channel >= 0) ::close(child_channel);
     r.error = child_channel < 0 ? EBADMSG : EAGAIN;
     reply(r);
     return;
   }
-  char* bottom = s.stacks + std::size_t{s.stack_slot} * kStackBytes;
-  VforkStart start{&s, child_channel, {}};
+  char* bottom = s.stacks + std::size_t(slot) * kStackBytes;
+  TaskStart start{&s, child_channel, slot, {}};
   vfork_stack_leave(start.stack, bottom, kStackBytes);
   int pid = ::clone(vfork_child, bottom + kStackBytes,
-                    CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &start);
+                    CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_CHILD_CLEARTID | SIGCHLD, &start,
+                    nullptr, nullptr, &s.stack_taken[slot]);
   int error = errno;
   vfork_stack_return(start.stack);
   ::close(child_channel);
-  if (pid < 0)
+  if (pid < 0) {
+    give_back_stack(s, slot);
     r.error = error;
-  else
+  } else {
     r.host_pid = pid;
+  }
   reply(r);
 }
 
@@ -169,7 +266,7 @@ void serve_vfork(ServerState& s, int child_channel) {
 // one side or the other, and ends the server (a CRASH the oracle reports).
 void check_request(const ServerState& s, const RequestMsg& rq) {
   bool bad = rq.vpn >= s.setup.pages || rq.word >= s.setup.words;
-  if (rq.kind == Request::Map || rq.kind == Request::Unmap)
+  if (rq.kind == Request::Map || rq.kind == Request::Unmap || rq.kind == Request::Madvise)
     bad = rq.vpn >= s.setup.pages || rq.count == 0 || rq.count > s.setup.pages - rq.vpn;
   if (bad) ::_exit(kExitBadRequest);
 }
@@ -183,6 +280,7 @@ void keep_only(const ServerFiles& files) {
   int file = files.file >= 0 ? ::fcntl(files.file, F_DUPFD_CLOEXEC, kFirstFreeFd) : -1;
   int exe = files.exe >= 0 ? ::fcntl(files.exe, F_DUPFD_CLOEXEC, kFirstFreeFd) : -1;
   int ring = files.ring >= 0 ? ::fcntl(files.ring, F_DUPFD_CLOEXEC, kFirstFreeFd) : -1;
+  int clock = files.clock >= 0 ? ::fcntl(files.clock, F_DUPFD_CLOEXEC, kFirstFreeFd) : -1;
   ::dup3(channel, kChannelFd, O_CLOEXEC);
   if (file >= 0)
     ::dup3(file, kFileFd, O_CLOEXEC);
@@ -196,6 +294,10 @@ void keep_only(const ServerFiles& files) {
     ::dup3(ring, kRingFd, O_CLOEXEC);
   else
     ::close(kRingFd);
+  if (clock >= 0)
+    ::dup3(clock, kClockFd, O_CLOEXEC);
+  else
+    ::close(kClockFd);
   ::close(kPagemapFd);
   ::close_range(kSetupFd, UINT_MAX, 0);
   int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -221,7 +323,8 @@ void reply(const ReplyMsg& r, int pass_fd) {
     // No deadline: the oracle may think between ops as long as it likes.
     if (channel_receive(kChannelFd, &rq, sizeof rq, -1, &passed) != Received::Message)
       ::_exit(kExitOracleGone);
-    bool takes_fd = rq.kind == Request::Fork || rq.kind == Request::Vfork;
+    bool takes_fd =
+        rq.kind == Request::Fork || rq.kind == Request::Vfork || rq.kind == Request::Thread;
     if (!takes_fd && passed >= 0) {
       ::close(passed);
       passed = -1;
@@ -232,13 +335,18 @@ void reply(const ReplyMsg& r, int pass_fd) {
       case Request::Read:
       case Request::Copyout:
       case Request::Pin:
+      case Request::Memwrite:
       case Request::Reference: serve_access(s, rq); break;
       case Request::Fork: serve_fork(s, passed); break;
       case Request::Vfork: serve_vfork(s, passed); break;
+      case Request::Thread: serve_thread(s, passed); break;
       case Request::Exec: serve_exec(s); break;
       case Request::Map:
       case Request::Unmap: reply(serve_map(s, rq)); break;
-      case Request::Exit: ::_exit(0);
+      case Request::Madvise: reply(serve_madvise(s, rq)); break;
+      // This task only (exit, not exit_group): its process goes on while it
+      // has other threads, and ends with the last.
+      case Request::Exit: ::syscall(SYS_exit, 0); ::_exit(0);
       default: ::_exit(kExitBadRequest);
     }
   }

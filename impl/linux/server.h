@@ -17,8 +17,8 @@ struct ServerSetup {
   pid_t oracle = 0;  // every server's parent (see server_fork in server.cpp)
   std::uint32_t pages = 0;
   std::uint32_t words = 0;
-  // Live processes at most: the longest vfork chain, each link of which
-  // runs on a stack of its own in the one address space.
+  // Live tasks at most: every vfork child and thread in one address space
+  // runs on a stack of its own there.
   std::uint32_t procs = 0;
   bool read_pfns = true;  // open /proc/self/pagemap
   int cpu = -1;           // run on this CPU only; -1: anywhere
@@ -34,6 +34,7 @@ struct ServerFiles {
   int file = -1;     // the file that file mappings map (impl/linux/backing_file.h)
   int exe = -1;      // the oracle's executable, which exec runs; -1: no exec
   int ring = -1;     // the run's pins (impl/linux/pin_ring.h); -1: no pins
+  int clock = -1;    // the race clock (impl/linux/race_clock.h); -1: none
 };
 
 // Forks the first server (pid 1 of the op sequence), which answers on

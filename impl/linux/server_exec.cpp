@@ -26,10 +26,10 @@ constexpr char kServerArgv0[] = "cowcheck-linux-server";
 
 void set_cloexec(int fd, bool on) { ::fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0); }
 
-// What an exec'd image keeps: the socket, the file, the executable and the
-// pins' io_uring instance.
+// What an exec'd image keeps: the socket, the file, the executable, the
+// pins' io_uring instance and the race clock.
 void keep_across_exec(bool keep) {
-  constexpr int kKept[] = {kChannelFd, kFileFd, kExeFd, kRingFd};
+  constexpr int kKept[] = {kChannelFd, kFileFd, kExeFd, kRingFd, kClockFd};
   for (int fd : kKept) set_cloexec(fd, !keep);
 }
 

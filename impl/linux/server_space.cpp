@@ -75,14 +75,15 @@ volatile std::uint32_t* page_at(const ServerState& s, std::uint32_t vpn) {
 // The first server's pages start as the model's first process has them:
 // private anonymous, each present and exclusive (a store puts it there). An
 // exec'd image's are untouched, as exec leaves them. The records and the
-// vfork stacks are mapped now, once: a vfork child's stack mapped later
-// would be one more mapping in its parent's space.
+// stacks of vfork children and threads are mapped now, once: a stack mapped
+// later would be one more mapping in its parent's space.
 bool map_space(ServerState& s, bool touch) {
   std::size_t bytes = std::size_t{s.setup.pages} * kPageBytes;
   bool thp = touch && s.setup.thp;
   void* memory = thp ? map_first_thp() : map_pages_under_test(bytes, false);
-  void* records = map_private(3 * std::size_t{s.setup.pages});
-  void* stacks = map_private(std::size_t{s.setup.procs + 1} * kStackBytes);
+  std::size_t taken_at = (3 * std::size_t{s.setup.pages} + 7) / 8 * 8;
+  void* records = map_private(taken_at + sizeof(std::uint32_t) * s.setup.procs);
+  void* stacks = map_private(std::size_t{s.setup.procs} * kStackBytes);
   if (memory == MAP_FAILED || records == MAP_FAILED || stacks == MAP_FAILED) return false;
   if (!thp) one_folio_per_page(memory, bytes);
   s.memory = static_cast<volatile std::uint32_t*>(memory);
@@ -90,6 +91,9 @@ bool map_space(ServerState& s, bool touch) {
   s.kinds = s.maybe_write_protected + s.setup.pages;
   s.reused_with_thp = s.kinds + s.setup.pages;
   s.stacks = static_cast<char*>(stacks);
+  s.stack_taken = reinterpret_cast<std::uint32_t*>(static_cast<char*>(records) + taken_at);
+  s.stack_slot = -1;
+  s.clock = race_clock_map(kClockFd);
   for (std::uint32_t vpn = 0; vpn < s.setup.pages; ++vpn)
     s.kinds[vpn] = static_cast<std::uint8_t>(MapKind::PrivateAnon);
   if (touch)
@@ -199,6 +203,30 @@ ReplyMsg serve_map(ServerState& s, const RequestMsg& rq) {
   if (r.error != 0) return r;
   for (std::uint32_t vpn = rq.vpn; vpn < rq.vpn + rq.count; ++vpn) {
     s.kinds[vpn] = static_cast<std::uint8_t>(kind);
+    s.maybe_write_protected[vpn] = 0;
+    s.reused_with_thp[vpn] = 0;
+  }
+  return r;
+}
+
+// MADV_DONTNEED over the range: the mappings stay, their pages go. A range
+// with holes is done wherever it is mapped (the kernel says ENOMEM then,
+// after doing it), as the semantics drops the pages that are there.
+ReplyMsg serve_madvise(ServerState& s, const RequestMsg& rq) {
+  ReplyMsg r;
+  r.kind = Reply::Mapped;
+  void* at = const_cast<std::uint32_t*>(page_at(s, rq.vpn));
+  std::size_t bytes = std::size_t{rq.count} * kPageBytes;
+  r.invoked = enter_race(s, rq);
+  int done = ::madvise(at, bytes, MADV_DONTNEED);
+  int error = errno;
+  r.returned = leave_race(s, rq);
+  if (done != 0 && error != ENOMEM) {
+    r.error = error;
+    return r;
+  }
+  // No page is present now: none is write-protected by a fork.
+  for (std::uint32_t vpn = rq.vpn; vpn < rq.vpn + rq.count; ++vpn) {
     s.maybe_write_protected[vpn] = 0;
     s.reused_with_thp[vpn] = 0;
   }

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "impl/linux/pagemap.h"
+#include "impl/linux/race_clock.h"
 #include "impl/linux/server.h"
 #include "impl/linux/server_wire.h"
 
@@ -21,14 +22,16 @@ inline constexpr int kPagemapFd = 4;
 inline constexpr int kFileFd = 5;
 inline constexpr int kExeFd = 6;
 inline constexpr int kRingFd = 7;
-inline constexpr int kSetupFd = 8;  // only from exec to the new image's entry
-inline constexpr int kFirstFreeFd = 9;
+inline constexpr int kClockFd = 8;  // the race clock (impl/linux/race_clock.h)
+inline constexpr int kSetupFd = 9;  // only from exec to the new image's entry
+inline constexpr int kFirstFreeFd = 10;
 
 inline constexpr std::uint32_t kWordsPerPage = kPageBytes / sizeof(std::uint32_t);
 // A PMD-mapped transparent huge page on x86-64 and arm64 with 4 KiB pages.
 inline constexpr std::size_t kHugeBytes = std::size_t{2} << 20;
 inline constexpr std::uint32_t kPagesPerHuge = kHugeBytes / kPageBytes;
-// A vfork child's stack (server.cpp, serve_vfork); ASan builds need the room.
+// The stack of a task that does not run on its process's own: a vfork child
+// or a thread (server.cpp, take_stack); ASan builds need the room.
 inline constexpr std::size_t kStackBytes = 256 * 1024;
 
 // Exit codes the oracle reports when a server dies on its own.
@@ -49,9 +52,17 @@ struct ServerState {
   // Per page (linux:thp): made writable, without a write of its own, by a
   // write that reused its whole huge page since this space's last fork.
   std::uint8_t* reused_with_thp = nullptr;
-  char* stacks = nullptr;        // setup.procs stacks of kStackBytes for vfork children
-  std::uint32_t stack_slot = 0;  // 0: the process's own stack; k: stacks slot k-1
+  // setup.procs stacks of kStackBytes for vfork children and threads, and
+  // per stack who holds it: 0 free, else taken; the kernel writes 0 when
+  // its task exits or execs (CLONE_CHILD_CLEARTID), so a stack is never
+  // given again while a task may still run on it. In the address space:
+  // tasks that share it share the stacks, and a fork's child keeps only
+  // the stack its one task runs on (server.cpp, keep_own_stack).
+  char* stacks = nullptr;
+  std::uint32_t* stack_taken = nullptr;
+  int stack_slot = -1;  // -1: the process's own stack; k: stacks slot k
   int pagemap = -1;
+  RaceClock* clock = nullptr;  // null when it could not be mapped: no ticks
 };
 
 // Sends `r` to the oracle, with `pass_fd` attached unless -1; a gone oracle
@@ -66,6 +77,7 @@ void reply(const ReplyMsg& r, int pass_fd = -1);
 // server_space.cpp
 bool map_space(ServerState& s, bool touch);
 ReplyMsg serve_map(ServerState& s, const RequestMsg& rq);
+ReplyMsg serve_madvise(ServerState& s, const RequestMsg& rq);
 // Returns how many pages the fork copied for the child rather than share.
 std::uint32_t mark_shared_by_fork(ServerState& s);
 // After a write that reused page `vpn` with its PMD intact: every page of
@@ -77,6 +89,12 @@ std::uint64_t learn_zero_pfn(int pagemap);
 // server_access.cpp: Write, Read, Copyout, Pin, Reference. Replies itself:
 // a pin may attach a descriptor.
 void serve_access(ServerState& s, const RequestMsg& rq);
+
+// server_access.cpp: the lanes' gate and delay before an access (RequestMsg
+// start, spin), and the clock read just before it.
+std::uint64_t enter_race(const ServerState& s, const RequestMsg& rq);
+// The clock read just after it, and the task back on its own CPU.
+std::uint64_t leave_race(const ServerState& s, const RequestMsg& rq);
 
 // server_exec.cpp: returns only when execve failed, having said why.
 void serve_exec(const ServerState& s);

@@ -21,7 +21,12 @@ enum class Request : std::uint32_t {
   Exec,       // execve the oracle's own executable: the new image says Hello
   Map,        // mmap `count` pages from `vpn` of kind `map`, MAP_FIXED
   Unmap,      // munmap `count` pages from `vpn`
-  Exit,       // _exit(0) without a reply: the oracle sees the socket close
+  Exit,       // this task exits (SYS_exit) without a reply: the oracle sees the socket close
+  Thread,     // clone(CLONE_VM | CLONE_THREAD): a new task of this process; the
+              // message carries the new task's end of a new socket
+  Madvise,    // madvise(MADV_DONTNEED) over `count` pages from `vpn`
+  Memwrite,   // pwrite() `value` into word `word` of page `vpn` through
+              // /proc/thread-self/mem (FOLL_FORCE | FOLL_WRITE)
 };
 
 struct RequestMsg {
@@ -33,16 +38,26 @@ struct RequestMsg {
   std::uint32_t map = 0;    // Map: a cow::MapKind
   std::uint32_t rw = 0;     // Pin
   std::uint32_t slot = 0;   // Pin
+  // Lanes (LinuxCow::run_lanes): wait until the race clock's start word
+  // reaches `start` (0: do not wait), then spin `spin` rounds, then act, with
+  // the clock read just before and just after (ReplyMsg::invoked, returned).
+  std::uint32_t start = 0;
+  std::uint32_t spin = 0;
+  // Lanes: run the access on CPU `cpu - 1` (0: where the server runs), so
+  // that lanes run in parallel, not in turns; back on the server's own CPU
+  // afterwards (ServerSetup::cpu).
+  std::uint32_t cpu = 0;
 };
 
 enum class Reply : std::uint32_t {
-  Hello,    // a server is set up (or says why not in `error`): the first one,
-            // or a fresh image after Exec (or, from the old image, why exec failed)
-  Ready,    // a forked or vforked child is serving its new socket
-  Forked,   // the parent's answer to Fork: `host_pid` is the child
-  Vforked,  // the parent is back from vfork: its child exec'd or exited
-  Touched,  // a page access (Write, Read, Copyout, Pin, Reference)
-  Mapped,   // Map or Unmap done (`error` when the host refused)
+  Hello,     // a server is set up (or says why not in `error`): the first one,
+             // or a fresh image after Exec (or, from the old image, why exec failed)
+  Ready,     // a forked or vforked child is serving its new socket
+  Forked,    // the parent's answer to Fork: `host_pid` is the child
+  Vforked,   // the parent is back from vfork: its child exec'd or exited
+  Touched,   // a page access (Write, Read, Copyout, Pin, Reference)
+  Mapped,    // Map, Unmap or Madvise done (`error` when the host refused)
+  Threaded,  // the creator's answer to Thread: `host_pid` is the new task's tid
 };
 
 // How a page access ended, as the kernel answered it.
@@ -93,6 +108,10 @@ struct ReplyMsg {
   std::uint32_t faults = 0;
   std::uint32_t copied = 0;  // Forked: pages the fork copied for the child rather than share
   ThpFacts thp;              // Touched: the page and its huge page; Hello: see ThpFacts::pmd_after
+  // Touched, Mapped: the race clock (impl/linux/race_clock.h) read just
+  // before and just after the access; 0 when the server has no clock.
+  std::uint64_t invoked = 0;
+  std::uint64_t returned = 0;
 };
 
 }  // namespace cow::linux_host

@@ -51,6 +51,32 @@ inline void vfork_stack_arrive(VforkStack& s) {
 #endif
 }
 
+// A thread's stack, before its thread starts on it: it may keep the poison
+// of the last task that exited on it. A thread cannot be announced like a
+// vfork child's switch: it shares its creator's thread-local storage, the
+// sanitizer's record of the running thread with it, so the sanitizer warns
+// ("ignoring requested __asan_handle_no_return") where such a thread calls
+// a function that never returns, and leaves that stack as it was.
+inline void thread_stack_clean(void* bottom, std::size_t size) {
+#ifdef COWCHECK_VFORK_STACK_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(bottom, size);
+#else
+  (void)bottom, (void)size;
+#endif
+}
+
+// After a siglongjmp out of a signal handler on a stack the sanitizer does
+// not know (a thread's): the frames it skipped keep their poison, which
+// the next deeper call would trip on. Clears `below` bytes under `here`.
+inline void skipped_frames_clean(const void* here, std::size_t below) {
+#ifdef COWCHECK_VFORK_STACK_ASAN
+  const char* top = static_cast<const char*>(here);
+  ASAN_UNPOISON_MEMORY_REGION(top - below, below);
+#else
+  (void)here, (void)below;
+#endif
+}
+
 // In the parent, once clone() returned: the child has exec'd or exited.
 inline void vfork_stack_return(VforkStack& s) {
 #ifdef COWCHECK_VFORK_STACK_ASAN

@@ -38,7 +38,7 @@ Config roomy(Config config) {
 
 bool touches_page(OpKind kind) {
   return kind == OpKind::Write || kind == OpKind::Read || kind == OpKind::Copyout ||
-         kind == OpKind::Pin;
+         kind == OpKind::Pin || kind == OpKind::Memwrite;
 }
 
 // The fault with whether a page was brought in left out.

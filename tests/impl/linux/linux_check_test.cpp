@@ -75,6 +75,36 @@ TEST(LinuxCheck, FiftyRandomRunsFindNoViolation) {
   EXPECT_TRUE(linux_host::no_child_left());
 }
 
+// A forced write to text copies the file's page whether it was present or
+// not, and writes a copy already the writer's in place: no COW decision.
+TEST(LinuxWriteFault, AForcedWriteToTextCopiesTheFilesPageOnly) {
+  auto forced = [](std::uint64_t before, std::uint64_t after) {
+    AccessReport report{true, MapKind::Text, true, before, after, std::nullopt, true};
+    return classify_access(report, 0, true);
+  };
+  EXPECT_EQ(forced(0, entry(7)), Fault::CowCopy);
+  EXPECT_EQ(forced(entry(5) | linux_host::kPagemapFile, entry(7)), Fault::CowCopy);
+  EXPECT_EQ(forced(entry(7), entry(7)), Fault::None);
+}
+
+// The model cannot follow lanes: after them the host goes on, checked on
+// outcomes, and no fault is compared (a difference would be no finding).
+TEST(LinuxCheck, AfterLanesTheHostGoesOnWithoutComparingFaults) {
+  LinuxChecked checked(Config{});
+  ASSERT_EQ(checked.apply(Op::thread(1)), Outcome::forked(2));
+  std::vector<Call> calls = checked.run_lanes({{Op::write(1, 0, 1)}, {Op::write(2, 1, 2)}});
+  ASSERT_EQ(calls.size(), 2u);
+  for (const Call& call : calls) {
+    EXPECT_EQ(call.outcome.status, Status::Ok) << to_string(call.op);
+    EXPECT_LT(call.invoked, call.returned);
+  }
+  EXPECT_EQ(checked.apply(Op::read(2, 0)).value, 1u);
+  EXPECT_EQ(checked.apply(Op::read(1, 1)).value, 2u);
+  EXPECT_EQ(checked.apply(Op::fork(1)), Outcome::forked(3));
+  checked.apply(Op::write(3, 0, 9));
+  EXPECT_FALSE(checked.audit_last_step());
+}
+
 // docs/linux.md quotes these replays: on this host they pass, fault kinds
 // compared with the model included.
 TEST(LinuxCheck, TheDocumentedScenariosPassOnTheHost) {

@@ -61,6 +61,34 @@ TEST(LinuxLifecycle, ExitingEveryProcessLeavesNothingToKill) {
   EXPECT_TRUE(no_child_left());
 }
 
+// Threads are not waited for; their process is, with its last task, even
+// when that is a thread and the first task exited long before.
+TEST(LinuxLifecycle, AProcessIsReapedWithItsLastTaskWhicheverItIs) {
+  {
+    LinuxCow host(Config{});
+    apply_all(host, {Op::thread(1), Op::thread(1), Op::exit(1), Op::write(2, 0, 5)});
+    EXPECT_EQ(host.apply(Op::read(3, 0)), Outcome::read(5));
+    EXPECT_EQ(host.apply(Op::exit(2)), Outcome::ok());
+    EXPECT_FALSE(no_child_left());  // pid 3 still runs
+    EXPECT_EQ(host.apply(Op::exit(3)), Outcome::ok());
+    EXPECT_TRUE(no_child_left());
+  }
+  EXPECT_TRUE(no_child_left());
+}
+
+// An exec from a thread takes over its process; a stack a thread left is
+// given again; whatever is live at the end is killed and reaped.
+TEST(LinuxLifecycle, ThreadsAndTheirExecsLeaveNothingBehind) {
+  for (int i = 0; i < 3; ++i) {
+    LinuxCow host(with_procs(4));
+    apply_all(host, {Op::thread(1), Op::thread(2), Op::exit(3), Op::thread(1), Op::exec(4),
+                     Op::thread(4), Op::fork(5), Op::thread(6)});
+    EXPECT_EQ(host.apply(Op::read(1, 0)), Outcome::error(Status::NoSuchProcess));
+    EXPECT_EQ(host.apply(Op::thread(7)), Outcome::error(Status::ProcLimit));
+  }
+  EXPECT_TRUE(no_child_left());
+}
+
 TEST(LinuxLifecycle, AServerThatDiesIsACrashAndTakesTheRestWithIt) {
   LinuxCow host(Config{});
   apply_all(host, {Op::fork(1), Op::fork(2), Op::fork(1)});
