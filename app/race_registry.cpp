@@ -17,8 +17,7 @@ const std::vector<ImplInfo>& stepped_models() {
 }
 
 SteppedFactory stepped_factory(std::string_view name, const Config& config) {
-  if (name == "model")
-    return [config] { return std::make_unique<model::SteppedModel>(config); };
+  if (name == "model") return [config] { return std::make_unique<model::SteppedModel>(config); };
   if (!name.starts_with(model::kRaceMutantPrefix)) return nullptr;
   std::optional<model::RaceMutant> id = model::race_mutant_named(name);
   if (!id) return nullptr;

@@ -29,9 +29,10 @@ struct RaceArgs {
 
 std::string command_line(const RaceArgs& a, const std::string& impl) {
   const RaceOptions& o = a.options;
-  return fmt::format("cowcheck race --impl {} --seed {} --runs {} --lanes {} --lane-ops {} --setup {}{}",
-                     shell_word(impl), o.seed, o.runs, o.lanes, o.max_lane_ops, o.max_setup,
-                     run_flags(o.config, o.ops));
+  return fmt::format(
+      "cowcheck race --impl {} --seed {} --runs {} --lanes {} --lane-ops {} --setup {}{}",
+      shell_word(impl), o.seed, o.runs, o.lanes, o.max_lane_ops, o.max_setup,
+      run_flags(o.config, o.ops));
 }
 
 std::string schedule_text(const std::vector<std::uint32_t>& schedule) {
@@ -51,11 +52,10 @@ CowFile race_file(const RaceArgs& a, const std::string& impl, const RaceFinding&
                 fmt::format("found in run {}; shrunk from {} setup ops, {} lane ops and {} "
                             "schedule entries",
                             f.run, f.first.setup.size(),
-                            f.first.lanes.empty() ? 0
-                                                  : f.first.lanes[0].size() +
-                                                        (f.first.lanes.size() > 1
-                                                             ? f.first.lanes[1].size()
-                                                             : 0),
+                            f.first.lanes.empty()
+                                ? 0
+                                : f.first.lanes[0].size() +
+                                      (f.first.lanes.size() > 1 ? f.first.lanes[1].size() : 0),
                             f.first.schedule.size())};
   file.ops = f.program.setup;
   for (const Outcome& o : f.trace.setup_outcomes) file.op_comments.push_back(to_string(o));
@@ -77,8 +77,7 @@ CowFile race_file(const RaceArgs& a, const std::string& impl, const RaceFinding&
 
 void print_finding(const std::string& impl, const RaceFinding& f, const std::string& path) {
   fmt::print("race {}: VIOLATION of {} in run {} (found in {:.2f} s, shrunk in {:.2f} s)\n", impl,
-             invariant_name(f.trace.violation->id), f.run, f.seconds_to_find,
-             f.seconds_to_shrink);
+             invariant_name(f.trace.violation->id), f.run, f.seconds_to_find, f.seconds_to_shrink);
   fmt::print("  {}\n", to_string(*f.trace.violation));
   if (!f.program.setup.empty()) fmt::print("  setup:\n");
   for (std::size_t i = 0; i < f.program.setup.size(); ++i)
@@ -110,8 +109,7 @@ int run_race_command(const RaceArgs& a) {
       continue;
     }
     any = true;
-    std::string path =
-        save_finding(race_file(a, impl, *r.finding), a.out_dir, cow_file_name(impl));
+    std::string path = save_finding(race_file(a, impl, *r.finding), a.out_dir, cow_file_name(impl));
     print_finding(impl, *r.finding, path);
   }
   if (a.expect_violation) return any ? kExitOk : kExitViolation;

@@ -274,7 +274,7 @@ std::optional<Outcome> SteppedModel::access(Lane lane, Task& task) {
   }
   if (!write && !pte.present && pte.slot == kNoSlot && s.vmas[op.vpn].kind == MapKind::PrivateAnon)
     return finish(lane, Outcome::read(0, task.fault));  // untouched: reads as zeros
-  tlb.erase(op.vpn);  // the faulting CPU drops what it had
+  tlb.erase(op.vpn);                                    // the faulting CPU drops what it had
   task.pc = Pc::FaultLock;
   return std::nullopt;
 }
@@ -427,8 +427,8 @@ std::optional<Outcome> SteppedModel::fast_walk(Lane lane, Task& task) {
   MapKind kind = s.vmas[op.vpn].kind;
   bool must_unshare = !op.rw && policy_info(config().policy).ro_pin_unshares && pte.present &&
                       fork_shares_cow(kind, pte) && !is_cache_frame(pte.frame) && !pte.exclusive;
-  bool fast = write_protect_seq_ % 2 == 0 && pte.present && (!op.rw || pte.writable) &&
-              !must_unshare;
+  bool fast =
+      write_protect_seq_ % 2 == 0 && pte.present && (!op.rw || pte.writable) && !must_unshare;
   if (!fast) {
     task.pc = Pc::PinLock;
     return std::nullopt;
