@@ -46,7 +46,9 @@ struct RaceTrace {
   // use dropped. Replaying it takes the same steps.
   std::vector<std::uint32_t> taken;
   // Once every lane is done, every word of every page of every process is
-  // read, one at a time: the final contents, as answers the order must explain.
+  // read, one at a time, on every lane's CPU; then each space's pages are
+  // dropped (madvise) and read again, which shows the objects behind them:
+  // the final contents, as answers the order must explain.
   std::vector<Call> final_reads;
   std::optional<Violation> violation;
   std::size_t violation_step = 0;  // steps taken when it showed (setup not counted)

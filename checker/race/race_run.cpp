@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "spec/linearizability.h"
 
 namespace cow {
@@ -101,27 +103,54 @@ class Run {
     read_everything(monitor);
   }
 
-  // The final contents, word by word, as a program would read them: on an
-  // observer lane after every other.
+  // The final contents, word by word, as a program would read them, one
+  // read at a time: on every lane's CPU in turn, its own task's pages
+  // first, so a translation a CPU kept past a change shows.
   void read_everything(LinearizabilityMonitor& monitor) {
-    std::uint32_t observer = static_cast<std::uint32_t>(program_.lanes.size());
     std::vector<Pid> pids;
     std::optional<Snapshot> snap = model_->snapshot();
     for (const ProcView& p : snap->procs) pids.push_back(p.pid);
-    for (Pid pid : pids)
+    for (std::uint32_t lane = 0; lane < program_.lanes.size(); ++lane) {
+      std::vector<Pid> order = pids;
+      if (!program_.lanes[lane].empty()) {
+        auto own = std::find(order.begin(), order.end(), program_.lanes[lane].back().pid);
+        if (own != order.end()) std::rotate(order.begin(), own, own + 1);
+      }
+      for (Pid pid : order)
+        for (Vpn vpn = 0; vpn < sem_.config().pages; ++vpn)
+          for (std::uint32_t word = 0; word < sem_.config().words; ++word)
+            if (!read_alone(lane, Op::read(pid, vpn, word), monitor)) return;
+    }
+    read_objects(monitor);
+  }
+
+  // Then every private page is dropped (MADV_DONTNEED) and read again: what
+  // shows is the objects, the file and shared memory, which a store that
+  // went to the wrong page may have changed with no process left to see it.
+  void read_objects(LinearizabilityMonitor& monitor) {
+    std::vector<Pid> pids;
+    std::optional<Snapshot> snap = model_->snapshot();
+    for (const ProcView& p : snap->procs)
+      if (p.space == p.pid) pids.push_back(p.pid);
+    for (Pid pid : pids) {
+      if (!read_alone(0, Op::madvise(pid, 0, sem_.config().pages), monitor)) return;
       for (Vpn vpn = 0; vpn < sem_.config().pages; ++vpn)
-        for (std::uint32_t word = 0; word < sem_.config().words; ++word) {
-          Op read = Op::read(pid, vpn, word);
-          std::uint64_t tick = 2 * (trace_.steps.size() + trace_.final_reads.size());
-          monitor.invoke(observer, read);
-          Outcome got = model_->apply(read);
-          trace_.final_reads.push_back(Call{observer, read, got, tick, tick + 1});
-          if (!monitor.respond(observer, got)) {
-            trace_.violation = not_linearizable(read, monitor.why());
-            trace_.violation_step = trace_.steps.size();
-            return;
-          }
-        }
+        for (std::uint32_t word = 0; word < sem_.config().words; ++word)
+          if (!read_alone(0, Op::read(pid, vpn, word), monitor)) return;
+    }
+  }
+
+  // `op` run alone on `lane`, its answer explained or the violation kept.
+  bool read_alone(std::uint32_t lane, const Op& read, LinearizabilityMonitor& monitor) {
+    std::uint64_t tick = 2 * (trace_.steps.size() + trace_.final_reads.size());
+    monitor.invoke(lane, read);
+    std::optional<Outcome> got = model_->start(lane, read);
+    while (!got) got = model_->step(lane);
+    trace_.final_reads.push_back(Call{lane, read, *got, tick, tick + 1});
+    if (monitor.respond(lane, *got)) return true;
+    trace_.violation = not_linearizable(read, monitor.why());
+    trace_.violation_step = trace_.steps.size();
+    return false;
   }
 
   // One step of `lane`; false when it showed a violation.
@@ -184,7 +213,7 @@ std::string describe_steps(const RaceProgram& program, const RaceTrace& trace) {
   if (!trace.final_reads.empty()) {
     text += "  then, alone:";
     for (const Call& read : trace.final_reads)
-      text += fmt::format(" {} -> {};", to_string(read.op), to_string(read.outcome));
+      text += fmt::format(" lane {} {} -> {};", read.lane, to_string(read.op), to_string(read.outcome));
     text += "\n";
   }
   return text;

@@ -41,7 +41,10 @@ const std::vector<Layer> kLayers = {
       "spinlock.h", "proc.h", "defs.h"}},
     // Engines run any implementation through spec/implementation.h and the
     // reference model beside it; they name mutants by the header-only table.
-    {"checker/", {"spec/", "checker/", "model/cow_model.h", "model/mutants/mutant_table.h"}},
+    // The race engine interleaves the model's steps (model/stepped/).
+    {"checker/",
+     {"spec/", "checker/", "model/cow_model.h", "model/mutants/mutant_table.h",
+      "model/stepped/stepped_model.h"}},
     {"include/", {}},
     {"app/", {"spec/", "model/", "impl/", "checker/", "app/", "cowcheck/"}},
     // The zoo's build of the example kernel (tests/mutants) adds its hooks.
