@@ -94,6 +94,7 @@ class Parser {
       } else if (head == "schedule") {
         if (have_schedule) fail("'schedule' given twice");
         have_schedule = true;
+        schedule_line_ = line_;
         parse_schedule(words);
       } else {
         fail(
@@ -104,11 +105,14 @@ class Parser {
     }
     if (!have_header) fail("empty file: expected the header 'cowcheck 1'");
     if (!have_impl) fail("missing 'impl NAME' line");
-    for (std::uint32_t lane : file_.schedule)
-      if (lane >= file_.lanes.size())
-        fail(fmt::format("the schedule names lane {}, but the file has {} lane{}", lane,
-                         file_.lanes.size(), file_.lanes.size() == 1 ? "" : "s"));
-    if (have_schedule && file_.lanes.empty()) fail("a 'schedule' line, but no 'lane' lines");
+    if (have_schedule) {
+      line_ = schedule_line_;  // the errors below are about that line
+      if (file_.lanes.empty()) fail("a 'schedule' line, but no 'lane' lines");
+      for (std::uint32_t lane : file_.schedule)
+        if (lane >= file_.lanes.size())
+          fail(fmt::format("the schedule names lane {}, but the file has {} lane{}", lane,
+                           file_.lanes.size(), file_.lanes.size() == 1 ? "" : "s"));
+    }
     return file_;
   }
 
@@ -297,6 +301,7 @@ class Parser {
   int line_ = 0;
   CowFile file_;
   bool have_schedule = false;
+  int schedule_line_ = 0;
 };
 
 // Closes the descriptor on every path out of read_cow.

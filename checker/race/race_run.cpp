@@ -213,7 +213,8 @@ std::string describe_steps(const RaceProgram& program, const RaceTrace& trace) {
   if (!trace.final_reads.empty()) {
     text += "  then, alone:";
     for (const Call& read : trace.final_reads)
-      text += fmt::format(" lane {} {} -> {};", read.lane, to_string(read.op), to_string(read.outcome));
+      text +=
+          fmt::format(" lane {} {} -> {};", read.lane, to_string(read.op), to_string(read.outcome));
     text += "\n";
   }
   return text;
