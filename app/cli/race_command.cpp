@@ -14,6 +14,7 @@
 #include "app/cli/finding_report.h"
 #include "app/race_registry.h"
 #include "checker/cow_file.h"
+#include "checker/explore/race_explore.h"
 #include "checker/race/race_random.h"
 
 namespace cow::cli {
@@ -23,12 +24,21 @@ namespace {
 struct RaceArgs {
   std::vector<std::string> impls{"model"};
   RaceOptions options;
+  bool exhaustive = false;
+  std::uint32_t values = 1;
+  std::uint64_t max_runs = 50'000'000;
   std::string out_dir = kDefaultOutDir;
   bool expect_violation = false;
 };
 
 std::string command_line(const RaceArgs& a, const std::string& impl) {
   const RaceOptions& o = a.options;
+  if (a.exhaustive)
+    return fmt::format(
+        "cowcheck race --exhaustive --impl {} --pages {} --frames {} --procs {} --words {} "
+        "--values {} --lanes {} --lane-ops {} --setup {}{}",
+        shell_word(impl), o.config.pages, o.config.frames, o.config.procs, o.config.words, a.values,
+        o.lanes, o.max_lane_ops, o.max_setup, run_flags(o.config, o.ops));
   return fmt::format(
       "cowcheck race --impl {} --seed {} --runs {} --lanes {} --lane-ops {} --setup {}{}",
       shell_word(impl), o.seed, o.runs, o.lanes, o.max_lane_ops, o.max_setup,
@@ -48,15 +58,18 @@ CowFile race_file(const RaceArgs& a, const std::string& impl, const RaceFinding&
   file.invariant = f.trace.violation->id;
   file.notes = {fmt::format("found by: {}", command_line(a, impl)),
                 fmt::format("violation after step {}: {}", f.trace.violation_step,
-                            to_string(*f.trace.violation)),
-                fmt::format("found in run {}; shrunk from {} setup ops, {} lane ops and {} "
-                            "schedule entries",
-                            f.run, f.first.setup.size(),
-                            f.first.lanes.empty()
-                                ? 0
-                                : f.first.lanes[0].size() +
-                                      (f.first.lanes.size() > 1 ? f.first.lanes[1].size() : 0),
-                            f.first.schedule.size())};
+                            to_string(*f.trace.violation))};
+  std::size_t lane_ops = 0;
+  for (const std::vector<Op>& lane : f.first.lanes) lane_ops += lane.size();
+  if (a.exhaustive)
+    file.notes.push_back(fmt::format(
+        "shortest: no program of fewer ops fails, and no interleaving of this one with fewer "
+        "steps, or as many and fewer switches ({} steps, {} switches)",
+        f.trace.taken.size(), switches(f.trace.taken)));
+  else
+    file.notes.push_back(fmt::format(
+        "found in run {}; shrunk from {} setup ops, {} lane ops and {} schedule entries", f.run,
+        f.first.setup.size(), lane_ops, f.first.schedule.size()));
   file.ops = f.program.setup;
   for (const Outcome& o : f.trace.setup_outcomes) file.op_comments.push_back(to_string(o));
   file.lanes = f.program.lanes;
@@ -75,17 +88,58 @@ CowFile race_file(const RaceArgs& a, const std::string& impl, const RaceFinding&
   return file;
 }
 
-void print_finding(const std::string& impl, const RaceFinding& f, const std::string& path) {
-  fmt::print("race {}: VIOLATION of {} in run {} (found in {:.2f} s, shrunk in {:.2f} s)\n", impl,
-             invariant_name(f.trace.violation->id), f.run, f.seconds_to_find, f.seconds_to_shrink);
-  fmt::print("  {}\n", to_string(*f.trace.violation));
+// The setup, then the lanes step by step.
+void print_program(const RaceFinding& f) {
   if (!f.program.setup.empty()) fmt::print("  setup:\n");
   for (std::size_t i = 0; i < f.program.setup.size(); ++i)
     fmt::print("   {:>2}. {:<22} {}\n", i + 1, to_string(f.program.setup[i]),
                i < f.trace.setup_outcomes.size() ? to_string(f.trace.setup_outcomes[i]) : "");
   fmt::print("  lanes, step by step (schedule {}):\n", schedule_text(f.trace.taken));
   fmt::print("{}", describe_steps(f.program, f.trace));
+}
+
+void print_finding(const std::string& impl, const RaceFinding& f, const std::string& path) {
+  fmt::print("race {}: VIOLATION of {} in run {} (found in {:.2f} s, shrunk in {:.2f} s)\n", impl,
+             invariant_name(f.trace.violation->id), f.run, f.seconds_to_find, f.seconds_to_shrink);
+  fmt::print("  {}\n", to_string(*f.trace.violation));
+  print_program(f);
   fmt::print("  counterexample: {}\n", path);
+}
+
+explore::RaceExploreOptions explore_options(const RaceArgs& a) {
+  explore::RaceExploreOptions o;
+  o.config = a.options.config;
+  o.values = a.values;
+  o.ops = a.options.ops;
+  o.lanes = a.options.lanes;
+  o.lane_ops = a.options.max_lane_ops;
+  o.setup_ops = a.options.max_setup;
+  o.max_runs = a.max_runs;
+  return o;
+}
+
+// Every program up to the bounds and every interleaving of its steps.
+int run_exhaustive(const RaceArgs& a, const std::string& impl, const SteppedFactory& make) {
+  explore::RaceExploreResult r = race_explore(make, explore_options(a));
+  std::string totals = fmt::format("{} programs, {} interleavings, {} steps in {:.2f} s",
+                                   r.programs, r.runs, r.steps, r.seconds);
+  if (!r.trace) {
+    fmt::print("race --exhaustive {}: {}: no violation{}\n", impl, totals,
+               r.complete ? " (every program and interleaving within the bounds)"
+                          : " (not exhaustive: stopped at " + r.stopped + ")");
+    return r.complete ? kExitOk : kExitInconclusive;
+  }
+  RaceFinding f{*r.program, *r.trace, 0, *r.program, r.seconds, 0};
+  std::string path = save_finding(race_file(a, impl, f), a.out_dir, cow_file_name(impl));
+  fmt::print(
+      "race --exhaustive {}: VIOLATION of {}: a program of the fewest ops that fails, on its "
+      "interleaving of the fewest steps and switches ({} steps, {} switches; {})\n",
+      impl, invariant_name(f.trace.violation->id), f.trace.taken.size(), switches(f.trace.taken),
+      totals);
+  fmt::print("  {}\n", to_string(*f.trace.violation));
+  print_program(f);
+  fmt::print("  counterexample: {}\n", path);
+  return kExitViolation;
 }
 
 int run_race_command(const RaceArgs& a) {
@@ -101,6 +155,12 @@ int run_race_command(const RaceArgs& a) {
           "'{}' is not a stepped model: race runs 'model' or 'race-mutant:NAME' (see cowcheck "
           "impls)",
           impl));
+    if (a.exhaustive) {
+      int status = run_exhaustive(a, impl, make);
+      if (status == kExitInconclusive) return status;
+      any = any || status == kExitViolation;
+      continue;
+    }
     RaceResult r = race_random(make, a.options);
     if (!r.error.empty()) throw UsageError(fmt::format("race {}: {}", impl, r.error));
     if (!r.finding) {
@@ -142,6 +202,15 @@ Command add_race(CLI::App& app) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   app.add_option("--out", a->out_dir, "folder for the .cow file of a finding")
+      ->capture_default_str();
+  app.add_flag("--exhaustive", a->exhaustive,
+               "run every program of up to --setup ops then --lane-ops ops a lane, from --ops "
+               "with values 1..--values, and every interleaving of their steps, smallest first");
+  app.add_option("--values", a->values, "--exhaustive: writes store 1..values")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  app.add_option("--max-interleavings", a->max_runs,
+                 "--exhaustive: stop (inconclusive, exit 3) after this many")
       ->capture_default_str();
   app.add_flag("--expect-violation", a->expect_violation,
                "exit 0 only if every implementation shows a violation (for mutants)");

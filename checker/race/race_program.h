@@ -45,6 +45,9 @@ struct RaceTrace {
   // The schedule as taken: the lane of every step, entries the run did not
   // use dropped. Replaying it takes the same steps.
   std::vector<std::uint32_t> taken;
+  // Per step: the lanes that could have taken it (a bit each), for a
+  // search that tries every interleaving.
+  std::vector<std::uint32_t> could;
   // Once every lane is done, every word of every page of every process is
   // read, one at a time, on every lane's CPU; then each space's pages are
   // dropped (madvise) and read again, which shows the objects behind them:
@@ -62,6 +65,9 @@ struct RaceTrace {
 // some state of the semantics that order reaches (check_state). Last, the
 // final contents are read and explained the same way.
 RaceTrace run_race(const SteppedFactory& make, const Config& config, const RaceProgram& program);
+
+// Lane switches in a schedule: what minimizing a schedule makes few.
+std::size_t switches(const std::vector<std::uint32_t>& schedule);
 
 // The steps as lines, "lane 1: write 1 0 1  fault-in", for reports.
 std::string describe_steps(const RaceProgram& program, const RaceTrace& trace);

@@ -155,12 +155,6 @@ bool try_erase(std::vector<T>& list, std::size_t i, const std::function<bool()>&
 
 }  // namespace
 
-std::size_t switches(const std::vector<std::uint32_t>& schedule) {
-  std::size_t n = 0;
-  for (std::size_t i = 1; i < schedule.size(); ++i) n += schedule[i] != schedule[i - 1];
-  return n;
-}
-
 RaceProgram minimize_race(const SteppedFactory& make, const Config& config, RaceProgram program,
                           InvariantId id) {
   std::function<bool()> still_fails = [&] { return fails(make, config, program, id); };

@@ -50,7 +50,4 @@ RaceResult race_random(const SteppedFactory& make, const RaceOptions& options);
 RaceProgram minimize_race(const SteppedFactory& make, const Config& config, RaceProgram program,
                           InvariantId id);
 
-// Lane switches in a schedule: what the minimization makes few.
-std::size_t switches(const std::vector<std::uint32_t>& schedule);
-
 }  // namespace cow

@@ -89,6 +89,10 @@ class Run {
       std::optional<std::uint32_t> lane = pick(at);
       if (!lane) break;
       trace_.taken.push_back(*lane);
+      std::uint32_t could = 0;
+      for (std::uint32_t l = 0; l < program_.lanes.size(); ++l)
+        if (can_act(l)) could |= 1u << l;
+      trace_.could.push_back(could);
       if (!act(*lane, monitor)) return;
       if (model_->idle()) {
         if (std::optional<Violation> v = check_quiet(monitor, *model_->snapshot())) {
@@ -200,6 +204,12 @@ class Run {
 
 RaceTrace run_race(const SteppedFactory& make, const Config& config, const RaceProgram& program) {
   return Run(make, config, program).go();
+}
+
+std::size_t switches(const std::vector<std::uint32_t>& schedule) {
+  std::size_t n = 0;
+  for (std::size_t i = 1; i < schedule.size(); ++i) n += schedule[i] != schedule[i - 1];
+  return n;
 }
 
 std::string describe_steps(const RaceProgram& program, const RaceTrace& trace) {
