@@ -15,6 +15,7 @@
 #include "bench/fast_bench.h"
 #include "bench/host_fork.h"
 #include "bench/measure.h"
+#include "bench/mt_bench.h"
 #include "bench/report.h"
 
 namespace cow::bench {
@@ -101,6 +102,21 @@ void faults(Report& report, double& copy_ratio, double& reuse_ns) {
              "x");
   copy_ratio = copy / memcpy_set;
   reuse_ns = reuse;
+}
+
+// fast-mt's COW copy faults on 1 and 2 threads of one process, each on
+// pages of its own; the ratio is against the 1-thread figure of this run.
+void concurrent_faults(Report& report) {
+  constexpr std::uint32_t kPagesPerThread = 2048;
+  double one = measure_mt_write_faults(1, kPagesPerThread, 8);
+  double two = measure_mt_write_faults(2, kPagesPerThread, 8);
+  report.section(
+      fmt::format("fast-mt write faults (COW copies, {} pages per thread, one process, run_lanes)",
+                  kPagesPerThread));
+  report.add("mt_write_faults_per_s_1_thread", one, "fast-mt, 1 thread, faults/s", "faults/s");
+  report.add("mt_write_faults_per_s_2_threads", two, "fast-mt, 2 threads, faults/s", "faults/s");
+  report.add("mt_write_faults_2_over_1_thread_ratio", one > 0 ? two / one : 0,
+             "fast-mt, 2 threads / 1 thread", "x");
 }
 
 void throughput(Report& report, double& diff_best) {
@@ -190,6 +206,7 @@ int run(bool json) {
   double worst_eager_ratio = 0, shared_speedup_1g = 0, copy_ratio = 0, reuse_ns = 0, diff_best = 0;
   forks(report, worst_eager_ratio, shared_speedup_1g);
   faults(report, copy_ratio, reuse_ns);
+  concurrent_faults(report);
   throughput(report, diff_best);
   PluginFigures plugin;
   checked(report, plugin);
