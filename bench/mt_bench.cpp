@@ -14,12 +14,13 @@ constexpr std::uint32_t kMaxThreads = 2;
 
 }  // namespace
 
-double measure_mt_write_faults(std::uint32_t threads, std::uint32_t pages_per_thread, int rounds) {
+double measure_mt_write_faults(std::uint32_t threads, std::uint32_t pages_per_thread, int rounds,
+                               bool resched) {
   if (threads == 0 || threads > kMaxThreads) throw std::invalid_argument("bench: 1 or 2 threads");
   // The same machine for every thread count: only the lanes running differ.
   std::uint32_t pages = kMaxThreads * pages_per_thread;
   fast::FastMt mt(Config{.pages = pages, .frames = 2 * pages + 16, .procs = 4, .words = 2},
-                  fast::MtMutation::None);
+                  fast::MtMutation::None, resched);
   for (std::uint32_t t = 1; t < threads; ++t) mt.apply(Op::thread(kInitPid));
   Lanes lanes(threads);
   for (std::uint32_t t = 0; t < threads; ++t)

@@ -41,8 +41,8 @@ std::unique_ptr<Implementation> make_fast_mt(const Config& config, MtMutation mu
 }
 
 // The first process maps every page, each in its own zero-filled frame.
-FastMt::FastMt(const Config& config, MtMutation mutation)
-    : config_(config), mutation_(mutation), frames_(config.frames) {
+FastMt::FastMt(const Config& config, MtMutation mutation, bool resched)
+    : config_(config), mutation_(mutation), resched_(resched), frames_(config.frames) {
   if (config.frames < config.pages || config.words > kMaxWords)
     panic("FastMt", "the configuration needs a frame per page and at most kMaxWords words");
   auto init = std::make_shared<Task>();
@@ -195,8 +195,10 @@ FastMt::FaultResult FastMt::handle_fault(Task& task, Vpn vpn, bool write) {
       return {Status::OutOfMemory, Fault::None};
     }
     frames_.copy(*copy, old);
-    // The allocation may sleep (cond_resched): others run here.
-    std::this_thread::yield();
+    // The allocation may sleep (cond_resched): others run here. Yielding
+    // the CPU makes the window as wide as a sleep would, so a race in it
+    // is met in a few runs rather than by timing luck.
+    if (resched_) std::this_thread::yield();
     ptl.lock();
     Pte now = mm.ptes[vpn];
     if (now != pte && !mutated(MtMutation::NoPteRecheck)) {  // pte_same failed: start over

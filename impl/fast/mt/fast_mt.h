@@ -78,7 +78,10 @@ std::unique_ptr<Implementation> make_fast_mt(const Config& config, MtMutation mu
 
 class FastMt final : public Implementation {
  public:
-  explicit FastMt(const Config& config, MtMutation mutation = MtMutation::None);
+  // `resched`: the write fault's copy yields the CPU between dropping and
+  // re-taking the page-table lock, where Linux's allocation may sleep.
+  explicit FastMt(const Config& config, MtMutation mutation = MtMutation::None,
+                  bool resched = true);
   ~FastMt() override;
 
   Outcome apply(const Op& op) override;
@@ -138,6 +141,7 @@ class FastMt final : public Implementation {
 
   Config config_;
   MtMutation mutation_;
+  bool resched_;
   MtFrames frames_;
   mutable std::shared_mutex task_table_lock_;
   std::map<Pid, std::shared_ptr<Task>> tasks_;  // under task_table_lock_
