@@ -14,7 +14,9 @@
 //                      decides something, and every PTE change
 //   task-table lock    global shared_mutex: pid lookup (shared), a new or
 //                      ending task (exclusive), so a pid and the ProcLimit
-//                      count change together
+//                      count change together; fork takes it under the mmap
+//                      lock, never under a page-table lock (snapshot(), with
+//                      no op in flight, takes it before the page-table locks)
 //   tasks lock         per space: the list of tasks a shootdown visits
 //   translation lock   per task: its translation cache (a software TLB)
 //   zone lock          the free list (mt_frames.h), last
