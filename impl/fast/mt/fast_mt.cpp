@@ -156,7 +156,7 @@ FastMt::FaultResult FastMt::handle_fault(Task& task, Vpn vpn, bool write) {
   Mm& mm = *task.mm;
   std::shared_lock mmap(mm.mmap_lock);
   for (;;) {
-    std::unique_lock ptl(mm.ptl);
+    std::unique_lock ptl(mm.ptl(vpn));
     Pte pte = mm.ptes[vpn];
     if (!pte_present(pte)) {
       if (!write) return {Status::Ok, Fault::None, true};
@@ -262,18 +262,17 @@ Outcome FastMt::do_fork(Task& parent) {
   child->mm = std::make_shared<Mm>(config_.pages);
   child->mm->tasks.push_back(child.get());
   std::unique_lock mmap(mm.mmap_lock);
-  {
-    std::lock_guard ptl(mm.ptl);
-    for (Vpn vpn = 0; vpn < config_.pages; ++vpn) {
-      Pte pte = mm.ptes[vpn];
-      if (!pte_present(pte)) continue;  // untouched, as the child's is
-      pte = pte_fork_protect(pte);
-      mm.ptes[vpn] = pte;
-      child->mm->ptes[vpn] = pte;
-      frames_.get(pte_frame(pte));
-    }
-    shootdown(mm, kAllPages);
+  for (Vpn vpn = 0; vpn < config_.pages; ++vpn) {
+    std::lock_guard ptl(mm.ptl(vpn));
+    Pte pte = mm.ptes[vpn];
+    if (!pte_present(pte)) continue;  // untouched, as the child's is
+    pte = pte_fork_protect(pte);
+    mm.ptes[vpn] = pte;
+    child->mm->ptes[vpn] = pte;
+    frames_.get(pte_frame(pte));
   }
+  // No fault can fill a translation while the mmap lock is held exclusive.
+  shootdown(mm, kAllPages);
   std::unique_lock table(task_table_lock_);
   if (tasks_.size() >= config_.procs) {
     table.unlock();
@@ -306,14 +305,16 @@ Outcome FastMt::do_thread(Task& creator) {
 }
 
 // MADV_DONTNEED over the range, atomic as the semantics has it: the PTEs are
-// cleared and every cached translation of them flushed under one hold of
-// the page-table lock; the frames are dropped after.
+// cleared and every cached translation of them flushed while every
+// page-table lock of the range is held; the frames are dropped after.
 Outcome FastMt::do_madvise(Task& task, Vpn vpn, std::uint32_t count) {
   Mm& mm = *task.mm;
   std::shared_lock mmap(mm.mmap_lock);
   std::vector<Pfn> dropped;
   {
-    std::lock_guard ptl(mm.ptl);
+    std::vector<std::unique_lock<std::mutex>> held;
+    for (Vpn v = vpn; v < vpn + count; ++v)
+      if (held.empty() || held.back().mutex() != &mm.ptl(v)) held.emplace_back(mm.ptl(v));
     for (Vpn v = vpn; v < vpn + count; ++v) {
       Pte pte = mm.ptes[v];
       if (!pte_present(pte)) continue;
@@ -354,10 +355,10 @@ Outcome FastMt::out_of_memory(Task& task) {
 
 void FastMt::mm_teardown(Mm& mm) {
   std::unique_lock mmap(mm.mmap_lock);
-  std::lock_guard ptl(mm.ptl);
-  for (Pte& pte : mm.ptes) {
-    if (pte_present(pte)) frames_.put(pte_frame(pte));
-    pte = 0;
+  for (Vpn vpn = 0; vpn < mm.ptes.size(); ++vpn) {
+    std::lock_guard ptl(mm.ptl(vpn));
+    if (pte_present(mm.ptes[vpn])) frames_.put(pte_frame(mm.ptes[vpn]));
+    mm.ptes[vpn] = 0;
   }
 }
 
@@ -373,9 +374,12 @@ std::optional<Snapshot> FastMt::snapshot() const {
     auto [owner, first] = owners.emplace(task->mm.get(), pid);
     snap.procs.push_back({pid, owner->second, false});
     if (!first) continue;
-    std::lock_guard ptl(task->mm->ptl);
     for (Vpn vpn = 0; vpn < config_.pages; ++vpn) {
-      Pte pte = task->mm->ptes[vpn];
+      Pte pte;
+      {
+        std::lock_guard ptl(task->mm->ptl(vpn));
+        pte = task->mm->ptes[vpn];
+      }
       PteView view{pid,
                    vpn,
                    MapKind::PrivateAnon,

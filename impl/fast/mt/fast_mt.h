@@ -10,8 +10,10 @@
 //   mmap lock          per space, a shared_mutex: faults and madvise take it
 //                      shared, fork exclusive (as dup_mmap takes the parent's
 //                      mmap_write_lock), the last exit exclusive for teardown
-//   page-table lock    per space (mm->page_table_lock): every PTE read that
-//                      decides something, and every PTE change
+//   page-table locks   per space, one per 512 vpns (Linux's split PTE lock, one
+//                      per page-table page): every PTE read that decides
+//                      something, and every PTE change; several are taken
+//                      in vpn order
 //   task-table lock    global shared_mutex: pid lookup (shared), a new or
 //                      ending task (exclusive), so a pid and the ProcLimit
 //                      count change together; fork takes it under the mmap
@@ -100,10 +102,12 @@ class FastMt final : public Implementation {
   // An address space: one PTE per vpn (a flat table: the radix tree and its
   // shared leaf tables are impl/fast's), every vpn private anonymous.
   struct Mm {
-    explicit Mm(std::uint32_t pages) : ptes(pages, 0) {}
+    static constexpr std::uint32_t kPtlSpan = 512;  // the vpns a leaf table maps
+    explicit Mm(std::uint32_t pages) : ptls((pages + kPtlSpan - 1) / kPtlSpan), ptes(pages, 0) {}
+    std::mutex& ptl(Vpn vpn) { return ptls[vpn / kPtlSpan]; }
     std::shared_mutex mmap_lock;
-    std::mutex ptl;
-    std::vector<Pte> ptes;  // under ptl; 0 is an untouched page
+    std::vector<std::mutex> ptls;
+    std::vector<Pte> ptes;  // under the ptl of their vpn; 0 is an untouched page
     std::mutex tasks_lock;
     std::vector<Task*> tasks;  // under tasks_lock: the tasks running in it
   };
@@ -133,10 +137,11 @@ class FastMt final : public Implementation {
   void exit_task(Task& task);  // with its op lock held
   Outcome out_of_memory(Task& task);
   void mm_teardown(Mm& mm);
-  // Under mm.ptl: `task` caches the translation the PTE allows.
+  // Under the vpn's ptl: `task` caches the translation the PTE allows.
   static void tlb_fill(Task& task, Vpn vpn, Pte pte);
-  // Under mm.ptl, after a PTE change: no task of `mm` still uses a cached
-  // translation of `vpn` (of every vpn, for kAllPages).
+  // Under the vpn's ptl (for kAllPages, the mmap lock held exclusive), after
+  // a PTE change: no task of `mm` still uses a cached translation of `vpn`
+  // (of every vpn, for kAllPages).
   static void shootdown(Mm& mm, Vpn vpn);
   static constexpr Vpn kAllPages = ~Vpn{0};
   bool mutated(MtMutation m) const { return mutation_ == m; }

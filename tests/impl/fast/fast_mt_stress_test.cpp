@@ -61,6 +61,17 @@ TEST(FastMtStress, ShortOfFrames) {
   }
 }
 
+// Pages on both sides of a page-table lock's span (512 vpns): a madvise
+// from vpn 511 holds two locks at once, while faults take one each.
+TEST(FastMtStress, AcrossPageTableLocks) {
+  StressOptions options;
+  options.config.pages = 1024;
+  options.config.frames = 1024 + 64;
+  options.vpns = {0, 511, 512, 1023};
+  options.seed = 4;
+  expect_passes(options, kCalls / 200);  // each state of the oracle holds 1024 pages
+}
+
 TEST(FastMtStress, CatchesEverySeededConcurrencyBug) {
   for (const fast::MtVariant& v : fast::mt_variants()) {
     if (!v.is_mutant) continue;

@@ -19,14 +19,23 @@ using fast::FastMt;
 // Lane i drives task i + 1: pid 1 and the threads the setup made.
 Pid lane_pid(std::uint32_t lane) { return lane + 1; }
 
+// The pages the lanes touch.
+std::vector<Vpn> touched(const StressOptions& options) {
+  if (!options.vpns.empty()) return options.vpns;
+  std::vector<Vpn> all;
+  for (Vpn vpn = 0; vpn < options.config.pages; ++vpn) all.push_back(vpn);
+  return all;
+}
+
 // The setup, one op at a time on both sides: a thread per extra lane, a
-// value in every word of every page, and a fork, so the lanes start on
-// copy-on-write pages with a child holding them.
-std::optional<std::string> set_up(FastMt& impl, Semantics& sem, std::uint32_t lanes,
+// value in every word of every page the lanes touch, and a fork, so the
+// lanes start on copy-on-write pages with a child holding them.
+std::optional<std::string> set_up(FastMt& impl, Semantics& sem, const StressOptions& options,
                                   Value& next_value) {
   std::vector<Op> ops;
-  for (std::uint32_t lane = 1; lane < lanes; ++lane) ops.push_back(Op::thread(kInitPid));
-  for (Vpn vpn = 0; vpn < sem.config().pages; ++vpn)
+  for (std::uint32_t lane = 1; lane < options.max_lanes; ++lane)
+    ops.push_back(Op::thread(kInitPid));
+  for (Vpn vpn : touched(options))
     for (std::uint32_t word = 0; word < sem.config().words; ++word)
       ops.push_back(Op::write(kInitPid, vpn, next_value++, word));
   ops.push_back(Op::fork(kInitPid));
@@ -47,20 +56,22 @@ std::optional<std::string> set_up(FastMt& impl, Semantics& sem, std::uint32_t la
 // word: writes of two lanes then commute, so the oracle keeps few candidate
 // states, and a write lost to a sibling's fault on the same page (a
 // different word of it) shows.
-std::vector<Op> lane_ops(std::mt19937_64& rng, const Config& config, std::uint32_t lane,
+std::vector<Op> lane_ops(std::mt19937_64& rng, const StressOptions& options, std::uint32_t lane,
                          std::uint32_t count, Value& next_value) {
+  const Config& config = options.config;
+  const std::vector<Vpn> vpns = touched(options);
   auto pick = [&rng](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
   Pid pid = lane_pid(lane);
   std::vector<Op> ops;
   for (std::uint32_t i = 0; i < count; ++i) {
     std::uint32_t roll = pick(100);
-    Vpn vpn = pick(config.pages);
+    Vpn vpn = vpns[pick(static_cast<std::uint32_t>(vpns.size()))];
     if (roll < 47)
       ops.push_back(Op::write(pid, vpn, next_value++, lane % config.words));
     else if (roll < 94)
       ops.push_back(Op::read(pid, vpn, pick(config.words)));
     else if (roll < 98)
-      ops.push_back(Op::madvise(pid, vpn, 1 + pick(config.pages - vpn)));
+      ops.push_back(Op::madvise(pid, vpn, 1 + pick(std::min(config.pages - vpn, 4u))));
     else
       ops.push_back(Op::fork(pid));
   }
@@ -168,7 +179,7 @@ std::optional<std::string> one_run(fast::MtMutation mutation, const StressOption
   FastMt impl(config, mutation);
   Semantics sem(config);
   Value next_value = 1;
-  if (std::optional<std::string> bad = set_up(impl, sem, lanes, next_value)) return bad;
+  if (std::optional<std::string> bad = set_up(impl, sem, options, next_value)) return bad;
   LinearizabilityMonitor monitor(sem);
   std::uint64_t tick = 0;  // the sequential calls' clock, apart from the lanes'
   for (std::uint32_t round = 0; round < options.rounds; ++round) {
@@ -182,7 +193,7 @@ std::optional<std::string> one_run(fast::MtMutation mutation, const StressOption
     running = std::clamp(running, options.min_lanes, options.max_lanes);
     Lanes ops;
     for (std::uint32_t lane = 0; lane < running; ++lane)
-      ops.push_back(lane_ops(rng, config, lane, options.ops_per_lane[running], next_value));
+      ops.push_back(lane_ops(rng, options, lane, options.ops_per_lane[running], next_value));
     std::vector<Call> history = impl.run_lanes(ops);
     calls += history.size();
     // The lanes' ticks all come after the sequential calls before them.

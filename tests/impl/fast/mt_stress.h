@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "impl/fast/mt/fast_mt.h"
 #include "spec/types.h"
@@ -27,6 +28,8 @@ struct StressOptions {
   std::uint32_t max_lanes = 4;
   std::array<std::uint32_t, 5> ops_per_lane = {0, 0, 16, 6, 3};  // per round, by lanes running
   std::uint32_t rounds = 8;  // of lanes run at once, on one setup
+  // The pages the lanes write, read and madvise from; empty: every page.
+  std::vector<Vpn> vpns;
   std::uint64_t seed = 1;
 };
 
