@@ -6,6 +6,7 @@
 
 #include "app/linux_check.h"
 #include "impl/fast/fast.h"
+#include "impl/fast/mt/fast_mt.h"
 #include "impl/plugin/plugin_impl.h"
 #include "impl/xv6/xv6_impl.h"
 #include "model/cow_model.h"
@@ -63,6 +64,8 @@ const std::vector<ImplInfo>& implementations() {
       list.push_back({std::string(kMutantPrefix) + std::string(m.name), std::string(m.bug), true});
     for (const fast::FastVariant& v : fast::fast_variants())
       list.push_back({std::string(v.name), std::string(v.description), v.is_mutant});
+    for (const fast::MtVariant& v : fast::mt_variants())
+      list.push_back({std::string(v.name), std::string(v.description), v.is_mutant});
     for (const std::string& name : zoo_names())
       list.push_back(
           {std::string(kZooPrefix) + name, "plug-in mutant from the zoo (tests/mutants)", true});
@@ -92,6 +95,8 @@ std::unique_ptr<Implementation> make_implementation(std::string_view name, const
   }
   for (const fast::FastVariant& v : fast::fast_variants())
     if (v.name == name) return fast::make_fast(config, v.options);
+  for (const fast::MtVariant& v : fast::mt_variants())
+    if (v.name == name) return fast::make_fast_mt(config, v.mutation);
   return nullptr;
 }
 

@@ -15,6 +15,7 @@
 #include "bench/fast_bench.h"
 #include "bench/host_fork.h"
 #include "bench/measure.h"
+#include "bench/mt_bench.h"
 #include "bench/report.h"
 
 namespace cow::bench {
@@ -101,6 +102,27 @@ void faults(Report& report, double& copy_ratio, double& reuse_ns) {
              "x");
   copy_ratio = copy / memcpy_set;
   reuse_ns = reuse;
+}
+
+// fast-mt's COW copy faults on 1 and 2 threads of one process, each on
+// pages of its own, with the copy yielding the CPU where Linux's allocation
+// may sleep (the default, which the tests use) and without; each ratio is
+// against the 1-thread figure of this run.
+void concurrent_faults(Report& report) {
+  constexpr std::uint32_t kPagesPerThread = 2048;
+  report.section(
+      fmt::format("fast-mt write faults (COW copies, {} pages per thread, one process, run_lanes)",
+                  kPagesPerThread));
+  for (bool resched : {true, false}) {
+    double one = measure_mt_write_faults(1, kPagesPerThread, 8, resched);
+    double two = measure_mt_write_faults(2, kPagesPerThread, 8, resched);
+    std::string key = resched ? "mt_write_faults" : "mt_write_faults_no_resched";
+    std::string label = resched ? "fast-mt" : "fast-mt, copy never yields";
+    report.add(key + "_per_s_1_thread", one, label + ", 1 thread, faults/s", "faults/s");
+    report.add(key + "_per_s_2_threads", two, label + ", 2 threads, faults/s", "faults/s");
+    report.add(key + "_2_over_1_thread_ratio", one > 0 ? two / one : 0,
+               label + ", 2 threads / 1 thread", "x");
+  }
 }
 
 void throughput(Report& report, double& diff_best) {
@@ -190,6 +212,7 @@ int run(bool json) {
   double worst_eager_ratio = 0, shared_speedup_1g = 0, copy_ratio = 0, reuse_ns = 0, diff_best = 0;
   forks(report, worst_eager_ratio, shared_speedup_1g);
   faults(report, copy_ratio, reuse_ns);
+  concurrent_faults(report);
   throughput(report, diff_best);
   PluginFigures plugin;
   checked(report, plugin);

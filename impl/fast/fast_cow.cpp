@@ -43,6 +43,7 @@ FastCow::FastCow(const Config& config, const FastOptions& options)
   // The first process maps every page, each in its own zero-filled frame.
   Process& init = processes_[kInitPid];
   init.space = kInitPid;
+  init.group = kInitPid;
   init.root = tables_.table_alloc();
   for (Vpn vpn = 0; vpn < config.pages; ++vpn) {
     if (frames_.free_count() == 0) panic("FastCow", "fewer frames than pages");
@@ -71,6 +72,7 @@ Outcome FastCow::apply(const Op& op) {
     case OpKind::Vfork: return do_vfork(proc, op.pid);
     case OpKind::Exit: return do_exit(op.pid);
     case OpKind::Exec: return do_exec(op.pid);
+    case OpKind::Thread: return do_thread(proc);
     case OpKind::Mmap:
       if (!range_ok(op, config_) || op.map == MapKind::None)
         return Outcome::error(Status::BadAddress);
@@ -78,11 +80,14 @@ Outcome FastCow::apply(const Op& op) {
     case OpKind::Munmap:
       if (!range_ok(op, config_)) return Outcome::error(Status::BadAddress);
       return do_mmap(space_of(proc), op.vpn, op.count, MapKind::None);
+    case OpKind::Madvise:
+      if (!range_ok(op, config_)) return Outcome::error(Status::BadAddress);
+      return do_madvise(space_of(proc), op.vpn, op.count);
     default: return page_op(proc, op);
   }
 }
 
-// Ops on one page of one process: write, read, copyout, pin, swapout.
+// Ops on one page of one process: write, read, copyout, memwrite, pin, swapout.
 Outcome FastCow::page_op(Process& proc, const Op& op) {
   if (op.vpn >= config_.pages || op.word >= config_.words)
     return Outcome::error(Status::BadAddress);
@@ -91,6 +96,7 @@ Outcome FastCow::page_op(Process& proc, const Op& op) {
     case OpKind::Write: return do_write(op.pid, space, op.vpn, op.word, op.value);
     case OpKind::Read: return do_read(op.pid, space, op.vpn, op.word);
     case OpKind::Copyout: return do_copyout(op.pid, space, op.vpn, op.word, op.value);
+    case OpKind::Memwrite: return do_memwrite(op.pid, space, op.vpn, op.word, op.value);
     case OpKind::Pin: return do_pin(op.pid, space, op.vpn, op.rw);
     case OpKind::Swapout: return do_swapout(space, op.vpn);
     default: break;
@@ -247,6 +253,24 @@ Outcome FastCow::do_copyout(Pid pid, Process& space, Vpn vpn, std::uint32_t word
   panic("do_copyout", "the page is not writable after its write fault");
 }
 
+// A write through /proc/PID/mem (get_user_pages with FOLL_FORCE|FOLL_WRITE):
+// on a mapping the process may write, the kernel's store through the user's
+// write fault path, as copyout; on text, which it may not, the fault breaks
+// COW anyway: the writer gets a private copy its PTE maps read-only, as the
+// mapping is, and the store goes there. The file's frame is never written.
+Outcome FastCow::do_memwrite(Pid pid, Process& space, Vpn vpn, std::uint32_t word, Value value) {
+  MapKind kind = pte_kind(pte_seen(walk(space.root, vpn)));
+  if (kind == MapKind::None) return Outcome::error(Status::BadAddress);
+  if (kind != MapKind::Text) return do_copyout(pid, space, vpn, word, value);
+  FaultPlan plan = plan_fault(space, vpn, Access::Force);
+  if (plan.frames > frames_.free_count()) return out_of_memory(pid);
+  Fault fault = fault_in(space, vpn, plan);
+  Pte pte = pte_seen(walk(space.root, vpn));
+  if (!pte_present(pte)) panic("do_memwrite", "the page is not present after its fault");
+  frames_.write_word(pte_frame(pte), word, value);
+  return Outcome::wrote(fault);
+}
+
 // mmap (kind not None) and munmap (kind None) of [vpn, vpn + count): each
 // page's frame or slot is dropped and the entry takes the new kind, with
 // nothing present. A shared-anon mapping is one new object.
@@ -268,6 +292,29 @@ Outcome FastCow::do_mmap(Process& space, Vpn vpn, std::uint32_t count, MapKind k
   return Outcome::ok();
 }
 
+// MADV_DONTNEED over [vpn, vpn + count): each page's frame or slot is
+// dropped and its entry is not present again with its kind kept, so the
+// next touch zero-fills a private anon page and pages a file, text or
+// shared page in from its object (a private copy is gone; a shared page's
+// object keeps what was written).
+Outcome FastCow::do_madvise(Process& space, Vpn vpn, std::uint32_t count) {
+  for (Vpn v = vpn; v < vpn + count; ++v) {
+    Walk w = walk(space.root, v);
+    if (!w.found) continue;  // untouched private anon: nothing to drop
+    Pte pte = pte_seen(w);
+    if (!pte_present(pte) && !pte_swap(pte)) continue;
+    MapKind kind = pte_kind(pte);
+    std::uint32_t object =
+        kind == MapKind::SharedAnon && pte_present(pte) ? meta_[pte_frame(pte)].object : 0;
+    w = leaf_for_update(space, v);
+    Pte old = leaf(w);
+    leaf(w) = pte_make_unmapped(kind, object);
+    entry_release(leaf_loc(w), old);
+    tlb_flush_page(space, v);
+  }
+  return Outcome::ok();
+}
+
 // A long-term reference (get_user_pages): fault the page in as the access
 // needs (rw: as a write, without the store; ro: as a read, but a pin needs a
 // frame, and under the exclusive policy a page its process does not own is
@@ -280,6 +327,9 @@ Outcome FastCow::do_pin(Pid pid, Process& space, Vpn vpn, bool rw) {
   FaultPlan plan = plan_fault(space, vpn, access);
   if (plan.frames > frames_.free_count()) return out_of_memory(pid);
   Fault fault = fault_in(space, vpn, plan);
+  // A read-only pin's unshare of a text page's forced copy that the pinner
+  // may keep changes nothing, and reports no fault.
+  if (plan.forced && plan.reuse) fault = Fault::None;
   Pte pte = pte_seen(walk(space.root, vpn));
   if (!pte_present(pte)) panic("do_pin", "the page is not present after its fault");
   Pfn frame = pte_frame(pte);

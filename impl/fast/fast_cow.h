@@ -47,7 +47,6 @@ class FastCow final : public Implementation {
   Outcome apply(const Op& op) override;
   std::optional<Snapshot> snapshot() const override;
   std::unique_ptr<Implementation> clone() const override;
-  OpSet supported_ops() const override { return kAllOps & ~kTaskOps; }
 
   // The reuse policy (Config::policy), a pure predicate: may the writer keep
   // the frame its present, read-only, cow, private PTE `pte` (as the
@@ -94,13 +93,17 @@ class FastCow final : public Implementation {
   void set_translation_cache(bool on);
 
  private:
-  // A process, and the address space it runs in: its own (space == pid),
-  // or its vfork parent's. Only an owner's root and translation cache are
-  // used; a vfork child uses its owner's.
+  // A task, and the address space it runs in, named by the lowest live pid
+  // running in it: the holder, whose root and translation cache every task
+  // of the space uses. A space is made with one task (the first process, a
+  // fork child, an exec), later tasks (vfork children, threads) take higher
+  // pids, and when the holder leaves, the lowest of the rest takes over.
   struct Process {
     Pid space = 0;
     Pid vfork_parent = 0;    // set while it runs in its parent's space
     bool suspended = false;  // stopped in vfork until its child execs or exits
+    bool holder = true;      // space is its own pid: it holds the root
+    Pid group = 0;           // its thread group: the pid of the task that began it
     TableId root = 0;
     TranslationCache tlb;
     std::uint64_t tlb_generation = 0;
@@ -150,8 +153,10 @@ class FastCow final : public Implementation {
     bool path_writable = true;
   };
 
-  // What a fault-in is for: a read, a write (or rw pin), or a read-only pin.
-  enum class Access : std::uint8_t { Read, Write, PinRo };
+  // What a fault-in is for: a read, a write (or rw pin), a read-only pin, or
+  // a forced write of text (FOLL_FORCE), which breaks COW as a write would
+  // but leaves the copy read-only.
+  enum class Access : std::uint8_t { Read, Write, PinRo, Force };
   // A fault, decided in full before any step is taken, so that it needs
   // exactly `frames` free frames and none of its steps can fail.
   struct FaultPlan {
@@ -159,6 +164,7 @@ class FastCow final : public Implementation {
     bool break_cow = false;        // then the write fault (do_wp_page)
     bool reuse = false;            // which keeps the frame; else copies it
     std::uint32_t frames = 0;
+    bool forced = false;  // on text: the copy stays read-only, a reuse changes nothing
   };
   // The policy's decision on the references as processes count them:
   // `refs` of them, `pins` of which are pins (spec/reuse_policy.h).
@@ -182,18 +188,18 @@ class FastCow final : public Implementation {
   Loc walk_alloc(TableId root, Vpn vpn);
   Walk leaf_for_update(Process& space, Vpn vpn);
   // The process whose space `proc` runs in: itself, or (a vfork child) the owner.
-  Process& space_of(Process& proc) {
-    return proc.vfork_parent == 0 ? proc : processes_.at(proc.space);
-  }
+  Process& space_of(Process& proc) { return proc.holder ? proc : processes_.at(proc.space); }
   const Process& space_of(const Process& proc) const {
-    return proc.vfork_parent == 0 ? proc : processes_.at(proc.space);
+    return proc.holder ? proc : processes_.at(proc.space);
   }
   TranslationCache& tlb(Process& space);
   Outcome page_op(Process& proc, const Op& op);
   Outcome do_read(Pid pid, Process& space, Vpn vpn, std::uint32_t word);
   Outcome do_write(Pid pid, Process& space, Vpn vpn, std::uint32_t word, Value value);
   Outcome do_copyout(Pid pid, Process& space, Vpn vpn, std::uint32_t word, Value value);
+  Outcome do_memwrite(Pid pid, Process& space, Vpn vpn, std::uint32_t word, Value value);
   Outcome do_mmap(Process& space, Vpn vpn, std::uint32_t count, MapKind kind);
+  Outcome do_madvise(Process& space, Vpn vpn, std::uint32_t count);
   Outcome do_pin(Pid pid, Process& space, Vpn vpn, bool rw);
   Outcome do_unpin(PinId id, std::uint32_t word);
   Outcome out_of_memory(Pid pid);
@@ -206,6 +212,7 @@ class FastCow final : public Implementation {
   // fast_fork.cpp
   Outcome do_fork(Process& parent);
   Outcome do_vfork(Process& parent, Pid parent_pid);
+  Outcome do_thread(const Process& creator);
   TableId fork_table(TableId parent, std::uint32_t level, std::uint64_t base);
   Pte fork_early_copy(Pte parent, Vpn vpn, Loc child);
 
@@ -215,7 +222,7 @@ class FastCow final : public Implementation {
   Fault fault_in(Process& space, Vpn vpn, const FaultPlan& plan);
   Fault wp_fault(Process& space, Vpn vpn, Walk& w, bool reuse);
   void wp_reuse(Process& space, Vpn vpn, Walk& w);
-  void wp_copy(Process& space, Vpn vpn, Walk& w);
+  void wp_copy(Process& space, Vpn vpn, Walk& w, bool forced = false);
   void zero_fill(Process& space, Vpn vpn);
   void page_in(Process& space, Vpn vpn, Pte pte);
   void swap_in(Slot slot, Vpn vpn);
@@ -227,6 +234,8 @@ class FastCow final : public Implementation {
   Outcome do_exit(Pid pid);
   Outcome do_exec(Pid pid);
   void leave_vfork(Process& proc);
+  void end_thread_group(Pid pid);
+  void leave_space(Pid pid, Process& proc);  // exit and exec: hand the space over, or drop it
   void space_drop(Process& owner);
   void exit_drop_table(TableId table, std::uint32_t level, std::uint64_t base);
   void exit_leave_shared_table(TableId table, std::uint64_t base);

@@ -1,6 +1,8 @@
-// exit and exec: leave a vfork parent running again, and drop every
-// reference the old space holds when nobody else runs in it.
+// exit and exec: leave a vfork parent running again, hand the space to the
+// lowest task left in it, or drop every reference it holds when nobody else
+// runs in it; exec first ends the other tasks of its thread group.
 #include <stdexcept>
+#include <vector>
 
 #include "impl/fast/fast_cow.h"
 #include "spec/panic.h"
@@ -11,11 +13,41 @@ Outcome FastCow::do_exit(Pid pid) {
   auto it = processes_.find(pid);
   Process& proc = it->second;
   leave_vfork(proc);
-  // Only a vfork child borrows a space, and while it does the owner is
-  // suspended: an owner that exits is the last process in its space.
-  if (proc.space == pid) space_drop(proc);
+  leave_space(pid, proc);
   processes_.erase(it);
   return Outcome::ok();
+}
+
+// A task leaves its space. The holder hands the root to the lowest task
+// left in it, which names the space from now on; the last task drops it.
+void FastCow::leave_space(Pid pid, Process& proc) {
+  if (!proc.holder) return;
+  Process* heir = nullptr;
+  Pid heir_pid = 0;
+  for (auto& [other, task] : processes_) {  // in pid order: the first is the lowest
+    if (other == pid || task.space != pid) continue;
+    if (heir == nullptr) {
+      heir = &task;
+      heir_pid = other;
+      task.holder = true;
+      task.root = proc.root;
+      task.tlb.flush_all();
+      task.tlb_generation = tlb_generation_;
+    }
+    task.space = heir_pid;
+  }
+  if (heir == nullptr) space_drop(proc);
+  proc.holder = false;
+}
+
+// de_thread: exec ends every other task of the caller's thread group, in
+// pid order, each as its exit would.
+void FastCow::end_thread_group(Pid pid) {
+  Pid group = processes_.at(pid).group;
+  std::vector<Pid> others;
+  for (const auto& [other, task] : processes_)
+    if (other != pid && task.group == group) others.push_back(other);
+  for (Pid other : others) do_exit(other);
 }
 
 // The old space as exit leaves it, then a fresh one: every vpn private anon
@@ -23,8 +55,10 @@ Outcome FastCow::do_exit(Pid pid) {
 Outcome FastCow::do_exec(Pid pid) {
   Process& proc = processes_.at(pid);
   leave_vfork(proc);
-  if (proc.space == pid) space_drop(proc);
+  end_thread_group(pid);
+  leave_space(pid, proc);
   proc.space = pid;
+  proc.holder = true;
   proc.root = tables_.table_alloc();
   proc.tlb.flush_all();
   proc.tlb_generation = tlb_generation_;

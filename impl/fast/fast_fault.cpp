@@ -33,8 +33,10 @@ FastCow::FaultPlan FastCow::plan_fault(const Process& space, Vpn vpn, Access acc
     std::uint32_t object = kind == MapKind::SharedAnon ? pte_object(pte) : 0;
     plan = {Fault::PageIn, false, false, objects_[object].cache.count(vpn) ? 0u : 1u};
     // Shared kinds map the cache frame writable, text read-only; a private
-    // file page is read-only and cow on the cache frame.
-    if (kind != MapKind::PrivateFile) return plan;
+    // file page is read-only and cow on the cache frame, and so is text to
+    // a forced write.
+    if (kind != MapKind::PrivateFile && !(kind == MapKind::Text && access == Access::Force))
+      return plan;
     writable = false;
     cow = true;
     exclusive = false;
@@ -42,12 +44,17 @@ FastCow::FaultPlan FastCow::plan_fault(const Process& space, Vpn vpn, Access acc
   } else {
     cache = meta_[pte_frame(pte)].object != kNoObject;
   }
-  if (access == Access::Read || writable || !cow) return plan;
+  // Text is never cow: only a forced write, or a read-only pin's unshare of
+  // a forced copy, breaks COW on it.
+  bool text = kind == MapKind::Text;
+  if (access == Access::Read || writable || (!cow && !text)) return plan;
   // A read-only pin breaks COW only where the policy unshares first.
-  bool unshare =
-      policy_info(config_.policy).ro_pin_unshares && is_private(kind) && !cache && !exclusive;
+  bool unshare = policy_info(config_.policy).ro_pin_unshares && (is_private(kind) || text) &&
+                 !cache && !exclusive;
   if (access == Access::PinRo && !unshare) return plan;
+  if (text && access == Access::Write) return plan;  // a protection fault, refused before
   plan.break_cow = true;
+  plan.forced = text;
   if (cache)
     plan.reuse = false;
   else if (pte_swap(pte))  // after the swap-in, every entry that named the slot holds the frame
@@ -70,6 +77,12 @@ Fault FastCow::fault_in(Process& space, Vpn vpn, const FaultPlan& plan) {
   }
   if (!plan.break_cow) return plan.bring_in;
   Walk w = walk(space.root, vpn);
+  if (plan.forced) {
+    // A frame the writer may keep stays as it is, read-only; else a copy.
+    if (plan.reuse) return plan.bring_in;
+    wp_copy(space, vpn, w, true);
+    return Fault::CowCopy;
+  }
   return wp_fault(space, vpn, w, plan.reuse);
 }
 
@@ -94,8 +107,9 @@ void FastCow::wp_reuse(Process& space, Vpn vpn, Walk& w) {
   tlb_flush_page(space, vpn);
 }
 
-// Shared frame: move the writer to a private copy of the whole page.
-void FastCow::wp_copy(Process& space, Vpn vpn, Walk& w) {
+// Shared frame: move the writer to a private copy of the whole page,
+// writable; a forced one (text) read-only.
+void FastCow::wp_copy(Process& space, Vpn vpn, Walk& w, bool forced) {
   Pfn copy = frame_take(vpn);
   if (tables_.refcount(w.leaf_table) > 1)
     table_unshare(w, vpn);
@@ -105,7 +119,8 @@ void FastCow::wp_copy(Process& space, Vpn vpn, Walk& w) {
   Pfn old = pte_frame(pte);
   Loc loc = leaf_loc(w);
   frames_.frame_copy(copy, old);
-  pte = pte_make_writable(pte_with_frame(pte, copy));
+  pte = forced ? pte_make_forced_copy(pte_kind(pte), copy)
+               : pte_make_writable(pte_with_frame(pte, copy));
   rmap_remove(meta_[old].rmap, loc);
   rmap_add(meta_[copy].rmap, loc);
   frame_drop(old);

@@ -1,5 +1,6 @@
-// fork: the child's page tables from the parent's, in one of two modes;
-// vfork: the child borrows the parent's space.
+// fork: the child's page tables from the parent's, in one of two modes (only
+// the calling task is copied, as Linux forks a threaded process); vfork: the
+// child borrows the parent's space; thread: a new task in the same space.
 #include <algorithm>
 
 #include "impl/fast/fast_cow.h"
@@ -18,7 +19,7 @@ Outcome FastCow::do_fork(Process& proc) {
     for (const auto& [id, pin] : pins_) {
       Vpn vpn = meta_[pin.frame].vpn;
       Pte pte = pte_seen(walk(space.root, vpn));
-      if (pte_present(pte) && pte_frame(pte) == pin.frame && is_private(pte_kind(pte)) &&
+      if (pte_present(pte) && pte_frame(pte) == pin.frame && pte_fork_shares_cow(pte) &&
           pte_exclusive(pte))
         fork_early_.push_back(vpn);
     }
@@ -33,6 +34,7 @@ Outcome FastCow::do_fork(Process& proc) {
   Pid child = next_pid_++;
   Process& c = processes_[child];
   c.space = child;
+  c.group = child;
   c.root = child_root;
   c.tlb_generation = tlb_generation_;
   return Outcome::forked(child);
@@ -43,9 +45,23 @@ Outcome FastCow::do_vfork(Process& parent, Pid parent_pid) {
   Pid child = next_pid_++;
   Process& c = processes_[child];
   c.space = parent.space;
+  c.holder = false;
+  c.group = child;
   c.vfork_parent = parent_pid;
   parent.suspended = true;
   return Outcome::forked(child);
+}
+
+// clone(CLONE_VM|CLONE_THREAD): a task in the creator's space and thread
+// group; nothing of the space changes.
+Outcome FastCow::do_thread(const Process& creator) {
+  if (processes_.size() >= config_.procs) return Outcome::error(Status::ProcLimit);
+  Pid tid = next_pid_++;
+  Process& t = processes_[tid];
+  t.space = creator.space;
+  t.holder = false;
+  t.group = creator.group;
+  return Outcome::forked(tid);
 }
 
 // Builds the child's copy of the parent's level-`level` table `parent`, which
@@ -114,11 +130,13 @@ TableId FastCow::fork_table(TableId parent, std::uint32_t level, std::uint64_t b
 }
 
 // The child's own copy of a pinned exclusive page: a new frame, writable,
-// exclusive. The parent keeps its PTE as it is.
+// exclusive (a text page's forced copy: read-only, as the parent's). The
+// parent keeps its PTE as it is.
 Pte FastCow::fork_early_copy(Pte parent, Vpn vpn, Loc child) {
   Pfn copy = frame_take(vpn);
   frames_.frame_copy(copy, pte_frame(parent));
   rmap_add(meta_[copy].rmap, child);
+  if (pte_forced_copy(parent)) return pte_make_forced_copy(pte_kind(parent), copy);
   return pte_make_present(pte_kind(parent), copy, true, false, true);
 }
 

@@ -44,7 +44,7 @@ std::optional<Snapshot> FastCow::snapshot() const {
   for (const auto& [pid, proc] : processes_)
     snap.procs.push_back({pid, proc.space, proc.suspended});
   for (const auto& [pid, proc] : processes_) {
-    if (proc.space != pid) continue;  // a vfork child's PTEs are its owner's
+    if (proc.space != pid) continue;  // a vfork child's or a thread's PTEs are the holder's
     for (Vpn vpn = 0; vpn < config_.pages; ++vpn) {
       PteView view = view_of(pid, vpn, pte_seen(walk(proc.root, vpn)));
       if (view.frame != kNoFrame && view.frame < frame_named.size()) frame_named[view.frame] = true;

@@ -13,6 +13,9 @@
 //   bits 52-54 mapping kind, coded so that 0 is private anon: an all-zero entry (and a
 //              missing table) is an untouched private anonymous page, which is what a
 //              fresh address space is made of, so exec costs one empty root table
+//   bit 55     forced copy (a software bit): a text page's private anonymous copy, which a
+//              forced write (/proc/PID/mem) made; read-only as its mapping, but
+//              copy-on-write across fork like a private page
 #pragma once
 
 #include <cstdint>
@@ -33,12 +36,14 @@ inline constexpr unsigned kPteFrameBits = 40;
 inline constexpr Pte kPteFrameMask = ((Pte{1} << kPteFrameBits) - 1) << kPteFrameShift;
 inline constexpr unsigned kPteKindShift = 52;
 inline constexpr Pte kPteKindMask = Pte{7} << kPteKindShift;
+inline constexpr Pte kPteForcedCopy = Pte{1} << 55;
 
 constexpr bool pte_present(Pte pte) { return (pte & kPtePresent) != 0; }
 constexpr bool pte_writable(Pte pte) { return (pte & kPteWritable) != 0; }
 constexpr bool pte_cow(Pte pte) { return (pte & kPteCow) != 0; }
 constexpr bool pte_exclusive(Pte pte) { return (pte & kPteExclusive) != 0; }
 constexpr bool pte_swap(Pte pte) { return (pte & kPteSwap) != 0; }
+constexpr bool pte_forced_copy(Pte pte) { return (pte & kPteForcedCopy) != 0; }
 constexpr std::uint32_t pte_frame(Pte pte) {
   return static_cast<std::uint32_t>((pte & kPteFrameMask) >> kPteFrameShift);
 }
@@ -104,11 +109,25 @@ constexpr Pte pte_write_protect(Pte pte) {
 // wp_page_copy leave behind): writable, not cow, exclusive.
 constexpr Pte pte_make_writable(Pte pte) { return (pte | kPteWritable | kPteExclusive) & ~kPteCow; }
 
-// What fork does to an entry on both sides: a private page with data
-// (present or swapped) becomes copy-on-write and no longer exclusive;
-// shared, text and not-yet-touched entries are copied as they are.
+// A forced write's private copy of a text page: the writer's alone, and as
+// read-only as its mapping (not writable, not cow), so only another forced
+// write or a read-only pin's unshare breaks it again.
+constexpr Pte pte_make_forced_copy(MapKind kind, std::uint32_t frame) {
+  return pte_make_present(kind, frame, false, false, true) | kPteForcedCopy;
+}
+
+// Whether fork shares the entry's page copy-on-write: a private page, or a
+// text page's forced copy; a shared page or the file's text stays one page.
+constexpr bool pte_fork_shares_cow(Pte pte) {
+  return is_private(pte_kind(pte)) || pte_forced_copy(pte);
+}
+
+// What fork does to an entry on both sides: a page fork shares copy-on-write
+// that has data (present or swapped) becomes copy-on-write (a forced copy
+// stays read-only and not cow) and no longer exclusive; shared, text and
+// not-yet-touched entries are copied as they are.
 constexpr Pte pte_fork_protect(Pte pte) {
-  if (!is_private(pte_kind(pte)) || !(pte_present(pte) || pte_swap(pte))) return pte;
+  if (!pte_fork_shares_cow(pte) || !(pte_present(pte) || pte_swap(pte))) return pte;
   return pte_write_protect(pte) & ~kPteExclusive;
 }
 

@@ -452,6 +452,70 @@ TEST_P(FastCowTest, ASwapInThatMustAlsoCopyNeedsTwoFrames) {
   EXPECT_EQ(cow.apply(Op::read(2, 0)), Outcome::read(0, Fault::SwapIn)) << "a read needs one";
 }
 
+// A thread runs in its creator's space; when the lowest pid in a space
+// exits, the next lowest names it, and fork copies only the calling task.
+TEST_P(FastCowTest, AThreadSharesTheSpaceAndOutlivesTheTaskThatNamedIt) {
+  FastCow cow = make(Config{4, 16, 4, 2});
+  EXPECT_EQ(cow.apply(Op::thread(1)), Outcome::forked(2));
+  EXPECT_EQ(cow.apply(Op::write(2, 0, 5)), Outcome::wrote(Fault::None));
+  EXPECT_EQ(cow.apply(Op::read(1, 0)), Outcome::read(5));
+  EXPECT_EQ(cow.apply(Op::fork(2)), Outcome::forked(3));
+  EXPECT_EQ(cow.apply(Op::exit(1)), Outcome::ok());
+  Snapshot snap = *cow.snapshot();
+  ASSERT_EQ(snap.procs.size(), 2u);
+  EXPECT_EQ(snap.procs[0].pid, 2u);
+  EXPECT_EQ(snap.procs[0].space, 2u) << "the thread names the space now";
+  ASSERT_NE(snap.find_pte(2, 0), nullptr);
+  EXPECT_EQ(cow.apply(Op::write(2, 0, 6)), Outcome::wrote(Fault::CowCopy));
+  EXPECT_EQ(cow.apply(Op::read(3, 0)), Outcome::read(5));
+  EXPECT_EQ(cow.apply(Op::thread(3)), Outcome::forked(4));
+  EXPECT_EQ(cow.apply(Op::thread(3)), Outcome::forked(5));
+  EXPECT_EQ(cow.apply(Op::thread(3)), Outcome::error(Status::ProcLimit)) << "tasks count";
+  EXPECT_EQ(cow.apply(Op::exec(4)), Outcome::ok()) << "ends the rest of its group";
+  EXPECT_EQ(cow.apply(Op::read(3, 0)), Outcome::error(Status::NoSuchProcess));
+  EXPECT_EQ(cow.apply(Op::read(5, 0)), Outcome::error(Status::NoSuchProcess));
+  EXPECT_EQ(cow.apply(Op::read(4, 0)), Outcome::read(0)) << "a fresh space";
+}
+
+TEST_P(FastCowTest, MadviseDropsPrivatePagesAndSharedOnesKeepTheirObject) {
+  FastCow cow = make();
+  cow.apply(Op::write(1, 0, 7));
+  cow.apply(Op::mmap(1, 1, 1, MapKind::SharedAnon));
+  cow.apply(Op::write(1, 1, 8));
+  cow.apply(Op::mmap(1, 2, 1, MapKind::PrivateFile));
+  cow.apply(Op::write(1, 2, 9));
+  std::uint32_t free = cow.free_frames();
+  EXPECT_EQ(cow.apply(Op::madvise(1, 0, 3)), Outcome::ok());
+  EXPECT_EQ(cow.free_frames(), free + 3);
+  EXPECT_EQ(cow.apply(Op::read(1, 0)), Outcome::read(0));
+  EXPECT_EQ(cow.apply(Op::read(1, 1)), Outcome::read(8, Fault::PageIn));
+  EXPECT_EQ(cow.apply(Op::read(1, 2)), Outcome::read(file_word(2, 0), Fault::PageIn));
+  EXPECT_EQ(cow.apply(Op::madvise(1, 3, 2)), Outcome::error(Status::BadAddress));
+}
+
+// /proc/PID/mem on text: a private copy, read-only and not cow, that fork
+// shares copy-on-write; the file keeps its words.
+TEST_P(FastCowTest, AForcedWriteOfTextMakesAPrivateReadOnlyCopy) {
+  FastCow cow = make();
+  cow.apply(Op::mmap(1, 2, 1, MapKind::Text));
+  EXPECT_EQ(cow.apply(Op::memwrite(1, 2, 7)), Outcome::wrote(Fault::CowCopy));
+  PteView pte = *cow.pte_view(1, 2);
+  EXPECT_TRUE(pte.present && !pte.writable && !pte.cow && pte.exclusive);
+  EXPECT_FALSE(cow.snapshot()->find_frame(pte.frame)->cache);
+  EXPECT_EQ(cow.apply(Op::write(1, 2, 8)), Outcome::error(Status::ProtFault));
+  EXPECT_EQ(cow.apply(Op::memwrite(1, 2, 8, 1)), Outcome::wrote(Fault::None)) << "its own copy";
+  cow.apply(Op::fork(1));
+  EXPECT_EQ(cow.pte_view(2, 2)->frame, pte.frame);
+  EXPECT_FALSE(cow.pte_view(2, 2)->exclusive);
+  EXPECT_EQ(cow.apply(Op::memwrite(2, 2, 9)), Outcome::wrote(Fault::CowCopy));
+  EXPECT_EQ(cow.apply(Op::read(1, 2)), Outcome::read(7));
+  cow.apply(Op::mmap(2, 3, 1, MapKind::Text));
+  EXPECT_EQ(cow.apply(Op::read(2, 3)), Outcome::read(file_word(3, 0), Fault::PageIn));
+  cow.apply(Op::madvise(1, 2, 1));
+  EXPECT_EQ(cow.apply(Op::read(1, 2)), Outcome::read(file_word(2, 0), Fault::PageIn))
+      << "the file never saw the forced write";
+}
+
 INSTANTIATE_TEST_SUITE_P(BothForkModes, FastCowTest,
                          ::testing::Values(ForkMode::Eager, ForkMode::SharedTables),
                          [](const auto& info) {
