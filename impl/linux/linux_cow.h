@@ -256,10 +256,10 @@ class LinuxCow final : public Implementation {
   // Recursive: stop() may be reached with it held or not.
   mutable std::recursive_mutex state_;
   int clock_fd_ = -1;
-  RaceClock* clock_ = nullptr;    // the race clock, mapped here too
-  std::uint32_t round_ = 0;       // the gate's last round
-  std::uint32_t max_spin_ = 300;  // about 8 us of `pause` on x86-64: a fault's time
-  std::uint64_t spin_seed_ = 0;  // 0 until pid 1 starts
+  RaceClock* clock_ = nullptr;     // the race clock, mapped here too
+  std::uint32_t round_ = 0;        // the gate's last round
+  std::uint32_t max_spin_ = 300;   // about 8 us of `pause` on x86-64: a fault's time
+  std::uint64_t spin_seed_ = 0;    // 0 until pid 1 starts
   std::map<PinId, HeldPin> pins_;  // the `pin` op's pins
   PinId next_pin_ = 1;
   std::map<int, int> references_;  // reference id -> the pipe holding the page

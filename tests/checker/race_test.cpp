@@ -48,9 +48,8 @@ TEST(Race, EveryRaceMutantIsCaughtShrunkAndReplays) {
     const RaceFinding& f = *r.finding;
     std::size_t lane_ops = 0;
     for (const std::vector<Op>& lane : f.program.lanes) lane_ops += lane.size();
-    EXPECT_LE(f.program.setup.size() + lane_ops, 6u)
-        << name << "\n"
-        << describe_steps(f.program, f.trace);
+    EXPECT_LE(f.program.setup.size() + lane_ops, 6u) << name << "\n"
+                                                     << describe_steps(f.program, f.trace);
     EXPECT_LE(switches(f.program.schedule), 6u) << name;
     // Its file replays step for step, and the model passes the same run.
     CowFile file;
