@@ -192,12 +192,15 @@ Command add_race(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--lanes", a->options.lanes, "lanes (CPUs) running ops at once")
       ->capture_default_str();
-  app.add_option("--lane-ops", a->options.max_lane_ops, "most ops per lane")
-      ->check(CLI::Range(1, 16))
-      ->capture_default_str();
-  app.add_option("--setup", a->options.max_setup, "most ops run one at a time before the lanes")
-      ->check(CLI::Range(0, 64))
-      ->capture_default_str();
+  CLI::Option* lane_ops =
+      app.add_option("--lane-ops", a->options.max_lane_ops, "most ops per lane (--exhaustive: 1)")
+          ->check(CLI::Range(1, 16))
+          ->capture_default_str();
+  CLI::Option* setup =
+      app.add_option("--setup", a->options.max_setup,
+                     "most ops run one at a time before the lanes (--exhaustive: 1)")
+          ->check(CLI::Range(0, 64))
+          ->capture_default_str();
   app.add_option("--schedule", a->options.max_schedule, "longest schedule drawn")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
@@ -214,7 +217,12 @@ Command add_race(CLI::App& app) {
       ->capture_default_str();
   app.add_flag("--expect-violation", a->expect_violation,
                "exit 0 only if every implementation shows a violation (for mutants)");
-  return [a] { return run_race_command(*a); };
+  return [a, lane_ops, setup] {
+    // Exhaustive search grows with every op: smaller bounds unless asked.
+    if (a->exhaustive && lane_ops->count() == 0) a->options.max_lane_ops = 1;
+    if (a->exhaustive && setup->count() == 0) a->options.max_setup = 1;
+    return run_race_command(*a);
+  };
 }
 
 }  // namespace cow::cli

@@ -50,9 +50,7 @@ struct Search {
 
   void keep_if_better(RaceProgram program, const RaceTrace& trace) {
     program.schedule = trace.taken;
-    auto size = [](const RaceTrace& t) {
-      return std::pair{t.taken.size(), switches(t.taken)};
-    };
+    auto size = [](const RaceTrace& t) { return std::pair{t.taken.size(), switches(t.taken)}; };
     if (!result.trace || size(trace) < size(*result.trace)) {
       result.program = program;
       result.trace = trace;
@@ -100,7 +98,7 @@ struct Search {
       // Lane op counts with this total, each at most lane_ops, none empty.
       std::vector<std::uint32_t> counts(o.lanes, 1);
       std::function<void(std::size_t, std::uint32_t)> split = [&](std::size_t i,
-                                                                   std::uint32_t left) {
+                                                                  std::uint32_t left) {
         if (i == counts.size()) {
           if (left == 0) {
             program.lanes.assign(o.lanes, {});
@@ -144,8 +142,7 @@ RaceExploreResult race_explore(const SteppedFactory& make, const RaceExploreOpti
   std::uint32_t most = options.setup_ops + options.lanes * options.lane_ops;
   for (std::uint32_t size = options.lanes; size <= most && !search.done; ++size)
     for (std::uint32_t setup = 0; setup <= options.setup_ops && !search.done; ++setup) {
-      if (size < setup + options.lanes || size - setup > options.lanes * options.lane_ops)
-        continue;
+      if (size < setup + options.lanes || size - setup > options.lanes * options.lane_ops) continue;
       RaceProgram program = base;
       search.with_setup(program, sem, setup, size - setup);
     }

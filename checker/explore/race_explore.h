@@ -20,12 +20,12 @@
 namespace cow::explore {
 
 struct RaceExploreOptions {
-  Config config{2, 4, 4, 1};     // pages, frames, procs, words
-  std::uint32_t values = 1;      // writes store 1..values
-  OpSet ops = kAllOps;           // kinds tried
-  std::uint32_t lanes = 2;       // lane i runs as task i: pid 1 and its threads
-  std::uint32_t lane_ops = 1;    // most ops per lane
-  std::uint32_t setup_ops = 1;   // most ops run one at a time first
+  Config config{2, 4, 4, 1};            // pages, frames, procs, words
+  std::uint32_t values = 1;             // writes store 1..values
+  OpSet ops = kAllOps;                  // kinds tried
+  std::uint32_t lanes = 2;              // lane i runs as task i: pid 1 and its threads
+  std::uint32_t lane_ops = 1;           // most ops per lane
+  std::uint32_t setup_ops = 1;          // most ops run one at a time first
   std::uint64_t max_runs = 50'000'000;  // a bound on interleavings run; reached: not exhaustive
 };
 
