@@ -93,7 +93,7 @@ std::string format_cow(const CowFile& f) {
       text += commented ? fmt::format("{:<24}# {}\n", op, comment_text(f.lane_comments[lane][i]))
                         : op + "\n";
     }
-  if (f.is_race()) {
+  if (!f.schedule.empty()) {
     text += "schedule";
     for (std::uint32_t lane : f.schedule) text += fmt::format(" {}", lane);
     text += "\n";

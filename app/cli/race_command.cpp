@@ -15,6 +15,7 @@
 #include "app/race_registry.h"
 #include "checker/cow_file.h"
 #include "checker/explore/race_explore.h"
+#include "checker/race/race_black_box.h"
 #include "checker/race/race_random.h"
 
 namespace cow::cli {
@@ -142,6 +143,54 @@ int run_exhaustive(const RaceArgs& a, const std::string& impl, const SteppedFact
   return kExitViolation;
 }
 
+// An implementation that runs lanes itself: its threads pick the interleaving.
+int run_black_box(const RaceArgs& a, const std::string& impl) {
+  BlackBoxResult r = race_black_box(implementation_factory(impl, a.options.config), a.options);
+  if (!r.error.empty()) throw UsageError(fmt::format("race {}: {}", impl, r.error));
+  std::string totals = fmt::format(
+      "{} runs, {} calls, {} pairs of calls of different lanes in flight at once, in "
+      "{:.2f} s",
+      r.runs, r.calls, r.overlapped, r.seconds);
+  if (!r.finding) {
+    fmt::print("race {} (its own threads): {}: no violation\n", impl, totals);
+    return kExitOk;
+  }
+  const BlackBoxFinding& f = *r.finding;
+  CowFile file;
+  file.impl = impl;
+  file.config = a.options.config;
+  file.invariant = InvariantId::ISO;
+  file.notes = {fmt::format("found by: {}", command_line(a, impl)),
+                "not linearizable: " + *f.run.why,
+                "the implementation's threads chose the interleaving: a replay runs the lanes "
+                "again and may race differently"};
+  file.ops = f.program.setup;
+  file.lanes = f.program.lanes;
+  file.lane_comments.assign(file.lanes.size(), {});
+  for (std::size_t lane = 0; lane < file.lanes.size(); ++lane)
+    file.lane_comments[lane].assign(file.lanes[lane].size(), "");
+  std::size_t setup = f.program.setup.size();
+  for (std::size_t i = 0; i < f.run.history.size(); ++i) {
+    const Call& c = f.run.history[i];
+    if (i < setup) file.op_comments.push_back(to_string(c.outcome));
+  }
+  std::vector<std::size_t> next(file.lanes.size(), 0);
+  for (std::size_t i = setup; i < f.run.history.size(); ++i) {
+    const Call& c = f.run.history[i];
+    if (c.lane < file.lanes.size() && next[c.lane] < file.lanes[c.lane].size() &&
+        file.lanes[c.lane][next[c.lane]] == c.op)
+      file.lane_comments[c.lane][next[c.lane]++] = to_string(c.outcome);
+  }
+  std::string path = save_finding(file, a.out_dir, cow_file_name(impl));
+  fmt::print("race {} (its own threads): VIOLATION of ISO in run {} ({})\n  not linearizable: {}\n",
+             impl, f.found_in, totals, *f.run.why);
+  for (const Call& c : f.run.history)
+    fmt::print("  lane {} [{:>3}, {:>3}] {:<22} {}\n", c.lane, c.invoked, c.returned,
+               to_string(c.op), to_string(c.outcome));
+  fmt::print("  counterexample: {}\n", path);
+  return kExitViolation;
+}
+
 int run_race_command(const RaceArgs& a) {
   validate_config(a.options.config);
   if (a.options.lanes < 1 || a.options.lanes > kMaxLanes)
@@ -150,11 +199,15 @@ int run_race_command(const RaceArgs& a) {
   for (const std::string& impl : expand_stepped_names(a.impls)) {
     require_writable_name(impl);
     SteppedFactory make = stepped_factory(impl, a.options.config);
+    if (!make && known_implementation(impl) && !a.exhaustive) {
+      any = run_black_box(a, impl) == kExitViolation || any;
+      continue;
+    }
     if (!make)
       throw UsageError(fmt::format(
-          "'{}' is not a stepped model: race runs 'model' or 'race-mutant:NAME' (see cowcheck "
-          "impls)",
-          impl));
+          "'{}' is not a stepped model ('model' or 'race-mutant:NAME'){}", impl,
+          known_implementation(impl) ? ": --exhaustive interleaves a stepped model's steps"
+                                     : ", nor an implementation (see cowcheck impls)"));
     if (a.exhaustive) {
       int status = run_exhaustive(a, impl, make);
       if (status == kExitInconclusive) return status;
@@ -182,7 +235,9 @@ Command add_race(CLI::App& app) {
   auto a = std::make_shared<RaceArgs>();
   a->options.ops = kAllOps;
   app.add_option("--impl", a->impls,
-                 "stepped models to race: model, race-mutant:NAME, or race-mutant:* (repeatable)")
+                 "what to race (repeatable): the stepped model 'model' or a 'race-mutant:NAME' "
+                 "(a trailing * matches many), or an implementation that runs lanes at once "
+                 "itself (fast-mt, linux)")
       ->capture_default_str();
   add_config_options(app, a->options.config);
   add_ops_option(app, a->options.ops);

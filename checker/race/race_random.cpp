@@ -110,6 +110,15 @@ RaceProgram resolve_program(const GenProgram& g, const RaceOptions& o) {
   return p;
 }
 
+}  // namespace
+
+rc::Gen<RaceProgram> gen_race_program(const RaceOptions& options) {
+  return rc::gen::map(gen_program(options),
+                      [options](const GenProgram& g) { return resolve_program(g, options); });
+}
+
+namespace {
+
 struct Search {
   Search(const SteppedFactory& m, const RaceOptions& o) : make(m), options(o) {}
 
@@ -120,8 +129,7 @@ struct Search {
   RaceResult result;
 
   void run_property() {
-    GenProgram g = *gen_program(options);
-    RaceProgram program = resolve_program(g, options);
+    RaceProgram program = *gen_race_program(options);
     if (!first_failure) ++result.runs;
     RaceTrace trace = run_race(make, options.config, program);
     result.steps += trace.steps.size() + program.setup.size();

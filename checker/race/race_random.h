@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include <rapidcheck.h>
+
 #include "checker/race/race_program.h"
 
 namespace cow {
@@ -41,6 +43,10 @@ struct RaceResult {
 };
 
 RaceResult race_random(const SteppedFactory& make, const RaceOptions& options);
+
+// What the engine draws: a setup, lanes (lane i most often a thread of pid
+// 1 made in the setup) and a schedule, resolved against the semantics.
+rc::Gen<RaceProgram> gen_race_program(const RaceOptions& options);
 
 // Shrinks a failing program further than RapidCheck can by itself: drops
 // single setup ops, lane ops and schedule entries, and gives an entry the

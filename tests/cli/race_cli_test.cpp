@@ -47,10 +47,29 @@ TEST_F(RaceCli, TheCommittedDirtyCowFileIsWhatItsCommandWrites) {
   EXPECT_NE(svg.find("gup&#45;follow"), std::string::npos);
 }
 
+// An implementation that runs lanes itself is raced by its own threads:
+// fast-mt passes, its mutant that installs a copy without re-checking the
+// PTE does not.
+TEST_F(RaceCli, AnImplementationThatRunsLanesItselfIsJudgedByItsHistories) {
+  Result good = cowcheck("race --impl fast-mt --runs 300");
+  EXPECT_EQ(good.status, 0) << good.out << good.err;
+  EXPECT_NE(good.out.find("race fast-mt (its own threads): 300 runs"), std::string::npos)
+      << good.out;
+  Result bad = cowcheck("race --impl fast-mt-mutant:no-pte-recheck --runs 20000 --out found");
+  EXPECT_EQ(bad.status, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("not linearizable"), std::string::npos) << bad.out;
+  EXPECT_TRUE(fs::exists(dir_ / "found" / "fast-mt-mutant-no-pte-recheck.cow"));
+}
+
 TEST_F(RaceCli, BadInputIsNamed) {
-  Result unknown = cowcheck("race --impl fast");
+  Result one_at_a_time = cowcheck("race --impl fast");
+  EXPECT_EQ(one_at_a_time.status, 2);
+  EXPECT_NE(one_at_a_time.err.find("race fast: this implementation answers one op at a time"),
+            std::string::npos)
+      << one_at_a_time.err;
+  Result unknown = cowcheck("race --impl nothing");
   EXPECT_EQ(unknown.status, 2);
-  EXPECT_NE(unknown.err.find("'fast' is not a stepped model"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("'nothing' is not a stepped model"), std::string::npos) << unknown.err;
   EXPECT_EQ(cowcheck("race --lanes 0").status, 2);
   write("bad.cow", "cowcheck 1\nimpl fast\nlane 0 write 1 0 1\nschedule 0\n");
   Result replay = cowcheck("replay bad.cow");
