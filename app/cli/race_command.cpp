@@ -5,6 +5,7 @@
 // file that replays step for step.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -52,6 +53,22 @@ std::string schedule_text(const std::vector<std::uint32_t>& schedule) {
   return text;
 }
 
+// Each lane op's comment: what its call returned ("not run" when none did).
+// A lane's calls are taken in the order they began; a call that is not the
+// lane's next op (a read after every lane was done) is not a lane's.
+void comment_lanes(CowFile& file, std::vector<Call> calls) {
+  std::stable_sort(calls.begin(), calls.end(),
+                   [](const Call& a, const Call& b) { return a.invoked < b.invoked; });
+  file.lane_comments.assign(file.lanes.size(), {});
+  for (std::size_t lane = 0; lane < file.lanes.size(); ++lane)
+    file.lane_comments[lane].assign(file.lanes[lane].size(), "not run");
+  std::vector<std::size_t> next(file.lanes.size(), 0);
+  for (const Call& c : calls)
+    if (c.lane < file.lanes.size() && next[c.lane] < file.lanes[c.lane].size() &&
+        file.lanes[c.lane][next[c.lane]] == c.op)
+      file.lane_comments[c.lane][next[c.lane]++] = to_string(c.outcome);
+}
+
 CowFile race_file(const RaceArgs& a, const std::string& impl, const RaceFinding& f) {
   CowFile file;
   file.impl = impl;
@@ -74,17 +91,7 @@ CowFile race_file(const RaceArgs& a, const std::string& impl, const RaceFinding&
   file.ops = f.program.setup;
   for (const Outcome& o : f.trace.setup_outcomes) file.op_comments.push_back(to_string(o));
   file.lanes = f.program.lanes;
-  file.lane_comments.assign(file.lanes.size(), {});
-  for (std::size_t lane = 0; lane < file.lanes.size(); ++lane)
-    file.lane_comments[lane].assign(file.lanes[lane].size(), "not run");
-  for (const Call& call : f.trace.calls) {
-    std::size_t index = 0;
-    for (const RaceStep& s : f.trace.steps)
-      if (s.lane == call.lane && s.returned && s.op_index < file.lanes[call.lane].size() &&
-          file.lanes[call.lane][s.op_index] == call.op)
-        index = s.op_index;
-    file.lane_comments[call.lane][index] = to_string(call.outcome);
-  }
+  comment_lanes(file, f.trace.calls);
   file.schedule = f.trace.taken;
   return file;
 }
@@ -166,21 +173,11 @@ int run_black_box(const RaceArgs& a, const std::string& impl) {
                 "again and may race differently"};
   file.ops = f.program.setup;
   file.lanes = f.program.lanes;
-  file.lane_comments.assign(file.lanes.size(), {});
-  for (std::size_t lane = 0; lane < file.lanes.size(); ++lane)
-    file.lane_comments[lane].assign(file.lanes[lane].size(), "");
   std::size_t setup = f.program.setup.size();
-  for (std::size_t i = 0; i < f.run.history.size(); ++i) {
-    const Call& c = f.run.history[i];
-    if (i < setup) file.op_comments.push_back(to_string(c.outcome));
-  }
-  std::vector<std::size_t> next(file.lanes.size(), 0);
-  for (std::size_t i = setup; i < f.run.history.size(); ++i) {
-    const Call& c = f.run.history[i];
-    if (c.lane < file.lanes.size() && next[c.lane] < file.lanes[c.lane].size() &&
-        file.lanes[c.lane][next[c.lane]] == c.op)
-      file.lane_comments[c.lane][next[c.lane]++] = to_string(c.outcome);
-  }
+  for (std::size_t i = 0; i < setup && i < f.run.history.size(); ++i)
+    file.op_comments.push_back(to_string(f.run.history[i].outcome));
+  comment_lanes(file, std::vector<Call>(f.run.history.begin() + static_cast<std::ptrdiff_t>(setup),
+                                        f.run.history.end()));
   std::string path = save_finding(file, a.out_dir, cow_file_name(impl));
   fmt::print("race {} (its own threads): VIOLATION of ISO in run {} ({})\n  not linearizable: {}\n",
              impl, f.found_in, totals, *f.run.why);
