@@ -19,13 +19,14 @@
 namespace cow {
 
 struct BlackBoxRun {
-  std::vector<Call> history;  // setup, lanes, final reads, in the clock's order of invocation
-  std::uint64_t overlapped = 0;  // pairs of calls of different lanes in flight at once
+  std::vector<Call> history;       // setup, lanes, final reads, in the clock's order of invocation
+  std::uint64_t overlapped = 0;    // pairs of calls of different lanes in flight at once
   std::optional<std::string> why;  // not linearizable: the first call no order explains
 };
 
 // One run of `program` (its schedule ignored) on a fresh implementation.
-BlackBoxRun run_black_box(const ImplFactory& make, const Config& config, const RaceProgram& program);
+BlackBoxRun run_black_box(const ImplFactory& make, const Config& config,
+                          const RaceProgram& program);
 
 struct BlackBoxFinding {
   RaceProgram program;
