@@ -1,12 +1,15 @@
-// The race engine: the model passes every interleaving it draws, and every
-// race mutant is caught by the same properties with the same settings (no
-// mutant is named here), shrunk to a few ops and a short schedule.
+// The race engines: the model passes every interleaving the random engine
+// draws, and every race mutant is caught by the exhaustive one with the
+// same settings (no mutant is named here), at its fewest ops and steps.
+// scripts/main catches every one with the random engine too (the docs test
+// runs it).
 #include "checker/race/race_random.h"
 
 #include <gtest/gtest.h>
 
 #include "app/race_registry.h"
 #include "checker/cow_file.h"
+#include "checker/explore/race_explore.h"
 #include "model/stepped/race_mutants.h"
 
 namespace cow {
@@ -26,31 +29,34 @@ TEST(Race, TheModelPassesInEveryShape) {
   shapes[4].ops = kRaceOps;
   shapes[4].seed = 7;
   for (RaceOptions& o : shapes) {
-    o.runs = 4000;
+    o.runs = 1500;
     RaceResult r = race_random(stepped_factory("model", o.config), o);
     EXPECT_TRUE(r.error.empty()) << r.error;
     ASSERT_FALSE(r.finding) << to_string(*r.finding->trace.violation) << "\n"
                             << describe_steps(r.finding->program, r.finding->trace);
-    EXPECT_EQ(r.runs, 4000);
-    EXPECT_GT(r.steps, 4000u * 5);
+    EXPECT_EQ(r.runs, 1500);
+    EXPECT_GT(r.steps, 1500u * 5);
   }
 }
 
 TEST(Race, EveryRaceMutantIsCaughtShrunkAndReplays) {
   for (const model::RaceMutantRow& row : model::kRaceMutants) {
     std::string name = std::string(model::kRaceMutantPrefix) + std::string(row.name);
-    RaceOptions o;
+    explore::RaceExploreOptions o;
+    o.config = Config{1, 4, 4, 1};
     o.ops = kRaceOps;
-    o.runs = 100000;
+    o.lane_ops = 2;
     SteppedFactory make = stepped_factory(name, o.config);
-    RaceResult r = race_random(make, o);
-    ASSERT_TRUE(r.finding) << name << " was not caught in " << r.runs << " runs";
-    const RaceFinding& f = *r.finding;
+    explore::RaceExploreResult r = race_explore(make, o);
+    ASSERT_TRUE(r.trace) << name << " was not caught in " << r.runs << " interleavings";
+    RaceFinding f;
+    f.program = *r.program;
+    f.trace = *r.trace;
     std::size_t lane_ops = 0;
     for (const std::vector<Op>& lane : f.program.lanes) lane_ops += lane.size();
-    EXPECT_LE(f.program.setup.size() + lane_ops, 6u) << name << "\n"
+    EXPECT_LE(f.program.setup.size() + lane_ops, 5u) << name << "\n"
                                                      << describe_steps(f.program, f.trace);
-    EXPECT_LE(switches(f.program.schedule), 6u) << name;
+    EXPECT_LE(switches(f.program.schedule), 2u) << name;
     // Its file replays step for step, and the model passes the same run.
     CowFile file;
     file.impl = name;

@@ -16,8 +16,8 @@ TEST_F(RaceCli, TheModelPassesAndTheMutantsAreCaught) {
   EXPECT_EQ(model.status, 0) << model.out << model.err;
   EXPECT_NE(model.out.find("race model: 500 runs"), std::string::npos) << model.out;
   Result mutants = cowcheck(
-      "race --impl 'race-mutant:*' --ops fork,write,read,mmap,madvise,memwrite,pin --runs 100000 "
-      "--expect-violation --out found");
+      "race --exhaustive --impl 'race-mutant:*' --pages 1 --frames 4 --lane-ops 2 "
+      "--ops fork,write,read,mmap,madvise,memwrite,pin --expect-violation --out found");
   EXPECT_EQ(mutants.status, 0) << mutants.out << mutants.err;
   for (const char* name : {"no-pte-recheck", "dirty-cow", "gup-fast-no-recheck", "no-tlb-flush"}) {
     fs::path file = dir_ / "found" / (std::string("race-mutant-") + name + ".cow");
