@@ -287,16 +287,7 @@ std::optional<Outcome> SteppedModel::fault_in(Lane lane, Task& task) {
   Space& s = space_of(op.pid);
   Pte& pte = s.page_table[op.vpn];
   bool write = op.kind == OpKind::Write;
-  if (!pte.present) {
-    FaultResult r;
-    if (write && pte.slot == kNoSlot && s.vmas[op.vpn].kind == MapKind::PrivateAnon)
-      r = zero_fill(pte) ? FaultResult{Status::Ok, Fault::ZeroFill}
-                         : FaultResult{Status::OutOfMemory, Fault::None};
-    else
-      r = fault_in_read(s, op.vpn);
-    if (r.status != Status::Ok) return fail_alloc(lane, task);
-    note_fault(task.fault, r.fault);
-  }
+  if (!bring_in(s, op.vpn, write, task.fault)) return fail_alloc(lane, task);
   if (write && pte.present && !pte.writable) {
     if (!pte.cow) {
       mmap_read_unlock(op.pid);
@@ -316,6 +307,22 @@ std::optional<Outcome> SteppedModel::fault_in(Lane lane, Task& task) {
   mmap_read_unlock(op.pid);
   task.pc = Pc::Access;
   return std::nullopt;
+}
+
+// A page not present comes in: zero-filled for a write to untouched anon
+// memory, else as a read brings it. False when no frame is free.
+bool SteppedModel::bring_in(Space& space, Vpn vpn, bool for_write, Fault& reported) {
+  Pte& pte = space.page_table[vpn];
+  if (pte.present) return true;
+  FaultResult r;
+  if (for_write && pte.slot == kNoSlot && space.vmas[vpn].kind == MapKind::PrivateAnon)
+    r = zero_fill(pte) ? FaultResult{Status::Ok, Fault::ZeroFill}
+                       : FaultResult{Status::OutOfMemory, Fault::None};
+  else
+    r = fault_in_read(space, vpn);
+  if (r.status != Status::Ok) return false;
+  note_fault(reported, r.fault);
+  return true;
 }
 
 std::optional<Outcome> SteppedModel::wp_copy_step(Lane lane, Task& task) {
@@ -382,16 +389,7 @@ std::optional<Outcome> SteppedModel::gup_fault_in(Lane lane, Task& task) {
   Space& s = space_of(op.pid);
   Pte& pte = s.page_table[op.vpn];
   MapKind kind = s.vmas[op.vpn].kind;
-  if (!pte.present) {
-    FaultResult r;
-    if (task.foll_write && pte.slot == kNoSlot && kind == MapKind::PrivateAnon)
-      r = zero_fill(pte) ? FaultResult{Status::Ok, Fault::ZeroFill}
-                         : FaultResult{Status::OutOfMemory, Fault::None};
-    else
-      r = fault_in_read(s, op.vpn);
-    if (r.status != Status::Ok) return fail_alloc(lane, task);
-    note_fault(task.fault, r.fault);
-  }
+  if (!bring_in(s, op.vpn, task.foll_write, task.fault)) return fail_alloc(lane, task);
   if (task.foll_write && pte.present && !pte.writable) {
     FaultResult r = kind == MapKind::Text ? force_cow(pte) : wp_fault(pte);
     if (r.status == Status::OutOfMemory) return fail_alloc(lane, task);

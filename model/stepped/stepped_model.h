@@ -147,6 +147,7 @@ class SteppedModel : public CowModel {
 
   std::optional<Outcome> access(Lane lane, Task& task);
   std::optional<Outcome> fault_in(Lane lane, Task& task);
+  bool bring_in(Space& space, Vpn vpn, bool for_write, Fault& reported);
   std::optional<Outcome> wp_copy_step(Lane lane, Task& task);
   std::optional<Outcome> wp_install(Lane lane, Task& task);
   std::optional<Outcome> gup_follow(Lane lane, Task& task);
